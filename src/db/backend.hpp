@@ -1,0 +1,142 @@
+#pragma once
+/// A configured database: its pool plus the dialect-specific catalog queries the tools need.
+/// Tools see only this interface; they never include a driver.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/dialect.hpp"
+#include "common/result.hpp"
+#include "db/connection.hpp"
+#include "db/pool.hpp"
+
+namespace azsql::db {
+
+/// `schema.name`, each part unquoted. schema may be empty (backend default).
+struct QualifiedName {
+  std::string schema;
+  std::string name;
+};
+
+struct TableInfo {
+  std::string schema;
+  std::string name;
+  std::string type;                      ///< "table" or "view"
+  std::optional<std::int64_t> row_count;  ///< approximate; nullopt when unknown (views)
+};
+
+struct ListTablesOptions {
+  std::optional<std::string> schema;
+  bool include_views = false;
+  std::optional<std::string> pattern;  ///< SQL LIKE pattern on the table name (case-insensitive)
+};
+
+struct ColumnInfo {
+  int ordinal = 0;
+  std::string name;
+  std::string type;  ///< with length/precision: "nvarchar(50)", "decimal(10,2)", "INTEGER"
+  bool nullable = true;
+  std::optional<std::string> default_value;
+  bool identity = false;
+  bool computed = false;
+  std::optional<std::string> computed_definition;
+  std::optional<std::string> collation;
+};
+
+struct ForeignKeyInfo {
+  std::string name;
+  std::string schema, table;  ///< the referencing table
+  std::vector<std::string> columns;
+  std::string ref_schema, ref_table;
+  std::vector<std::string> ref_columns;
+  std::string on_delete, on_update;  ///< "NO ACTION", "CASCADE", ...
+};
+
+struct IndexInfo {
+  std::string name;
+  bool unique = false;
+  bool primary_key = false;
+  std::string type;  ///< "CLUSTERED", "NONCLUSTERED", "BTREE", ...
+  std::vector<std::string> columns;
+  std::optional<std::string> filter;
+};
+
+struct CheckInfo {
+  std::string name;
+  std::string definition;
+};
+
+struct TableDescription {
+  TableInfo table;
+  std::vector<ColumnInfo> columns;
+  std::vector<std::string> primary_key;
+  std::vector<ForeignKeyInfo> foreign_keys;   ///< this table references others
+  std::vector<ForeignKeyInfo> referenced_by;  ///< others reference this table
+  std::vector<IndexInfo> indexes;
+  std::vector<CheckInfo> checks;
+};
+
+struct DatabaseInfo {
+  std::string backend;          ///< "sqlite" / "sqlserver"
+  std::string product;          ///< "SQLite", "Microsoft SQL Server", "Azure SQL Database"
+  std::string server_version;
+  std::string edition;
+  std::string database;
+  std::string collation;
+  std::optional<int> compatibility_level;
+  std::optional<std::int64_t> size_bytes;
+  std::string current_user;
+  std::vector<std::string> roles;     ///< database/server roles the login holds
+  std::vector<std::string> warnings;  ///< e.g. "login is db_owner while read-only mode is on"
+};
+
+struct PlanNode {
+  int id = 0;
+  int parent = 0;
+  std::string op;  ///< physical/logical operator or SQLite detail text
+  std::string detail;
+  std::optional<double> estimated_rows;
+  std::optional<double> estimated_cost;
+};
+
+struct Plan {
+  std::vector<PlanNode> nodes;
+  std::vector<std::string> missing_indexes;  ///< suggestions, as CREATE INDEX text or prose
+  std::vector<std::string> warnings;         ///< e.g. "full scan of Article"
+  std::optional<double> total_cost;
+};
+
+struct ObjectMatch {
+  std::string type;  ///< "table", "view", "column", "procedure", "function", "index"
+  std::string schema;
+  std::string name;
+  std::string parent;     ///< owning table for columns and indexes
+  std::string data_type;  ///< for columns
+  std::optional<std::int64_t> row_count;
+};
+
+/// A configured database. Catalog methods run on a borrowed connection so callers control
+/// pooling and cancellation. Thread-safe.
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual Dialect dialect() const = 0;
+  /// "sqlite" or "sqlserver".
+  virtual std::string name() const = 0;
+  /// A one-line human description without secrets: "SQLite /path/demo.db", "SQL Server host,1433/db".
+  virtual std::string describe() const = 0;
+  virtual Pool& pool() = 0;
+
+  virtual Result<std::vector<TableInfo>> list_tables(Connection& c, const ListTablesOptions& o) = 0;
+  /// nullopt when the table does not exist.
+  virtual Result<std::optional<TableDescription>> describe_table(Connection& c, const QualifiedName& n) = 0;
+  virtual Result<DatabaseInfo> database_info(Connection& c) = 0;
+  virtual Result<Plan> explain(Connection& c, std::string_view query, const Params& params, const ExecOptions& o) = 0;
+  /// `pattern` is a LIKE pattern; `types` empty = all.
+  virtual Result<std::vector<ObjectMatch>> search_objects(Connection& c, std::string_view pattern,
+                                                          const std::vector<std::string>& types, std::size_t limit) = 0;
+};
+
+}  // namespace azsql::db

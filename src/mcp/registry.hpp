@@ -1,0 +1,191 @@
+#pragma once
+/// What a server offers: tools, resources, prompts and completions. The protocol core
+/// (mcp/server.hpp) serves whatever is registered here; src/tools/ fills it.
+#include <boost/json.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/cancel.hpp"
+#include "common/result.hpp"
+
+namespace azsql::mcp {
+
+namespace bj = boost::json;
+
+enum class LogLevel { Debug, Info, Notice, Warning, Error, Critical, Alert, Emergency };
+const char* to_string(LogLevel l) noexcept;
+std::optional<LogLevel> parse_log_level(std::string_view s) noexcept;
+
+/// Who is calling (for audit logs and limits).
+struct ClientInfo {
+  std::string session_id;
+  std::string name;
+  std::string version;
+  std::string protocol_version;
+};
+
+/// Per-call services the core hands to a tool, resource or prompt. Thread-safe.
+class CallContext {
+ public:
+  virtual ~CallContext() = default;
+  /// Cancelled by notifications/cancelled, a closed stream, or shutdown.
+  virtual const CancelToken& cancel() const = 0;
+  /// Sends notifications/progress if the client sent a progress token; otherwise a no-op.
+  virtual void progress(double progress, std::optional<double> total, std::string_view message) = 0;
+  /// Sends notifications/message if `level` passes the session's logging/setLevel.
+  virtual void log(LogLevel level, std::string_view logger, bj::value data) = 0;
+  /// Tells subscribers these resources changed (schema changed after a write).
+  virtual void resources_updated(const std::vector<std::string>& uris) = 0;
+  virtual const ClientInfo& client() const = 0;
+};
+
+struct ToolAnnotations {
+  std::optional<bool> read_only;
+  std::optional<bool> destructive;
+  std::optional<bool> idempotent;
+  std::optional<bool> open_world;
+};
+
+struct ToolDefinition {
+  std::string name;
+  std::string title;
+  std::string description;
+  bj::object input_schema;   ///< JSON Schema (type object)
+  bj::object output_schema;  ///< JSON Schema (type object) of structuredContent; empty = none
+  ToolAnnotations annotations;
+  bool writes = false;  ///< hidden and refused when the server is read-only
+};
+
+/// A tool's outcome. A failure of the tool's work is a result with is_error (PRODUCT.md §6).
+struct ToolResult {
+  bj::object structured;  ///< structuredContent; must match output_schema when not an error
+  std::string text;       ///< compact rendering for the text content block
+  bool is_error = false;
+
+  static ToolResult error(std::string message, bj::object structured = {}) {
+    ToolResult r;
+    r.text = std::move(message);
+    r.structured = std::move(structured);
+    r.is_error = true;
+    return r;
+  }
+};
+
+class Tool {
+ public:
+  virtual ~Tool() = default;
+  virtual const ToolDefinition& definition() const = 0;
+  /// Arguments have already been validated against input_schema. Runs on a worker thread.
+  virtual ToolResult call(const bj::object& arguments, CallContext& ctx) = 0;
+};
+
+struct ResourceDefinition {
+  std::string uri;
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type;
+};
+
+struct ResourceTemplateDefinition {
+  std::string uri_template;  ///< RFC 6570, e.g. "database://tables/{table}"
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type;
+};
+
+struct ResourceContents {
+  std::string uri;
+  std::string mime_type;
+  std::string text;
+};
+
+class ResourceProvider {
+ public:
+  virtual ~ResourceProvider() = default;
+  virtual std::vector<ResourceDefinition> resources() = 0;
+  virtual std::vector<ResourceTemplateDefinition> templates() = 0;
+  /// ErrorKind::NotFound for an unknown URI (→ -32002). Runs on a worker thread.
+  virtual Result<std::vector<ResourceContents>> read(std::string_view uri, CallContext& ctx) = 0;
+};
+
+struct PromptArgument {
+  std::string name;
+  std::string description;
+  bool required = false;
+};
+
+struct PromptDefinition {
+  std::string name;
+  std::string title;
+  std::string description;
+  std::vector<PromptArgument> arguments;
+};
+
+struct PromptMessage {
+  std::string role;  ///< "user" or "assistant"
+  std::string text;
+};
+
+struct PromptResult {
+  std::string description;
+  std::vector<PromptMessage> messages;
+};
+
+class Prompt {
+ public:
+  virtual ~Prompt() = default;
+  virtual const PromptDefinition& definition() const = 0;
+  /// Required arguments are checked by the core. ErrorKind::InvalidInput → -32602.
+  virtual Result<PromptResult> get(const std::map<std::string, std::string>& args, CallContext& ctx) = 0;
+};
+
+/// completion/complete. `ref_type` is "ref/prompt" or "ref/resource"; `ref` the prompt name or URI template.
+struct CompletionRequest {
+  std::string ref_type;
+  std::string ref;
+  std::string argument;
+  std::string value;
+  std::map<std::string, std::string> context;
+};
+
+struct CompletionResult {
+  std::vector<std::string> values;  ///< at most 100
+  std::optional<std::int64_t> total;
+  bool has_more = false;
+};
+
+class Completer {
+ public:
+  virtual ~Completer() = default;
+  virtual Result<CompletionResult> complete(const CompletionRequest& req, CallContext& ctx) = 0;
+};
+
+/// Everything a server offers. Filled once at start-up, then read-only (thread-safe to read).
+class Registry {
+ public:
+  void add_tool(std::unique_ptr<Tool> t);
+  void add_prompt(std::unique_ptr<Prompt> p);
+  void add_resources(std::unique_ptr<ResourceProvider> r);
+  void set_completer(std::unique_ptr<Completer> c);
+
+  const std::vector<std::unique_ptr<Tool>>& tools() const { return tools_; }
+  const std::vector<std::unique_ptr<Prompt>>& prompts() const { return prompts_; }
+  const std::vector<std::unique_ptr<ResourceProvider>>& resource_providers() const { return resources_; }
+  Completer* completer() const { return completer_.get(); }
+  Tool* find_tool(std::string_view name) const;
+  Prompt* find_prompt(std::string_view name) const;
+
+ private:
+  std::vector<std::unique_ptr<Tool>> tools_;
+  std::vector<std::unique_ptr<Prompt>> prompts_;
+  std::vector<std::unique_ptr<ResourceProvider>> resources_;
+  std::unique_ptr<Completer> completer_;
+};
+
+}  // namespace azsql::mcp

@@ -1,0 +1,153 @@
+#pragma once
+/// The MCP protocol core: lifecycle, version negotiation, dispatch of every method, pagination,
+/// progress, cancellation, logging and subscriptions. It knows nothing of sockets: transports
+/// (stdio, Streamable HTTP) feed it parsed JSON-RPC messages and deliver what it emits.
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+#include "mcp/registry.hpp"
+
+namespace azsql::mcp {
+
+/// Protocol revisions this server speaks through `initialize`, newest first.
+inline constexpr const char* kProtocolVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+bool is_supported_version(std::string_view v) noexcept;
+
+/// Where messages that are not the direct response go: notifications and server-initiated
+/// requests. Implemented by transports. Must be thread-safe.
+class Outbox {
+ public:
+  virtual ~Outbox() = default;
+  virtual void send(const bj::value& message) = 0;
+};
+
+/// Protocol state of one client: a stdio connection or one HTTP Mcp-Session-Id.
+/// Thread-safe.
+class Session {
+ public:
+  explicit Session(std::string id);
+  const std::string& id() const noexcept { return id_; }
+
+  bool initialized() const noexcept { return initialized_.load(); }
+  std::string protocol_version() const;
+  ClientInfo client() const;
+  bj::object client_capabilities() const;
+
+  /// The session-level stream: stdout for stdio, the GET SSE stream for HTTP (may be null).
+  void set_outbox(std::shared_ptr<Outbox> outbox);
+  std::shared_ptr<Outbox> outbox() const;
+
+  /// Cancels every request in flight (session ended or transport closed).
+  void cancel_all();
+
+ private:
+  friend class Server;
+  friend class RequestScope;
+  std::string id_;
+  std::atomic<bool> initialized_{false};
+  std::atomic<bool> init_seen_{false};
+  mutable std::mutex mu_;
+  std::string protocol_version_;
+  ClientInfo client_;
+  bj::object client_caps_;
+  std::optional<LogLevel> log_level_;  // nullopt: logging/setLevel never called → send nothing below... (see server.cpp)
+  std::set<std::string> subscriptions_;
+  std::unordered_map<std::string, CancelToken> in_flight_;  // key: serialized request id
+  std::shared_ptr<Outbox> outbox_;
+};
+
+struct ServerOptions {
+  std::string name = "azsql-mcp";
+  std::string title = "Azure SQL MCP Server";
+  std::string version = "0.0.0";
+  std::string instructions;
+  std::size_t page_size = 100;      ///< items per page for list methods
+  std::size_t worker_threads = 4;   ///< threads for tool calls, resource reads, prompts
+  std::size_t max_concurrent = 100; ///< in-flight worker jobs; beyond → error -32000 "server busy"
+  bool read_only = false;           ///< hide and refuse tools with writes = true
+};
+
+/// One finished request, for metrics and audit.
+struct RequestEvent {
+  std::string method;
+  std::string tool;     ///< tools/call only
+  std::string outcome;  ///< "ok", "tool_error", "error"
+  int error_code = 0;   ///< JSON-RPC error code when outcome == "error"
+  std::chrono::microseconds duration{0};
+};
+
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  virtual void on_request(const RequestEvent&) {}
+  /// Called after a tool finished and before its response is handed to the transport.
+  virtual void on_tool_call(const ClientInfo& /*client*/, const ToolDefinition& /*tool*/, const bj::object& /*args*/,
+                            const ToolResult& /*result*/, std::chrono::microseconds /*duration*/) {}
+};
+
+class Server {
+ public:
+  Server(std::shared_ptr<const Registry> registry, ServerOptions options);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// Called exactly once per handle(): with the response (an array for a batch) or nullopt when
+  /// no response is due (only notifications/responses). May run on a worker thread.
+  using Reply = std::function<void(std::optional<bj::value> response)>;
+
+  /// Handles one parsed JSON-RPC message or batch. `request_outbox` receives notifications tied to
+  /// the request (progress, log messages); null means the session outbox.
+  void handle(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
+              Reply reply);
+
+  /// Parses `text` first; malformed JSON → a -32700 reply.
+  void handle_text(const std::shared_ptr<Session>& session, std::string_view text, std::shared_ptr<Outbox> request_outbox,
+                   Reply reply);
+
+  /// Sends notifications/resources/updated for `uris` to every subscribed live session.
+  void notify_resources_updated(const std::vector<std::string>& uris);
+
+  /// Cancels everything in flight and waits up to `grace` for workers to finish.
+  void shutdown(std::chrono::milliseconds grace);
+
+  std::size_t in_flight() const noexcept { return in_flight_.load(); }
+  void set_observer(std::shared_ptr<Observer> observer) { observer_ = std::move(observer); }
+  const ServerOptions& options() const noexcept { return options_; }
+  const Registry& registry() const noexcept { return *registry_; }
+
+  /// True when the message (or any batch member) is a request that expects a response.
+  static bool expects_response(const bj::value& message);
+  /// True when the message is an `initialize` request.
+  static bool is_initialize(const bj::value& message);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<const Registry> registry_;
+  ServerOptions options_;
+  std::atomic<std::size_t> in_flight_{0};
+  std::shared_ptr<Observer> observer_;
+  friend struct Impl;
+};
+
+/// JSON-RPC error codes (PRODUCT.md §6, MCP spec).
+namespace errc {
+inline constexpr int kParseError = -32700;
+inline constexpr int kInvalidRequest = -32600;
+inline constexpr int kMethodNotFound = -32601;
+inline constexpr int kInvalidParams = -32602;
+inline constexpr int kInternalError = -32603;
+inline constexpr int kServerBusy = -32000;
+inline constexpr int kResourceNotFound = -32002;
+}  // namespace errc
+
+}  // namespace azsql::mcp
