@@ -48,9 +48,13 @@ class Session {
   /// Cancels every request in flight (session ended or transport closed).
   void cancel_all();
 
+  /// For stateless transports: treat the session as initialized at `protocol_version`
+  /// without an initialize handshake.
+  void assume_initialized(std::string_view protocol_version);
+
  private:
   friend class Server;
-  friend class RequestScope;
+  friend class CallCtx;
   std::string id_;
   std::atomic<bool> initialized_{false};
   std::atomic<bool> init_seen_{false};
@@ -58,7 +62,7 @@ class Session {
   std::string protocol_version_;
   ClientInfo client_;
   bj::object client_caps_;
-  std::optional<LogLevel> log_level_;  // nullopt: logging/setLevel never called → send nothing below... (see server.cpp)
+  std::optional<LogLevel> log_level_;  // nullopt until logging/setLevel: no log notifications
   std::set<std::string> subscriptions_;
   std::unordered_map<std::string, CancelToken> in_flight_;  // key: serialized request id
   std::shared_ptr<Outbox> outbox_;
@@ -79,7 +83,7 @@ struct ServerOptions {
 struct RequestEvent {
   std::string method;
   std::string tool;     ///< tools/call only
-  std::string outcome;  ///< "ok", "tool_error", "error"
+  std::string outcome;  ///< "ok", "tool_error", "error", "cancelled"
   int error_code = 0;   ///< JSON-RPC error code when outcome == "error"
   std::chrono::microseconds duration{0};
 };

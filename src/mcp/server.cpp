@@ -1,0 +1,816 @@
+#include "mcp/server.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <exception>
+#include <thread>
+
+#include "common/json_util.hpp"
+#include "jsonrpc/message.hpp"
+#include "mcp/schema_validate.hpp"
+
+namespace azsql::mcp {
+
+namespace rpc = azsql::jsonrpc;
+
+bool is_supported_version(std::string_view v) noexcept {
+  for (const char* s : kProtocolVersions) {
+    if (v == s) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- Session
+
+Session::Session(std::string id) : id_(std::move(id)) {}
+
+std::string Session::protocol_version() const {
+  std::lock_guard lock(mu_);
+  return protocol_version_;
+}
+
+ClientInfo Session::client() const {
+  std::lock_guard lock(mu_);
+  return client_;
+}
+
+bj::object Session::client_capabilities() const {
+  std::lock_guard lock(mu_);
+  return client_caps_;
+}
+
+void Session::set_outbox(std::shared_ptr<Outbox> outbox) {
+  std::lock_guard lock(mu_);
+  outbox_ = std::move(outbox);
+}
+
+std::shared_ptr<Outbox> Session::outbox() const {
+  std::lock_guard lock(mu_);
+  return outbox_;
+}
+
+void Session::cancel_all() {
+  std::vector<CancelToken> tokens;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [k, t] : in_flight_) tokens.push_back(t);
+  }
+  for (auto& t : tokens) t.cancel();
+}
+
+void Session::assume_initialized(std::string_view protocol_version) {
+  std::lock_guard lock(mu_);
+  protocol_version_ = std::string(protocol_version);
+  client_.protocol_version = protocol_version_;
+  client_.session_id = id_;
+  init_seen_ = true;
+  initialized_ = true;
+}
+
+// ---------------------------------------------------------------- helpers
+
+namespace {
+
+/// Version-ordering helper: revisions are ISO dates, so string comparison orders them.
+bool at_least(const std::string& version, const char* rev) { return version >= rev; }
+
+std::string id_key(const bj::value& id) { return bj::serialize(id); }
+
+/// A JSON-RPC error carried through the dispatcher.
+struct RpcError {
+  int code;
+  std::string message;
+  std::optional<bj::value> data;
+};
+
+const bj::object& params_of(const bj::object& msg) {
+  static const bj::object empty;
+  auto it = msg.find("params");
+  if (it != msg.end() && it->value().is_object()) return it->value().get_object();
+  return empty;
+}
+
+std::string encode_cursor(std::size_t offset) { return "o" + std::to_string(offset); }
+
+std::optional<std::size_t> decode_cursor(const bj::object& params) {
+  auto c = json::get_string(params, "cursor");
+  if (!c) return params.contains("cursor") ? std::nullopt : std::optional<std::size_t>(0);
+  if (c->size() < 2 || (*c)[0] != 'o') return std::nullopt;
+  std::size_t n = 0;
+  for (char ch : c->substr(1)) {
+    if (ch < '0' || ch > '9' || n > 100000000) return std::nullopt;
+    n = n * 10 + static_cast<std::size_t>(ch - '0');
+  }
+  return n;
+}
+
+bj::object tool_json(const ToolDefinition& d, const std::string& version) {
+  bj::object t;
+  t["name"] = d.name;
+  if (at_least(version, "2025-06-18") && !d.title.empty()) t["title"] = d.title;
+  t["description"] = d.description;
+  t["inputSchema"] = d.input_schema;
+  if (at_least(version, "2025-06-18") && !d.output_schema.empty()) t["outputSchema"] = d.output_schema;
+  if (at_least(version, "2025-03-26")) {
+    bj::object a;
+    if (!d.title.empty()) a["title"] = d.title;
+    if (d.annotations.read_only) a["readOnlyHint"] = *d.annotations.read_only;
+    if (d.annotations.destructive) a["destructiveHint"] = *d.annotations.destructive;
+    if (d.annotations.idempotent) a["idempotentHint"] = *d.annotations.idempotent;
+    if (d.annotations.open_world) a["openWorldHint"] = *d.annotations.open_world;
+    t["annotations"] = std::move(a);
+  }
+  return t;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- Impl
+
+struct Server::Impl {
+  Server& self;
+  boost::asio::thread_pool workers;
+  std::mutex sessions_mu;
+  std::vector<std::weak_ptr<Session>> sessions;
+  std::atomic<bool> stopping{false};
+  std::mutex idle_mu;
+  std::condition_variable idle_cv;
+
+  Impl(Server& s, std::size_t threads) : self(s), workers(threads == 0 ? 1 : threads) {}
+
+  void remember(const std::shared_ptr<Session>& s) {
+    std::lock_guard lock(sessions_mu);
+    for (auto it = sessions.begin(); it != sessions.end();) {
+      auto p = it->lock();
+      if (!p) {
+        it = sessions.erase(it);
+        continue;
+      }
+      if (p == s) return;
+      ++it;
+    }
+    sessions.push_back(s);
+  }
+
+  std::vector<std::shared_ptr<Session>> live_sessions() {
+    std::lock_guard lock(sessions_mu);
+    std::vector<std::shared_ptr<Session>> out;
+    for (auto& w : sessions) {
+      if (auto p = w.lock()) out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  void finished(const RequestEvent& ev) {
+    if (auto obs = self.observer_) obs->on_request(ev);
+  }
+
+  // One request; `done` receives the full response object.
+  void dispatch(const std::shared_ptr<Session>& session, const bj::object& msg, std::shared_ptr<Outbox> outbox,
+                std::function<void(std::optional<bj::value>)> done);
+
+  void run_on_worker(const std::shared_ptr<Session>& session, const bj::value& id, std::shared_ptr<Outbox> outbox,
+                     const bj::object& params, std::string method,
+                     std::function<bj::value(class CallCtx&, RequestEvent&)> job,
+                     std::function<void(std::optional<bj::value>)> done);
+};
+
+/// CallContext handed to tools/resources/prompts for one request.
+class CallCtx final : public CallContext {
+ public:
+  CallCtx(Server& server, std::shared_ptr<Session> session, std::shared_ptr<Outbox> outbox, CancelToken token,
+          std::optional<bj::value> progress_token)
+      : server_(server),
+        session_(std::move(session)),
+        outbox_(std::move(outbox)),
+        token_(std::move(token)),
+        progress_token_(std::move(progress_token)),
+        client_(session_->client()) {}
+
+  const CancelToken& cancel() const override { return token_; }
+
+  void progress(double progress, std::optional<double> total, std::string_view message) override {
+    if (!progress_token_ || token_.cancelled()) return;
+    bj::object p;
+    p["progressToken"] = *progress_token_;
+    p["progress"] = progress;
+    if (total) p["total"] = *total;
+    if (!message.empty() && at_least(client_.protocol_version, "2025-03-26")) p["message"] = message;
+    send(rpc::make_notification("notifications/progress", std::move(p)));
+  }
+
+  void log(LogLevel level, std::string_view logger, bj::value data) override {
+    std::optional<LogLevel> min;
+    {
+      std::lock_guard lock(session_->mu_);
+      min = session_->log_level_;
+    }
+    if (!min || level < *min) return;
+    bj::object p;
+    p["level"] = to_string(level);
+    if (!logger.empty()) p["logger"] = logger;
+    p["data"] = std::move(data);
+    send(rpc::make_notification("notifications/message", std::move(p)));
+  }
+
+  void resources_updated(const std::vector<std::string>& uris) override { server_.notify_resources_updated(uris); }
+
+  const ClientInfo& client() const override { return client_; }
+
+ private:
+  void send(const bj::object& msg) {
+    auto out = outbox_ ? outbox_ : session_->outbox();
+    if (out) out->send(msg);
+  }
+
+  Server& server_;
+  std::shared_ptr<Session> session_;
+  std::shared_ptr<Outbox> outbox_;
+  CancelToken token_;
+  std::optional<bj::value> progress_token_;
+  ClientInfo client_;
+};
+
+void Server::Impl::run_on_worker(const std::shared_ptr<Session>& session, const bj::value& id,
+                                 std::shared_ptr<Outbox> outbox, const bj::object& params, std::string method,
+                                 std::function<bj::value(CallCtx&, RequestEvent&)> job,
+                                 std::function<void(std::optional<bj::value>)> done) {
+  const auto start = std::chrono::steady_clock::now();
+  if (stopping.load()) {
+    done(rpc::make_error(id, errc::kServerBusy, "server is shutting down"));
+    finished({method, "", "error", errc::kServerBusy, {}});
+    return;
+  }
+  std::size_t n = self.in_flight_.fetch_add(1) + 1;
+  if (n > self.options_.max_concurrent) {
+    self.in_flight_.fetch_sub(1);
+    done(rpc::make_error(id, errc::kServerBusy,
+                         "server busy: too many requests in flight (MCP_MAX_CONCURRENT_REQUESTS=" +
+                             std::to_string(self.options_.max_concurrent) + "); retry shortly"));
+    finished({method, "", "error", errc::kServerBusy, {}});
+    return;
+  }
+  CancelToken token;
+  const std::string key = id_key(id);
+  {
+    std::lock_guard lock(session->mu_);
+    session->in_flight_[key] = token;
+  }
+  std::optional<bj::value> progress_token;
+  if (const auto* meta = json::get_object(params, "_meta")) {
+    if (auto it = meta->find("progressToken"); it != meta->end() && (it->value().is_string() || it->value().is_number()))
+      progress_token = it->value();
+  }
+  boost::asio::post(workers, [this, session, id, outbox = std::move(outbox), token, key, progress_token,
+                              method = std::move(method), job = std::move(job), done = std::move(done), start]() mutable {
+    CallCtx ctx(self, session, outbox, token, progress_token);
+    RequestEvent ev;
+    ev.method = method;
+    ev.outcome = "ok";
+    std::optional<bj::value> response;
+    try {
+      bj::value result = job(ctx, ev);
+      if (result.is_object() && result.get_object().contains("__rpc_error")) {
+        auto& e = result.get_object();
+        int code = static_cast<int>(e["code"].as_int64());
+        std::optional<bj::value> data;
+        if (auto it = e.find("data"); it != e.end()) data = it->value();
+        response = rpc::make_error(id, code, std::string(e["message"].as_string()), data);
+        ev.outcome = "error";
+        ev.error_code = code;
+      } else {
+        response = rpc::make_result(id, std::move(result));
+      }
+    } catch (const std::exception& ex) {
+      response = rpc::make_error(id, errc::kInternalError, "internal error while handling " + method);
+      ev.outcome = "error";
+      ev.error_code = errc::kInternalError;
+    }
+    bool cancelled_by_client = false;
+    {
+      std::lock_guard lock(session->mu_);
+      session->in_flight_.erase(key);
+      cancelled_by_client = token.cancelled() && !stopping.load();
+    }
+    ev.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    if (cancelled_by_client) ev.outcome = "cancelled";
+    finished(ev);
+    // MCP: the receiver of notifications/cancelled SHOULD NOT send a response.
+    done(cancelled_by_client ? std::nullopt : std::move(response));
+    if (self.in_flight_.fetch_sub(1) == 1) {
+      std::lock_guard lock(idle_mu);
+      idle_cv.notify_all();
+    }
+  });
+}
+
+namespace {
+bj::value rpc_error_value(int code, std::string message, std::optional<bj::value> data = std::nullopt) {
+  bj::object e;
+  e["__rpc_error"] = true;
+  e["code"] = code;
+  e["message"] = std::move(message);
+  if (data) e["data"] = std::move(*data);
+  return e;
+}
+}  // namespace
+
+void Server::Impl::dispatch(const std::shared_ptr<Session>& session, const bj::object& msg,
+                            std::shared_ptr<Outbox> outbox, std::function<void(std::optional<bj::value>)> done) {
+  const auto start = std::chrono::steady_clock::now();
+  const bj::value id = msg.at("id");
+  const std::string method(msg.at("method").get_string());
+  const bj::object& params = params_of(msg);
+  if (auto p = msg.find("params"); p != msg.end() && !p->value().is_object()) {
+    done(rpc::make_error(id, errc::kInvalidParams, "params must be an object"));
+    finished({method, "", "error", errc::kInvalidParams, {}});
+    return;
+  }
+
+  auto reply_now = [&](bj::value result) {
+    done(rpc::make_result(id, std::move(result)));
+    finished({method, "", "ok", 0,
+              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)});
+  };
+  auto fail_now = [&](int code, std::string message, std::optional<bj::value> data = std::nullopt) {
+    done(rpc::make_error(id, code, message, std::move(data)));
+    finished({method, "", "error", code,
+              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)});
+  };
+
+  if (method == "ping") return reply_now(bj::object{});
+
+  if (method == "initialize") {
+    if (session->init_seen_.exchange(true)) return fail_now(errc::kInvalidRequest, "session is already initialized");
+    auto requested = json::get_string(params, "protocolVersion");
+    if (!requested) {
+      session->init_seen_ = false;
+      return fail_now(errc::kInvalidParams, "initialize requires params.protocolVersion (a string)");
+    }
+    std::string version = is_supported_version(*requested) ? std::string(*requested) : kProtocolVersions[0];
+    {
+      std::lock_guard lock(session->mu_);
+      session->protocol_version_ = version;
+      session->client_.protocol_version = version;
+      session->client_.session_id = session->id_;
+      if (const auto* ci = json::get_object(params, "clientInfo")) {
+        session->client_.name = std::string(json::get_string(*ci, "name").value_or(""));
+        session->client_.version = std::string(json::get_string(*ci, "version").value_or(""));
+      }
+      if (const auto* caps = json::get_object(params, "capabilities")) session->client_caps_ = *caps;
+    }
+    session->initialized_ = true;
+    bj::object caps;
+    caps["tools"] = bj::object{{"listChanged", false}};
+    caps["resources"] = bj::object{{"subscribe", true}, {"listChanged", false}};
+    caps["prompts"] = bj::object{{"listChanged", false}};
+    caps["logging"] = bj::object{};
+    if (at_least(version, "2025-03-26")) caps["completions"] = bj::object{};
+    bj::object info;
+    info["name"] = self.options_.name;
+    if (at_least(version, "2025-06-18")) info["title"] = self.options_.title;
+    info["version"] = self.options_.version;
+    bj::object result;
+    result["protocolVersion"] = version;
+    result["capabilities"] = std::move(caps);
+    result["serverInfo"] = std::move(info);
+    if (!self.options_.instructions.empty()) result["instructions"] = self.options_.instructions;
+    return reply_now(std::move(result));
+  }
+
+  if (!session->initialized_.load()) {
+    return fail_now(errc::kInvalidRequest, "the session is not initialized: send initialize first");
+  }
+  const std::string version = session->protocol_version();
+  const Registry& reg = *self.registry_;
+
+  auto paginate = [&](bj::array all, const char* key) {
+    auto offset = decode_cursor(params);
+    if (!offset || *offset > all.size()) return fail_now(errc::kInvalidParams, "invalid pagination cursor");
+    const std::size_t page = std::max<std::size_t>(1, self.options_.page_size);
+    bj::array items;
+    for (std::size_t i = *offset; i < all.size() && i < *offset + page; ++i) items.push_back(std::move(all[i]));
+    bj::object result;
+    result[key] = std::move(items);
+    if (*offset + page < all.size()) result["nextCursor"] = encode_cursor(*offset + page);
+    reply_now(std::move(result));
+  };
+
+  auto tool_visible = [&](const Tool& t) { return !(self.options_.read_only && t.definition().writes); };
+
+  if (method == "tools/list") {
+    bj::array all;
+    for (const auto& t : reg.tools()) {
+      if (tool_visible(*t)) all.push_back(tool_json(t->definition(), version));
+    }
+    return paginate(std::move(all), "tools");
+  }
+
+  if (method == "tools/call") {
+    auto name = json::get_string(params, "name");
+    if (!name) return fail_now(errc::kInvalidParams, "tools/call requires params.name (a string)");
+    Tool* tool = reg.find_tool(*name);
+    if (!tool) return fail_now(errc::kInvalidParams, "Unknown tool: " + std::string(*name));
+    if (!tool_visible(*tool))
+      return fail_now(errc::kInvalidParams,
+                      "tool '" + std::string(*name) + "' is disabled: the server runs in read-only mode (MCP_READ_ONLY)");
+    bj::object args;
+    if (auto it = params.find("arguments"); it != params.end()) {
+      if (!it->value().is_object() && !it->value().is_null())
+        return fail_now(errc::kInvalidParams, "tools/call params.arguments must be an object");
+      if (it->value().is_object()) args = it->value().get_object();
+    }
+    const bool structured = at_least(version, "2025-06-18");
+    run_on_worker(
+        session, id, std::move(outbox), params, method,
+        [this, tool, args = std::move(args), structured](CallCtx& ctx, RequestEvent& ev) -> bj::value {
+          const auto& def = tool->definition();
+          ev.tool = def.name;
+          const auto t0 = std::chrono::steady_clock::now();
+          ToolResult r;
+          auto problem = validate_schema(args, def.input_schema);
+          if (!problem.empty()) {
+            r = ToolResult::error("Invalid arguments for " + def.name + ": " + problem + ".");
+          } else {
+            try {
+              r = tool->call(args, ctx);
+            } catch (const std::exception&) {
+              r = ToolResult::error("internal error in tool " + def.name + "; the request was not completed");
+            }
+          }
+          if (r.is_error) ev.outcome = "tool_error";
+          if (auto obs = self.observer_) {
+            obs->on_tool_call(ctx.client(), def, args, r,
+                              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
+          }
+          bj::object out;
+          bj::array content;
+          content.push_back(bj::object{{"type", "text"}, {"text", r.text}});
+          out["content"] = std::move(content);
+          if (structured && !r.structured.empty() && (!r.is_error || !def.output_schema.empty()))
+            out["structuredContent"] = std::move(r.structured);
+          out["isError"] = r.is_error;
+          return out;
+        },
+        std::move(done));
+    return;
+  }
+
+  if (method == "resources/list") {
+    bj::array all;
+    for (const auto& p : reg.resource_providers()) {
+      for (const auto& r : p->resources()) {
+        bj::object o{{"uri", r.uri}, {"name", r.name}};
+        if (at_least(version, "2025-06-18") && !r.title.empty()) o["title"] = r.title;
+        if (!r.description.empty()) o["description"] = r.description;
+        if (!r.mime_type.empty()) o["mimeType"] = r.mime_type;
+        all.push_back(std::move(o));
+      }
+    }
+    return paginate(std::move(all), "resources");
+  }
+
+  if (method == "resources/templates/list") {
+    bj::array all;
+    for (const auto& p : reg.resource_providers()) {
+      for (const auto& r : p->templates()) {
+        bj::object o{{"uriTemplate", r.uri_template}, {"name", r.name}};
+        if (at_least(version, "2025-06-18") && !r.title.empty()) o["title"] = r.title;
+        if (!r.description.empty()) o["description"] = r.description;
+        if (!r.mime_type.empty()) o["mimeType"] = r.mime_type;
+        all.push_back(std::move(o));
+      }
+    }
+    return paginate(std::move(all), "resourceTemplates");
+  }
+
+  if (method == "resources/read") {
+    auto uri = json::get_string(params, "uri");
+    if (!uri) return fail_now(errc::kInvalidParams, "resources/read requires params.uri (a string)");
+    run_on_worker(
+        session, id, std::move(outbox), params, method,
+        [&reg, uri = std::string(*uri)](CallCtx& ctx, RequestEvent&) -> bj::value {
+          for (const auto& p : reg.resource_providers()) {
+            auto r = p->read(uri, ctx);
+            if (!r.ok()) {
+              if (r.error().kind == ErrorKind::NotFound) continue;
+              if (r.error().kind == ErrorKind::InvalidInput) return rpc_error_value(errc::kInvalidParams, r.error().message);
+              return rpc_error_value(errc::kInternalError, "could not read " + uri + ": " + r.error().message);
+            }
+            bj::array contents;
+            for (const auto& c : *r) {
+              bj::object o{{"uri", c.uri}, {"text", c.text}};
+              if (!c.mime_type.empty()) o["mimeType"] = c.mime_type;
+              contents.push_back(std::move(o));
+            }
+            return bj::object{{"contents", std::move(contents)}};
+          }
+          return rpc_error_value(errc::kResourceNotFound, "Resource not found: " + uri, bj::object{{"uri", uri}});
+        },
+        std::move(done));
+    return;
+  }
+
+  if (method == "resources/subscribe" || method == "resources/unsubscribe") {
+    auto uri = json::get_string(params, "uri");
+    if (!uri) return fail_now(errc::kInvalidParams, method + " requires params.uri (a string)");
+    {
+      std::lock_guard lock(session->mu_);
+      if (method == "resources/subscribe")
+        session->subscriptions_.insert(std::string(*uri));
+      else
+        session->subscriptions_.erase(std::string(*uri));
+    }
+    return reply_now(bj::object{});
+  }
+
+  if (method == "prompts/list") {
+    bj::array all;
+    for (const auto& p : reg.prompts()) {
+      const auto& d = p->definition();
+      bj::object o{{"name", d.name}};
+      if (at_least(version, "2025-06-18") && !d.title.empty()) o["title"] = d.title;
+      if (!d.description.empty()) o["description"] = d.description;
+      bj::array args;
+      for (const auto& a : d.arguments) {
+        bj::object ao{{"name", a.name}, {"required", a.required}};
+        if (!a.description.empty()) ao["description"] = a.description;
+        args.push_back(std::move(ao));
+      }
+      o["arguments"] = std::move(args);
+      all.push_back(std::move(o));
+    }
+    return paginate(std::move(all), "prompts");
+  }
+
+  if (method == "prompts/get") {
+    auto name = json::get_string(params, "name");
+    if (!name) return fail_now(errc::kInvalidParams, "prompts/get requires params.name (a string)");
+    Prompt* prompt = reg.find_prompt(*name);
+    if (!prompt) return fail_now(errc::kInvalidParams, "Unknown prompt: " + std::string(*name));
+    std::map<std::string, std::string> args;
+    if (const auto* a = json::get_object(params, "arguments")) {
+      for (const auto& kv : *a) {
+        if (!kv.value().is_string())
+          return fail_now(errc::kInvalidParams, "prompt argument '" + std::string(kv.key()) + "' must be a string");
+        args[std::string(kv.key())] = std::string(kv.value().get_string());
+      }
+    }
+    for (const auto& a : prompt->definition().arguments) {
+      if (a.required && (args.find(a.name) == args.end() || args[a.name].empty()))
+        return fail_now(errc::kInvalidParams, "prompt '" + std::string(*name) + "' requires argument '" + a.name + "'");
+    }
+    run_on_worker(
+        session, id, std::move(outbox), params, method,
+        [prompt, args = std::move(args)](CallCtx& ctx, RequestEvent&) -> bj::value {
+          auto r = prompt->get(args, ctx);
+          if (!r.ok()) {
+            int code = r.error().kind == ErrorKind::InvalidInput || r.error().kind == ErrorKind::NotFound
+                           ? errc::kInvalidParams
+                           : errc::kInternalError;
+            return rpc_error_value(code, r.error().message);
+          }
+          bj::object out;
+          if (!r->description.empty()) out["description"] = r->description;
+          bj::array msgs;
+          for (const auto& m : r->messages) {
+            msgs.push_back(bj::object{{"role", m.role}, {"content", bj::object{{"type", "text"}, {"text", m.text}}}});
+          }
+          out["messages"] = std::move(msgs);
+          return out;
+        },
+        std::move(done));
+    return;
+  }
+
+  if (method == "completion/complete") {
+    const auto* ref = json::get_object(params, "ref");
+    const auto* arg = json::get_object(params, "argument");
+    if (!ref || !arg) return fail_now(errc::kInvalidParams, "completion/complete requires params.ref and params.argument");
+    CompletionRequest req;
+    req.ref_type = std::string(json::get_string(*ref, "type").value_or(""));
+    if (req.ref_type == "ref/prompt") {
+      req.ref = std::string(json::get_string(*ref, "name").value_or(""));
+      if (!reg.find_prompt(req.ref)) return fail_now(errc::kInvalidParams, "Unknown prompt: " + req.ref);
+    } else if (req.ref_type == "ref/resource") {
+      req.ref = std::string(json::get_string(*ref, "uri").value_or(""));
+    } else {
+      return fail_now(errc::kInvalidParams, "params.ref.type must be ref/prompt or ref/resource");
+    }
+    auto arg_name = json::get_string(*arg, "name");
+    auto arg_value = json::get_string(*arg, "value");
+    if (!arg_name || !arg_value) return fail_now(errc::kInvalidParams, "params.argument needs name and value strings");
+    req.argument = std::string(*arg_name);
+    req.value = std::string(*arg_value);
+    if (const auto* c = json::get_object(params, "context")) {
+      if (const auto* ca = json::get_object(*c, "arguments")) {
+        for (const auto& kv : *ca) {
+          if (kv.value().is_string()) req.context[std::string(kv.key())] = std::string(kv.value().get_string());
+        }
+      }
+    }
+    Completer* completer = reg.completer();
+    run_on_worker(
+        session, id, std::move(outbox), params, method,
+        [completer, req = std::move(req)](CallCtx& ctx, RequestEvent&) -> bj::value {
+          CompletionResult cr;
+          if (completer) {
+            auto r = completer->complete(req, ctx);
+            if (!r.ok()) return rpc_error_value(errc::kInvalidParams, r.error().message);
+            cr = std::move(*r);
+          }
+          bj::array values;
+          for (std::size_t i = 0; i < cr.values.size() && i < 100; ++i) values.push_back(bj::string(cr.values[i]));
+          bj::object c{{"values", std::move(values)}, {"hasMore", cr.has_more || cr.values.size() > 100}};
+          if (cr.total) c["total"] = *cr.total;
+          return bj::object{{"completion", std::move(c)}};
+        },
+        std::move(done));
+    return;
+  }
+
+  if (method == "logging/setLevel") {
+    auto level = json::get_string(params, "level");
+    auto parsed = level ? parse_log_level(*level) : std::nullopt;
+    if (!parsed)
+      return fail_now(errc::kInvalidParams,
+                      "params.level must be one of debug, info, notice, warning, error, critical, alert, emergency");
+    {
+      std::lock_guard lock(session->mu_);
+      session->log_level_ = parsed;
+    }
+    return reply_now(bj::object{});
+  }
+
+  fail_now(errc::kMethodNotFound, "Method not found: " + method);
+}
+
+// ---------------------------------------------------------------- Server
+
+Server::Server(std::shared_ptr<const Registry> registry, ServerOptions options)
+    : registry_(std::move(registry)), options_(std::move(options)) {
+  impl_ = std::make_unique<Impl>(*this, options_.worker_threads);
+}
+
+Server::~Server() {
+  impl_->stopping = true;
+  for (auto& s : impl_->live_sessions()) s->cancel_all();
+  impl_->workers.join();
+}
+
+bool Server::expects_response(const bj::value& message) {
+  if (message.is_array()) {
+    for (const auto& m : message.get_array()) {
+      if (expects_response(m)) return true;
+    }
+    return message.get_array().empty();
+  }
+  auto t = rpc::classify(message);
+  if (t == rpc::MessageType::Request || t == rpc::MessageType::Invalid) return true;
+  return false;
+}
+
+bool Server::is_initialize(const bj::value& message) {
+  if (!message.is_object()) return false;
+  const auto& o = message.get_object();
+  auto m = o.find("method");
+  return rpc::classify(message) == rpc::MessageType::Request && m->value().get_string() == "initialize";
+}
+
+void Server::handle_text(const std::shared_ptr<Session>& session, std::string_view text,
+                         std::shared_ptr<Outbox> request_outbox, Reply reply) {
+  std::string err;
+  auto v = rpc::parse(text, &err);
+  if (!v) {
+    reply(bj::value(rpc::make_error(nullptr, errc::kParseError, "Parse error: the message is not valid JSON")));
+    return;
+  }
+  handle(session, std::move(*v), std::move(request_outbox), std::move(reply));
+}
+
+namespace {
+std::optional<bj::value> invalid_request_for(const bj::value& m) {
+  bj::value id = nullptr;
+  if (m.is_object()) {
+    if (auto it = m.get_object().find("id"); it != m.get_object().end() && rpc::is_valid_id(it->value())) id = it->value();
+  }
+  return bj::value(rpc::make_error(id, errc::kInvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message"));
+}
+}  // namespace
+
+void Server::handle(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
+                    Reply reply) {
+  impl_->remember(session);
+  if (message.is_array()) {
+    auto& arr = message.get_array();
+    const std::string version = session->protocol_version();
+    if (arr.empty()) {
+      reply(bj::value(rpc::make_error(nullptr, errc::kInvalidRequest, "Invalid Request: empty batch")));
+      return;
+    }
+    if (!session->initialized() || version > "2025-03-26") {
+      reply(bj::value(rpc::make_error(
+          nullptr, errc::kInvalidRequest,
+          "JSON-RPC batches are only supported for protocol version 2025-03-26 and earlier, after initialize")));
+      return;
+    }
+    struct BatchState {
+      std::mutex mu;
+      bj::array responses;
+      std::size_t pending;
+      Reply reply;
+    };
+    auto st = std::make_shared<BatchState>();
+    st->pending = arr.size();
+    st->reply = std::move(reply);
+    auto one_done = [st](std::optional<bj::value> r) {
+      std::unique_lock lock(st->mu);
+      if (r) st->responses.push_back(std::move(*r));
+      if (--st->pending == 0) {
+        auto out = std::move(st->responses);
+        auto rep = std::move(st->reply);
+        lock.unlock();
+        if (out.empty())
+          rep(std::nullopt);
+        else
+          rep(bj::value(std::move(out)));
+      }
+    };
+    for (auto& m : arr) {
+      if (is_initialize(m)) {
+        one_done(bj::value(rpc::make_error(m.get_object().at("id"), errc::kInvalidRequest,
+                                           "initialize must not be part of a batch")));
+        continue;
+      }
+      handle(session, std::move(m), request_outbox, one_done);
+    }
+    return;
+  }
+
+  switch (rpc::classify(message)) {
+    case rpc::MessageType::Invalid:
+      reply(invalid_request_for(message));
+      return;
+    case rpc::MessageType::Response:
+      reply(std::nullopt);  // we send no server-to-client requests that await answers yet
+      return;
+    case rpc::MessageType::Notification: {
+      const auto& o = message.get_object();
+      std::string_view method(o.at("method").get_string());
+      const auto& params = params_of(o);
+      if (method == "notifications/initialized") {
+        session->initialized_ = session->init_seen_.load();
+      } else if (method == "notifications/cancelled") {
+        if (auto it = params.find("requestId"); it != params.end()) {
+          std::optional<CancelToken> t;
+          {
+            std::lock_guard lock(session->mu_);
+            if (auto f = session->in_flight_.find(id_key(it->value())); f != session->in_flight_.end()) t = f->second;
+          }
+          if (t) t->cancel();
+        }
+      }
+      reply(std::nullopt);
+      return;
+    }
+    case rpc::MessageType::Request:
+      impl_->dispatch(session, message.get_object(), std::move(request_outbox),
+                      [reply = std::move(reply)](std::optional<bj::value> r) { reply(std::move(r)); });
+      return;
+  }
+}
+
+void Server::notify_resources_updated(const std::vector<std::string>& uris) {
+  for (auto& s : impl_->live_sessions()) {
+    std::vector<std::string> hits;
+    {
+      std::lock_guard lock(s->mu_);
+      for (const auto& sub : s->subscriptions_) {
+        for (const auto& u : uris) {
+          if (sub == u || (sub.size() > u.size() && sub.compare(0, u.size(), u) == 0 && sub[u.size()] == '/')) {
+            hits.push_back(sub);
+            break;
+          }
+        }
+      }
+    }
+    auto out = s->outbox();
+    if (!out) continue;
+    for (const auto& h : hits) out->send(rpc::make_notification("notifications/resources/updated", bj::object{{"uri", h}}));
+  }
+}
+
+void Server::shutdown(std::chrono::milliseconds grace) {
+  impl_->stopping = true;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  {
+    std::unique_lock lock(impl_->idle_mu);
+    impl_->idle_cv.wait_until(lock, deadline, [this] { return in_flight_.load() == 0; });
+  }
+  for (auto& s : impl_->live_sessions()) s->cancel_all();
+  std::unique_lock lock(impl_->idle_mu);
+  impl_->idle_cv.wait_for(lock, std::chrono::seconds(5), [this] { return in_flight_.load() == 0; });
+}
+
+}  // namespace azsql::mcp
