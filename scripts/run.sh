@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Quick start, command 1: install what is missing, build, and run azsql-mcp on the embedded
+# demo SQLite database (Streamable HTTP on http://127.0.0.1:8000/mcp unless told otherwise).
+# Extra arguments go to azsql-mcp, e.g. scripts/run.sh --transport stdio
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec build/azsql-mcp "$@"

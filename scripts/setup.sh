@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian 12 packages, npm test clients from the lock file) and builds
+# azsql-mcp (Release, ccache). Idempotent and non-interactive. Usage: scripts/setup.sh [--asan] [--fuzz]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+APT_PACKAGES=(
+  g++ clang cmake ninja-build ccache pkg-config git make
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev
+  libspdlog-dev libcli11-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
+  nodejs npm python3 openssl sqlite3 curl
+  freetds-bin python3-tds prometheus
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm test clients (official MCP SDKs, conformance suite, tedious, Node 22) from package-lock.json.
+stamp=node_modules/.azsql-lock-stamp
+if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+  cp package-lock.json "$stamp"
+fi
+
+export CCACHE_DIR="${CCACHE_DIR:-$ROOT/.ccache}"
+JOBS="${JOBS:-$(nproc)}"
+
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  if [ ! -f "$dir/build.ninja" ]; then
+    cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  fi
+  cmake --build "$dir" -j "$JOBS"
+}
+
+build build -DCMAKE_BUILD_TYPE=Release
+for arg in "$@"; do
+  case "$arg" in
+    --asan) build build-asan -DCMAKE_BUILD_TYPE=Debug -DAZSQL_SANITIZE=ON -DAZSQL_BUILD_BENCH=OFF ;;
+    --fuzz) CC=clang CXX=clang++ build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAZSQL_FUZZ=ON -DAZSQL_BUILD_BENCH=OFF ;;
+  esac
+done

@@ -1,0 +1,253 @@
+// Unit tests of the MCP protocol core through its transport-facing API (Server::handle).
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <future>
+#include <thread>
+
+#include "jsonrpc/message.hpp"
+#include "mcp/server.hpp"
+
+namespace azsql::mcp {
+namespace {
+
+namespace bj = boost::json;
+
+class EchoTool final : public Tool {
+ public:
+  EchoTool() {
+    def_.name = "echo";
+    def_.title = "Echo";
+    def_.description = "Echoes text.";
+    def_.input_schema = bj::parse(R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"],
+      "additionalProperties":false})").as_object();
+    def_.output_schema = bj::parse(R"({"type":"object","properties":{"text":{"type":"string"}}})").as_object();
+    def_.annotations.read_only = true;
+  }
+  const ToolDefinition& definition() const override { return def_; }
+  ToolResult call(const bj::object& args, CallContext& ctx) override {
+    ctx.progress(1, 2, "half");
+    ctx.log(LogLevel::Info, "echo", bj::value("called"));
+    ToolResult r;
+    r.text = std::string(args.at("text").as_string());
+    r.structured["text"] = r.text;
+    return r;
+  }
+
+ private:
+  ToolDefinition def_;
+};
+
+/// Blocks until cancelled (or 10 s), reporting whether it saw the cancellation.
+class SlowTool final : public Tool {
+ public:
+  SlowTool() {
+    def_.name = "slow";
+    def_.description = "Waits.";
+    def_.input_schema = bj::parse(R"({"type":"object"})").as_object();
+    def_.writes = true;
+  }
+  const ToolDefinition& definition() const override { return def_; }
+  ToolResult call(const bj::object&, CallContext& ctx) override {
+    started.set_value();
+    for (int i = 0; i < 1000 && !ctx.cancel().cancelled(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    saw_cancel = ctx.cancel().cancelled();
+    return ToolResult::error("stopped");
+  }
+  std::promise<void> started;
+  std::atomic<bool> saw_cancel{false};
+
+ private:
+  ToolDefinition def_;
+};
+
+class Capture final : public Outbox {
+ public:
+  void send(const bj::value& m) override {
+    std::lock_guard lock(mu);
+    messages.push_back(m);
+  }
+  std::vector<bj::value> take() {
+    std::lock_guard lock(mu);
+    return messages;
+  }
+  std::mutex mu;
+  std::vector<bj::value> messages;
+};
+
+struct Fixture : ::testing::Test {
+  std::shared_ptr<Registry> reg = std::make_shared<Registry>();
+  SlowTool* slow = nullptr;
+  std::unique_ptr<Server> server;
+  std::shared_ptr<Session> session = std::make_shared<Session>("s1");
+  std::shared_ptr<Capture> outbox = std::make_shared<Capture>();
+
+  void SetUp() override {
+    reg->add_tool(std::make_unique<EchoTool>());
+    auto s = std::make_unique<SlowTool>();
+    slow = s.get();
+    reg->add_tool(std::move(s));
+    ServerOptions o;
+    o.page_size = 1;
+    server = std::make_unique<Server>(reg, o);
+    session->set_outbox(outbox);
+  }
+
+  std::optional<bj::value> call(std::string_view text) {
+    std::promise<std::optional<bj::value>> p;
+    auto f = p.get_future();
+    server->handle_text(session, text, nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
+    if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return bj::value("timeout");
+    return f.get();
+  }
+
+  void init(const char* version = "2025-11-25") {
+    auto r = call(std::string(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":")") +
+                  version + R"(","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})");
+    ASSERT_TRUE(r && r->as_object().contains("result")) << bj::serialize(*r);
+    EXPECT_FALSE(call(R"({"jsonrpc":"2.0","method":"notifications/initialized"})"));
+  }
+};
+
+TEST_F(Fixture, NegotiatesSupportedVersionAndFallsBackToLatest) {
+  auto r = call(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{}}})");
+  EXPECT_EQ(r->at("result").at("protocolVersion"), "2025-03-26");
+  EXPECT_FALSE(r->at("result").at("serverInfo").as_object().contains("title"));  // title is 2025-06-18+
+  auto s2 = std::make_shared<Session>("s2");
+  std::promise<std::optional<bj::value>> p;
+  server->handle_text(s2, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01"}})",
+                      nullptr, [&](std::optional<bj::value> v) { p.set_value(std::move(v)); });
+  EXPECT_EQ(p.get_future().get()->at("result").at("protocolVersion"), "2025-11-25");
+}
+
+TEST_F(Fixture, RejectsRequestsBeforeInitializeButAnswersPing) {
+  auto r = call(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})");
+  EXPECT_EQ(r->at("error").at("code"), -32600);
+  r = call(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
+  EXPECT_TRUE(r->at("result").as_object().empty());
+}
+
+TEST_F(Fixture, ProtocolErrors) {
+  init();
+  EXPECT_EQ(call("{not json")->at("error").at("code"), -32700);
+  EXPECT_EQ(call(R"({"id":1,"method":"ping"})")->at("error").at("code"), -32600);
+  EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":3,"method":"nope"})")->at("error").at("code"), -32601);
+  EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"missing"}})")->at("error").at("code"),
+            -32602);
+  EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{}})")->at("error").at("code"), -32602);
+  EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":6,"method":"logging/setLevel","params":{"level":"loud"}})")->at("error").at("code"),
+            -32602);
+  EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":7,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})")
+                ->at("error").at("code"), -32600);
+  // The id is echoed on errors.
+  EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":"abc","method":"nope"})")->at("id"), "abc");
+}
+
+TEST_F(Fixture, PaginatesToolsWithOpaqueCursor) {
+  init();
+  auto r = call(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})");
+  ASSERT_EQ(r->at("result").at("tools").as_array().size(), 1u);
+  EXPECT_EQ(r->at("result").at("tools").at(0).at("name"), "echo");
+  std::string cursor(r->at("result").at("nextCursor").as_string());
+  r = call(R"({"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":")" + cursor + R"("}})");
+  EXPECT_EQ(r->at("result").at("tools").at(0).at("name"), "slow");
+  EXPECT_FALSE(r->at("result").as_object().contains("nextCursor"));
+  r = call(R"({"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":"garbage"}})");
+  EXPECT_EQ(r->at("error").at("code"), -32602);
+}
+
+TEST_F(Fixture, ToolCallReturnsStructuredContentProgressAndLogs) {
+  init();
+  EXPECT_TRUE(call(R"({"jsonrpc":"2.0","id":1,"method":"logging/setLevel","params":{"level":"info"}})")->as_object().contains("result"));
+  auto r = call(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{"text":"hi"},"_meta":{"progressToken":"p1"}}})");
+  const auto& res = r->at("result");
+  EXPECT_EQ(res.at("structuredContent").at("text"), "hi");
+  EXPECT_EQ(res.at("content").at(0).at("text"), "hi");
+  EXPECT_EQ(res.at("isError"), false);
+  auto sent = outbox->take();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].at("method"), "notifications/progress");
+  EXPECT_EQ(sent[0].at("params").at("progressToken"), "p1");
+  EXPECT_EQ(sent[1].at("method"), "notifications/message");
+}
+
+TEST_F(Fixture, InvalidArgumentsAreToolErrors) {
+  init();
+  auto r = call(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":5}}})");
+  EXPECT_EQ(r->at("result").at("isError"), true);
+  EXPECT_NE(std::string(r->at("result").at("content").at(0).at("text").as_string()).find("arguments.text must be a string"),
+            std::string::npos);
+  r = call(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"echo","arguments":{}}})");
+  EXPECT_NE(bj::serialize(*r).find("arguments.text is required"), std::string::npos);
+}
+
+TEST_F(Fixture, OlderVersionsGetNoStructuredContent) {
+  init("2025-03-26");
+  auto r = call(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"text":"x"}}})");
+  EXPECT_FALSE(r->at("result").as_object().contains("structuredContent"));
+  auto l = call(R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})");
+  EXPECT_FALSE(l->at("result").at("tools").at(0).as_object().contains("outputSchema"));
+}
+
+TEST_F(Fixture, CancelledNotificationStopsToolAndSuppressesResponse) {
+  init();
+  std::promise<std::optional<bj::value>> p;
+  server->handle_text(session, R"({"jsonrpc":"2.0","id":"slow-1","method":"tools/call","params":{"name":"slow"}})",
+                      nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
+  slow->started.get_future().wait();
+  // ping still answers while the slow call runs.
+  EXPECT_TRUE(call(R"({"jsonrpc":"2.0","id":9,"method":"ping"})")->as_object().contains("result"));
+  EXPECT_FALSE(call(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"slow-1"}})"));
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_FALSE(f.get().has_value());
+  EXPECT_TRUE(slow->saw_cancel);
+}
+
+TEST_F(Fixture, ReadOnlyHidesAndRefusesWriteTools) {
+  ServerOptions o;
+  o.read_only = true;
+  server = std::make_unique<Server>(reg, o);
+  init();
+  auto l = call(R"({"jsonrpc":"2.0","id":1,"method":"tools/list"})");
+  ASSERT_EQ(l->at("result").at("tools").as_array().size(), 1u);
+  auto r = call(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow"}})");
+  EXPECT_EQ(r->at("error").at("code"), -32602);
+  EXPECT_NE(bj::serialize(*r).find("read-only"), std::string::npos);
+}
+
+TEST_F(Fixture, BatchesOnlyFor20250326) {
+  init("2025-03-26");
+  auto r = call(R"([{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/x"},{"jsonrpc":"2.0","id":2,"method":"nope"}])");
+  ASSERT_TRUE(r && r->is_array());
+  EXPECT_EQ(r->as_array().size(), 2u);
+  EXPECT_EQ(call("[]")->at("error").at("code"), -32600);
+
+  session = std::make_shared<Session>("s9");
+  init("2025-11-25");
+  r = call(R"([{"jsonrpc":"2.0","id":1,"method":"ping"}])");
+  EXPECT_EQ(r->at("error").at("code"), -32600);
+}
+
+TEST_F(Fixture, SubscriptionsReceiveResourceUpdates) {
+  init();
+  call(R"({"jsonrpc":"2.0","id":1,"method":"resources/subscribe","params":{"uri":"database://tables/Region"}})");
+  server->notify_resources_updated({"database://schema"});
+  EXPECT_TRUE(outbox->take().empty());
+  server->notify_resources_updated({"database://tables"});
+  auto sent = outbox->take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].at("params").at("uri"), "database://tables/Region");
+  call(R"({"jsonrpc":"2.0","id":2,"method":"resources/unsubscribe","params":{"uri":"database://tables/Region"}})");
+  server->notify_resources_updated({"database://tables"});
+  EXPECT_EQ(outbox->take().size(), 1u);
+}
+
+TEST_F(Fixture, UnknownResourceIs32002) {
+  init();
+  auto r = call(R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"database://nope"}})");
+  EXPECT_EQ(r->at("error").at("code"), -32002);
+}
+
+}  // namespace
+}  // namespace azsql::mcp
