@@ -1,0 +1,144 @@
+// Shared helpers for the end-to-end tests: they drive the real azsql-mcp binary.
+import { spawn, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, copyFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+export const BIN = process.env.AZSQL_BIN || path.resolve(import.meta.dirname, '../../build/azsql-mcp');
+export const SHARED = process.env.AZSQL_SHARED_DIR || path.resolve(import.meta.dirname, '../../../shared');
+
+/** A fresh temp dir; the demo database is created there by the binary on first use. */
+export function tempDir(prefix = 'azsql-e2e-') {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function sha256File(p) {
+  return createHash('sha256').update(readFileSync(p)).digest('hex');
+}
+
+/** Creates the demo database at dbPath by running the binary once (it creates it on first start). */
+export async function makeDemoDb(dbPath) {
+  const c = await connectStdio({ SQLITE_PATH: dbPath });
+  await c.client.close();
+  if (!existsSync(dbPath)) throw new Error('demo database was not created');
+}
+
+/** Starts azsql-mcp over stdio with the official SDK client. */
+export async function connectStdio(env = {}, args = []) {
+  const transport = new StdioClientTransport({
+    command: BIN,
+    args: ['--transport', 'stdio', ...args],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME || '/tmp', LOG_LEVEL: 'warning', ...env },
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (d) => { stderr += d.toString(); });
+  const client = new Client({ name: 'azsql-e2e', version: '1.0.0' }, { capabilities: {} });
+  await client.connect(transport);
+  return { client, transport, get stderr() { return stderr; } };
+}
+
+/** Raw newline-delimited JSON-RPC over the binary's stdio, for protocol-level tests. */
+export class RawStdio {
+  constructor(env = {}, args = []) {
+    this.proc = spawn(BIN, ['--transport', 'stdio', ...args], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME || '/tmp', LOG_LEVEL: 'warning', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.buf = '';
+    this.messages = [];
+    this.waiters = [];
+    this.stderr = '';
+    this.proc.stderr.on('data', (d) => { this.stderr += d.toString(); });
+    this.proc.stdout.on('data', (d) => {
+      this.buf += d.toString();
+      let i;
+      while ((i = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, i);
+        this.buf = this.buf.slice(i + 1);
+        if (!line.trim()) continue;
+        this.messages.push(JSON.parse(line));  // every stdout line must be JSON
+        this.flush();
+      }
+    });
+    this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
+  }
+  flush() {
+    for (const w of [...this.waiters]) {
+      const idx = this.messages.findIndex(w.pred);
+      if (idx >= 0) {
+        const [m] = this.messages.splice(idx, 1);
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        clearTimeout(w.timer);
+        w.resolve(m);
+      }
+    }
+  }
+  waitFor(pred, ms = 15000) {
+    return new Promise((resolve, reject) => {
+      const w = { pred, resolve, timer: setTimeout(() => reject(new Error('timeout waiting for message; stderr: ' + this.stderr)), ms) };
+      this.waiters.push(w);
+      this.flush();
+    });
+  }
+  sendLine(text) { this.proc.stdin.write(text + '\n'); }
+  send(obj) { this.sendLine(JSON.stringify(obj)); }
+  async request(id, method, params) {
+    this.send({ jsonrpc: '2.0', id, method, ...(params !== undefined ? { params } : {}) });
+    return this.waitFor((m) => m.id === id && !m.method);
+  }
+  async initialize(version = '2025-11-25') {
+    const r = await this.request('init', 'initialize', { protocolVersion: version, capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
+    this.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    return r;
+  }
+  async close() {
+    this.proc.stdin.end();
+    const t = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
+    const r = await this.exited;
+    clearTimeout(t);
+    return r;
+  }
+}
+
+/** Validators for the MCP JSON schema of each protocol revision (../shared/mcp-schema). */
+const require = createRequire(import.meta.url);
+const ajvCache = new Map();
+export function schemaValidator(version) {
+  if (ajvCache.has(version)) return ajvCache.get(version);
+  const file = path.join(SHARED, 'mcp-schema', version, 'schema.json');
+  const schema = JSON.parse(readFileSync(file, 'utf8'));
+  const is2020 = String(schema.$schema || '').includes('2020-12');
+  const Ajv = is2020 ? require('ajv/dist/2020').default : require('ajv').default;
+  const addFormats = require('ajv-formats').default;
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema(schema, 'mcp');
+  const defs = schema.definitions ? 'definitions' : '$defs';
+  const v = (defName, value) => {
+    const validate = ajv.getSchema(`mcp#/${defs}/${defName}`);
+    if (!validate) throw new Error(`no ${defName} in schema ${version}`);
+    if (!validate(value)) return ajv.errorsText(validate.errors, { separator: '\n' });
+    return null;
+  };
+  ajvCache.set(version, v);
+  return v;
+}
+
+/** Text of the first content block of a tool result. */
+export const text = (r) => r.content?.[0]?.text ?? '';
+
+export function sqlite3(db, sql) {
+  return execFileSync('sqlite3', [db, sql], { encoding: 'utf8' });
+}
+
+export function rssKiB(pid) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(s)[1]);
+}
+
+export { rmSync, copyFileSync, existsSync };
