@@ -1,0 +1,347 @@
+#include "app/config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace azsql::app {
+
+const std::vector<SettingSpec>& setting_specs() {
+  static const std::vector<SettingSpec> specs = {
+      {"AZURE_SQL_SERVER", "server", nullptr, "SQL Server / Azure SQL host[,port]; setting it selects the SQL Server backend"},
+      {"AZURE_SQL_DATABASE", "database-name", nullptr, "database name on the SQL Server"},
+      {"AZURE_SQL_CONNECTION_STRING", "connection-string", nullptr, "ADO.NET-style connection string (alternative to the variables)", true},
+      {"AZURE_SQL_AUTH_TYPE", "auth-type", nullptr, "sql|managed_identity|default_credential|service_principal|workload_identity|azure_cli|access_token (default: sql when a user name is set, else default_credential)"},
+      {"AZURE_SQL_USERNAME", "username", nullptr, "SQL authentication user"},
+      {"AZURE_SQL_PASSWORD", "password", nullptr, "SQL authentication password", true},
+      {"AZURE_MANAGED_IDENTITY_CLIENT_ID", "managed-identity-client-id", nullptr, "client id of a user-assigned managed identity"},
+      {"AZURE_TENANT_ID", "tenant-id", nullptr, "Entra tenant (service principal / workload identity)"},
+      {"AZURE_CLIENT_ID", "client-id", nullptr, "Entra application (client) id"},
+      {"AZURE_CLIENT_SECRET", "client-secret", nullptr, "service principal secret", true},
+      {"AZURE_CLIENT_CERTIFICATE_PATH", "client-certificate-path", nullptr, "service principal certificate (PEM with key)"},
+      {"AZURE_FEDERATED_TOKEN_FILE", "federated-token-file", nullptr, "workload identity federated token file"},
+      {"AZURE_AUTHORITY_HOST", "authority-host", nullptr, "Entra authority (default https://login.microsoftonline.com)"},
+      {"AZURE_SQL_ACCESS_TOKEN", "access-token", nullptr, "a ready Entra access token for https://database.windows.net/", true},
+      {"AZURE_SQL_ENCRYPT", "encrypt", "yes", "yes (TLS negotiated in PRELOGIN) | strict (TDS 8.0) | no (loopback only)"},
+      {"AZURE_SQL_TRUST_SERVER_CERTIFICATE", "trust-server-certificate", "no", "skip certificate validation (yes|no)"},
+      {"AZURE_SQL_HOSTNAME_IN_CERTIFICATE", "hostname-in-certificate", nullptr, "expected host name in the server certificate"},
+      {"AZURE_SQL_APPLICATION_INTENT", "application-intent", nullptr, "ReadOnly routes to Azure SQL read replicas"},
+      {"AZURE_SQL_CONNECTION_TIMEOUT", "connection-timeout", "30", "login timeout, seconds"},
+      {"AZURE_SQL_DRIVER", "driver", nullptr, "accepted and ignored (no ODBC driver is needed)"},
+      {"SQLITE_PATH", "sqlite-path", nullptr, "use this SQLite file (default: the demo database)"},
+      {"MCP_TRANSPORT", "transport", "http", "http | stdio"},
+      {"MCP_HOST", "host", "127.0.0.1", "HTTP bind address"},
+      {"MCP_PORT", "port", "8000", "HTTP port (0 = any free port)"},
+      {"MCP_API_PATH", "api-path", "/mcp", "MCP endpoint path"},
+      {"MCP_HEALTH_PATH", "health-path", "/health", "health endpoint path"},
+      {"MCP_METRICS_PATH", "metrics-path", "/metrics", "metrics endpoint path"},
+      {"MCP_STATELESS_HTTP", "stateless-http", "false", "stateless HTTP mode (no sessions)"},
+      {"MCP_JSON_RESPONSE", "json-response", "false", "answer POSTs with plain JSON instead of SSE"},
+      {"MCP_ENABLE_CORS", "enable-cors", "false", "send CORS headers"},
+      {"MCP_ALLOWED_ORIGINS", "allowed-origins", nullptr, "comma-separated Origin allow-list (default: loopback origins)"},
+      {"MCP_ENABLE_COMPRESSION", "enable-compression", "true", "gzip large HTTP responses"},
+      {"MCP_ENABLE_STREAMING", "enable-streaming", nullptr, "accepted for seed compatibility (streaming is always on)"},
+      {"MCP_MAX_CONCURRENT_REQUESTS", "max-concurrent-requests", "100", "in-flight tool calls before 503"},
+      {"MCP_MAX_STREAM_SIZE", "max-stream-size", "10485760", "request body limit, bytes"},
+      {"MCP_STREAM_TIMEOUT", "stream-timeout", "300", "idle stream / session timeout, seconds"},
+      {"MCP_AUTH_TOKEN", "auth-token", nullptr, "require Authorization: Bearer <token> on the MCP endpoint", true},
+      {"MCP_DEBUG_MODE", "debug-mode", nullptr, "accepted for seed compatibility; use LOG_LEVEL=debug"},
+      {"MCP_READ_ONLY", "read-only", "false", "hide and refuse every write tool"},
+      {"MCP_QUERY_TIMEOUT", "query-timeout", "30", "statement timeout, seconds"},
+      {"MCP_DEFAULT_ROW_LIMIT", "default-row-limit", "100", "rows returned when no limit is given"},
+      {"MCP_MAX_ROW_LIMIT", "max-row-limit", "10000", "largest limit a caller may ask for"},
+      {"MCP_MAX_RESULT_BYTES", "max-result-bytes", "4194304", "largest result a tool returns, bytes"},
+      {"CONNECTION_POOL_SIZE", "pool-size", "4", "pooled database connections (0 = open per request)"},
+      {"MCP_AUDIT_LOG", "audit-log", nullptr, "JSON-lines audit log path (- = stderr)"},
+      {"MCP_AUDIT_REDACT", "audit-redact", "false", "log statement SHA-256 instead of text"},
+      {"LOG_LEVEL", "log-level", "info", "debug | info | warning | error"},
+      {"LOG_FORMAT", "log-format", "text", "text | json"},
+      {"MAX_REQUEST_HISTORY", "max-request-history", "100", "recent requests kept for /metrics and health_check"},
+      {"TEST_MODE", "test-mode", nullptr, "accepted for seed compatibility; ignored"},
+  };
+  return specs;
+}
+
+std::map<std::string, std::string> read_dotenv(const std::string& path) {
+  std::map<std::string, std::string> out;
+  std::ifstream in(path);
+  if (!in) return out;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos || line[start] == '#') continue;
+    line = line.substr(start);
+    if (line.rfind("export ", 0) == 0) line = line.substr(7);
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq);
+    while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+    std::string val = line.substr(eq + 1);
+    auto vs = val.find_first_not_of(" \t");
+    val = vs == std::string::npos ? "" : val.substr(vs);
+    if (!val.empty() && (val[0] == '"' || val[0] == '\'')) {
+      char q = val[0];
+      auto end = val.find(q, 1);
+      val = val.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+    } else {
+      auto hash = val.find(" #");
+      if (hash != std::string::npos) val = val.substr(0, hash);
+      while (!val.empty() && std::isspace(static_cast<unsigned char>(val.back()))) val.pop_back();
+    }
+    out[key] = val;
+  }
+  return out;
+}
+
+std::map<std::string, std::string> current_environment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
+  }
+  return out;
+}
+
+namespace {
+
+struct Resolver {
+  std::map<std::string, std::string> values;  // env name -> value (already resolved by precedence)
+  std::string error;
+
+  std::string str(const char* env) const {
+    auto it = values.find(env);
+    return it == values.end() ? std::string() : it->second;
+  }
+  bool has(const char* env) const { return values.count(env) != 0; }
+
+  std::string show(const char* env) const {
+    for (const auto& s : setting_specs()) {
+      if (std::string_view(s.env) == env && s.secret) return "(hidden)";
+    }
+    return "'" + str(env) + "'";
+  }
+
+  bool fail(const char* env, const std::string& allowed) {
+    if (error.empty()) error = "invalid setting " + std::string(env) + "=" + show(env) + ": expected " + allowed;
+    return false;
+  }
+
+  bool boolean(const char* env, bool& out) {
+    if (!has(env)) return true;
+    std::string v = str(env);
+    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (v == "1" || v == "true" || v == "yes" || v == "on") {
+      out = true;
+      return true;
+    }
+    if (v == "0" || v == "false" || v == "no" || v == "off") {
+      out = false;
+      return true;
+    }
+    return fail(env, "true or false");
+  }
+
+  template <class T>
+  bool integer(const char* env, T& out, long long lo, long long hi) {
+    if (!has(env)) return true;
+    std::string v = str(env);
+    long long n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < lo || n > hi)
+      return fail(env, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
+    out = static_cast<T>(n);
+    return true;
+  }
+
+  bool one_of(const char* env, std::string& out, std::initializer_list<const char*> allowed) {
+    if (!has(env)) return true;
+    std::string v = str(env);
+    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::string list;
+    for (const char* a : allowed) {
+      if (v == a) {
+        out = v;
+        return true;
+      }
+      if (!list.empty()) list += ", ";
+      list += a;
+    }
+    return fail(env, "one of " + list);
+  }
+
+  bool path(const char* env, std::string& out) {
+    if (!has(env)) return true;
+    std::string v = str(env);
+    if (v.empty() || v.front() != '/') return fail(env, "a path starting with /");
+    out = v;
+    return true;
+  }
+};
+
+std::string default_demo_path(const std::map<std::string, std::string>& env) {
+  std::string base;
+  if (auto it = env.find("XDG_DATA_HOME"); it != env.end() && !it->second.empty())
+    base = it->second;
+  else if (auto h = env.find("HOME"); h != env.end() && !h->second.empty())
+    base = h->second + "/.local/share";
+  else
+    base = ".";
+  return base + "/azsql-mcp/demo.db";
+}
+
+}  // namespace
+
+ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std::string, std::string>& environment,
+                          const std::string& dotenv_path) {
+  ParseOutcome outcome;
+  CLI::App cli{"azsql-mcp — a Model Context Protocol server for Azure SQL Database / SQL Server and SQLite.\n"
+               "Every setting can also be given as an environment variable or in a .env file in the working "
+               "directory (flags > environment > .env > defaults).",
+               "azsql-mcp"};
+  cli.get_formatter()->column_width(44);
+  std::map<std::string, std::string> flag_values;
+  for (const auto& s : setting_specs()) {
+    std::string help = std::string(s.help) + " [env " + s.env + (s.def ? std::string(", default ") + s.def : "") + "]";
+    cli.add_option_function<std::string>(std::string("--") + s.flag,
+                                          [&flag_values, env = s.env](const std::string& v) { flag_values[env] = v; },
+                                          help);
+  }
+  std::string database_uri;
+  cli.add_option("--database", database_uri, "sqlite:PATH — shorthand for --sqlite-path PATH");
+  bool version = false;
+  cli.add_flag("--version", version, "print the version and exit");
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    outcome.exit_now = true;
+    outcome.out = cli.help();
+    return outcome;
+  } catch (const CLI::ParseError& e) {
+    outcome.error = e.what();
+    return outcome;
+  }
+  if (version) {
+    outcome.exit_now = true;
+    outcome.out = std::string("azsql-mcp ") + AZSQL_VERSION + "\n";
+    return outcome;
+  }
+
+  Resolver r;
+  for (const auto& s : setting_specs()) {
+    if (auto f = flag_values.find(s.env); f != flag_values.end()) {
+      r.values[s.env] = f->second;
+    } else if (auto e = environment.find(s.env); e != environment.end()) {
+      r.values[s.env] = e->second;
+    }
+  }
+  for (const auto& [k, v] : read_dotenv(dotenv_path)) {
+    bool known = false;
+    for (const auto& s : setting_specs()) known = known || k == s.env;
+    if (known && !r.values.count(k)) r.values[k] = v;
+  }
+  if (!database_uri.empty()) {
+    if (database_uri.rfind("sqlite:", 0) != 0) {
+      outcome.error = "invalid setting --database='" + database_uri + "': expected sqlite:PATH";
+      return outcome;
+    }
+    r.values["SQLITE_PATH"] = database_uri.substr(7);
+  }
+
+  Config c;
+  c.azure_sql_server = r.str("AZURE_SQL_SERVER");
+  c.azure_sql_database = r.str("AZURE_SQL_DATABASE");
+  c.connection_string = r.str("AZURE_SQL_CONNECTION_STRING");
+  c.username = r.str("AZURE_SQL_USERNAME");
+  c.password = r.str("AZURE_SQL_PASSWORD");
+  c.managed_identity_client_id = r.str("AZURE_MANAGED_IDENTITY_CLIENT_ID");
+  c.tenant_id = r.str("AZURE_TENANT_ID");
+  c.client_id = r.str("AZURE_CLIENT_ID");
+  c.client_secret = r.str("AZURE_CLIENT_SECRET");
+  c.client_certificate_path = r.str("AZURE_CLIENT_CERTIFICATE_PATH");
+  c.federated_token_file = r.str("AZURE_FEDERATED_TOKEN_FILE");
+  c.authority_host = r.str("AZURE_AUTHORITY_HOST");
+  c.access_token = r.str("AZURE_SQL_ACCESS_TOKEN");
+  c.hostname_in_certificate = r.str("AZURE_SQL_HOSTNAME_IN_CERTIFICATE");
+  c.auth_token = r.str("MCP_AUTH_TOKEN");
+  c.audit_log = r.str("MCP_AUDIT_LOG");
+
+  bool ok = true;
+  c.auth_type = c.username.empty() ? "default_credential" : "sql";
+  ok = ok && r.one_of("AZURE_SQL_AUTH_TYPE", c.auth_type,
+                      {"sql", "managed_identity", "default_credential", "service_principal", "workload_identity",
+                       "azure_cli", "access_token"});
+  ok = ok && r.one_of("AZURE_SQL_ENCRYPT", c.encrypt, {"yes", "strict", "no", "true", "false", "mandatory", "optional"});
+  if (c.encrypt == "true" || c.encrypt == "mandatory") c.encrypt = "yes";
+  if (c.encrypt == "false" || c.encrypt == "optional") c.encrypt = "no";
+  ok = ok && r.boolean("AZURE_SQL_TRUST_SERVER_CERTIFICATE", c.trust_server_certificate);
+  if (r.has("AZURE_SQL_APPLICATION_INTENT")) {
+    std::string intent;
+    ok = ok && r.one_of("AZURE_SQL_APPLICATION_INTENT", intent, {"readonly", "readwrite"});
+    c.application_intent = intent == "readonly" ? "ReadOnly" : "";
+  }
+  ok = ok && r.integer("AZURE_SQL_CONNECTION_TIMEOUT", c.connection_timeout_s, 1, 600);
+  ok = ok && r.one_of("MCP_TRANSPORT", c.transport, {"http", "stdio"});
+  if (r.has("MCP_HOST")) {
+    c.host = r.str("MCP_HOST");
+    if (c.host.empty()) ok = ok && r.fail("MCP_HOST", "a host name or IP address");
+  }
+  ok = ok && r.integer("MCP_PORT", c.port, 0, 65535);
+  ok = ok && r.path("MCP_API_PATH", c.api_path) && r.path("MCP_HEALTH_PATH", c.health_path) &&
+       r.path("MCP_METRICS_PATH", c.metrics_path);
+  ok = ok && r.boolean("MCP_STATELESS_HTTP", c.stateless_http) && r.boolean("MCP_JSON_RESPONSE", c.json_response) &&
+       r.boolean("MCP_ENABLE_CORS", c.enable_cors) && r.boolean("MCP_ENABLE_COMPRESSION", c.enable_compression);
+  if (r.has("MCP_ALLOWED_ORIGINS")) {
+    std::stringstream ss(r.str("MCP_ALLOWED_ORIGINS"));
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      auto b = item.find_first_not_of(' ');
+      auto e = item.find_last_not_of(' ');
+      if (b != std::string::npos) c.allowed_origins.push_back(item.substr(b, e - b + 1));
+    }
+  }
+  ok = ok && r.integer("MCP_MAX_CONCURRENT_REQUESTS", c.max_concurrent_requests, 1, 100000);
+  ok = ok && r.integer("MCP_MAX_STREAM_SIZE", c.max_stream_size, 1024, 1LL << 30);
+  ok = ok && r.integer("MCP_STREAM_TIMEOUT", c.stream_timeout_s, 1, 86400);
+  ok = ok && r.boolean("MCP_READ_ONLY", c.read_only);
+  ok = ok && r.integer("MCP_QUERY_TIMEOUT", c.query_timeout_s, 1, 86400);
+  ok = ok && r.integer("MCP_DEFAULT_ROW_LIMIT", c.default_row_limit, 1, 1000000);
+  ok = ok && r.integer("MCP_MAX_ROW_LIMIT", c.max_row_limit, 1, 10000000);
+  ok = ok && r.integer("MCP_MAX_RESULT_BYTES", c.max_result_bytes, 1024, 1LL << 31);
+  ok = ok && r.integer("CONNECTION_POOL_SIZE", c.pool_size, 0, 1000);
+  ok = ok && r.boolean("MCP_AUDIT_REDACT", c.audit_redact);
+  ok = ok && r.one_of("LOG_LEVEL", c.log_level, {"debug", "info", "warning", "warn", "error", "critical"});
+  if (c.log_level == "warn") c.log_level = "warning";
+  ok = ok && r.one_of("LOG_FORMAT", c.log_format, {"text", "json"});
+  ok = ok && r.integer("MAX_REQUEST_HISTORY", c.max_request_history, 0, 1000000);
+  if (!ok) {
+    outcome.error = r.error;
+    return outcome;
+  }
+  if (c.default_row_limit > c.max_row_limit) {
+    outcome.error = "invalid setting MCP_DEFAULT_ROW_LIMIT='" + std::to_string(c.default_row_limit) +
+                    "': expected at most MCP_MAX_ROW_LIMIT (" + std::to_string(c.max_row_limit) + ")";
+    return outcome;
+  }
+  if (c.azure_sql_server.empty() && c.connection_string.empty()) {
+    if (r.has("SQLITE_PATH") && !r.str("SQLITE_PATH").empty()) {
+      c.sqlite_path = r.str("SQLITE_PATH");
+    } else {
+      c.sqlite_path = default_demo_path(environment);
+      c.sqlite_demo = true;
+    }
+  }
+  if (r.has("AZURE_SQL_DRIVER"))
+    c.notices.push_back("AZURE_SQL_DRIVER is ignored: azsql-mcp speaks TDS itself and needs no ODBC driver");
+  outcome.config = std::move(c);
+  return outcome;
+}
+
+}  // namespace azsql::app

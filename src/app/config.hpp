@@ -1,0 +1,90 @@
+#pragma once
+/// Configuration (PRODUCT.md §2): flags > environment > .env in the working directory > defaults.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace azsql::app {
+
+/// One setting: its environment variable, command-line flag, default and help text.
+struct SettingSpec {
+  const char* env;
+  const char* flag;  ///< without leading dashes
+  const char* def;   ///< nullptr = unset by default
+  const char* help;
+  bool secret = false;  ///< never printed
+};
+
+/// Every setting the server knows, in --help order.
+const std::vector<SettingSpec>& setting_specs();
+
+struct Config {
+  // Database
+  std::string azure_sql_server;  ///< host[,port]; non-empty selects the SQL Server backend
+  std::string azure_sql_database;
+  std::string connection_string;
+  std::string auth_type;  ///< resolved: sql | managed_identity | default_credential | ...
+  std::string username;
+  std::string password;
+  std::string managed_identity_client_id;
+  std::string tenant_id, client_id, client_secret, client_certificate_path, federated_token_file, authority_host;
+  std::string access_token;
+  std::string encrypt = "yes";  ///< yes | strict | no
+  bool trust_server_certificate = false;
+  std::string hostname_in_certificate;
+  std::string application_intent;  ///< "" or ReadOnly
+  int connection_timeout_s = 30;
+  std::string sqlite_path;  ///< empty → demo database
+  bool sqlite_demo = false; ///< sqlite_path is the default demo database
+
+  // Transport
+  std::string transport = "http";
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;
+  std::string api_path = "/mcp", health_path = "/health", metrics_path = "/metrics";
+  bool stateless_http = false;
+  bool json_response = false;
+  bool enable_cors = false;
+  std::vector<std::string> allowed_origins;
+  bool enable_compression = true;
+  std::size_t max_concurrent_requests = 100;
+  std::size_t max_stream_size = 10485760;
+  int stream_timeout_s = 300;
+  std::string auth_token;
+
+  // Behaviour and limits
+  bool read_only = false;
+  int query_timeout_s = 30;
+  std::size_t default_row_limit = 100, max_row_limit = 10000, max_result_bytes = 4u << 20;
+  std::size_t pool_size = 4;
+  std::string audit_log;
+  bool audit_redact = false;
+  std::string log_level = "info", log_format = "text";
+  std::size_t max_request_history = 100;
+
+  std::vector<std::string> notices;  ///< e.g. "AZURE_SQL_DRIVER is ignored"
+};
+
+/// Parses argv (without subcommands) + environment + `.env`. Returns a one-line error naming the
+/// setting, the value and what is allowed. `exit_now` is set for --help / --version (text in `out`).
+struct ParseOutcome {
+  std::optional<Config> config;
+  std::string error;
+  bool exit_now = false;
+  std::string out;
+};
+ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std::string, std::string>& environment,
+                          const std::string& dotenv_path = ".env");
+
+/// Reads KEY=VALUE lines (comments, `export`, quotes). Missing file → empty map.
+std::map<std::string, std::string> read_dotenv(const std::string& path);
+
+/// The process environment as a map.
+std::map<std::string, std::string> current_environment();
+
+}  // namespace azsql::app

@@ -1,0 +1,119 @@
+// azsql-mcp entry point: configuration, wiring and the transports. The only module that knows
+// every other one.
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "app/backend_factory.hpp"
+#include "app/config.hpp"
+#include "app/logging.hpp"
+#include "mcp/server.hpp"
+#include "tools/tools.hpp"
+#include "transport/stdio/stdio_transport.hpp"
+
+using namespace azsql;
+
+namespace {
+
+std::string instructions_for(const db::Backend& backend, bool read_only) {
+  std::string s = "This server gives access to one ";
+  if (backend.dialect() == Dialect::SQLite) {
+    s += "SQLite database. Write SQLite SQL: limit rows with LIMIT n (not TOP), quote identifiers with \"double quotes\".";
+  } else {
+    s += "Azure SQL Database / SQL Server database. Write T-SQL: limit rows with SELECT TOP (n) (not LIMIT), quote "
+         "identifiers with [brackets], use schema-qualified names such as dbo.Table.";
+  }
+  s += " Start with list_tables or search_objects, then describe_table before writing queries. read_data runs one "
+       "read-only statement; pass values through `parameters` instead of inlining them.";
+  if (read_only) s += " The server is read-only: no write tools are available.";
+  else s += " insert_data and update_data change data inside a transaction; update_data refuses statements without WHERE.";
+  return s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  auto env = app::current_environment();
+  auto parsed = app::parse_config(argc, argv, env);
+  if (parsed.exit_now) {
+    std::fputs(parsed.out.c_str(), stdout);
+    return 0;
+  }
+  if (!parsed.config) {
+    std::fprintf(stderr, "azsql-mcp: %s\n", parsed.error.c_str());
+    return 2;
+  }
+  const app::Config& cfg = *parsed.config;
+  app::setup_logging(cfg.log_level, cfg.log_format);
+  for (const auto& n : cfg.notices) spdlog::warn("{}", n);
+
+  auto backend = app::make_backend(cfg);
+  if (!backend.ok()) {
+    std::fprintf(stderr, "azsql-mcp: cannot open the database: %s\n", backend.error().message.c_str());
+    return 1;
+  }
+  std::shared_ptr<db::Backend> db = std::move(backend).value();
+
+  auto registry = std::make_shared<mcp::Registry>();
+  tools::ToolsConfig tcfg;
+  tcfg.default_row_limit = cfg.default_row_limit;
+  tcfg.max_row_limit = cfg.max_row_limit;
+  tcfg.max_result_bytes = cfg.max_result_bytes;
+  tcfg.query_timeout = std::chrono::seconds(cfg.query_timeout_s);
+  tcfg.read_only = cfg.read_only;
+  tools::register_all(*registry, db, tcfg);
+
+  mcp::ServerOptions sopts;
+  sopts.version = AZSQL_VERSION;
+  sopts.instructions = instructions_for(*db, cfg.read_only);
+  sopts.read_only = cfg.read_only;
+  sopts.max_concurrent = cfg.max_concurrent_requests;
+  sopts.worker_threads = std::max<std::size_t>(4, std::min<std::size_t>(cfg.pool_size * 2, 32));
+  mcp::Server server(registry, sopts);
+
+  std::size_t visible_tools = 0;
+  for (const auto& t : registry->tools()) visible_tools += !(cfg.read_only && t->definition().writes);
+  std::size_t resources = 0;
+  for (const auto& p : registry->resource_providers()) resources += p->resources().size() + p->templates().size();
+
+  auto banner = [&](const std::string& endpoint) {
+    std::fprintf(stderr,
+                 "Starting Azure SQL MCP Server %s\n"
+                 "  endpoint : %s\n"
+                 "  backend  : %s (%s)\n"
+                 "  auth     : %s\n"
+                 "  mode     : %s\n"
+                 "  tools: %zu  resources: %zu  prompts: %zu\n",
+                 AZSQL_VERSION, endpoint.c_str(), db->describe().c_str(), to_string(db->dialect()),
+                 db->dialect() == Dialect::SQLite ? "none (embedded)" : cfg.auth_type.c_str(),
+                 cfg.read_only ? "read-only" : "read-write", visible_tools, resources, registry->prompts().size());
+    std::fflush(stderr);
+  };
+
+  if (cfg.transport == "stdio") {
+    banner("stdio");
+    transport::StdioTransport stdio(server, STDIN_FILENO, STDOUT_FILENO);
+    // SIGTERM/SIGINT: stop reading, finish in-flight calls, exit 0.
+    boost::asio::io_context sig_io;
+    boost::asio::signal_set signals(sig_io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int) {
+      if (!ec) stdio.stop();
+    });
+    std::thread sig_thread([&] { sig_io.run(); });
+    stdio.run(std::chrono::seconds(10));
+    sig_io.stop();
+    sig_thread.join();
+    server.shutdown(std::chrono::seconds(5));
+    return 0;
+  }
+
+  return app::run_http(cfg, server, db, banner);
+}

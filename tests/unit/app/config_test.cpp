@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "app/config.hpp"
+
+namespace azsql::app {
+namespace {
+
+ParseOutcome parse(std::vector<const char*> args, std::map<std::string, std::string> env, const std::string& dotenv = "") {
+  std::string path = ::testing::TempDir() + "/azsql_test.env";
+  {
+    std::ofstream f(path);
+    f << dotenv;
+  }
+  args.insert(args.begin(), "azsql-mcp");
+  return parse_config(static_cast<int>(args.size()), args.data(), env, path);
+}
+
+TEST(Config, DefaultsServeTheDemoDatabaseOverHttpOnLoopback) {
+  auto r = parse({}, {{"HOME", "/home/u"}});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->transport, "http");
+  EXPECT_EQ(r.config->host, "127.0.0.1");
+  EXPECT_EQ(r.config->port, 8000);
+  EXPECT_EQ(r.config->api_path, "/mcp");
+  EXPECT_TRUE(r.config->sqlite_demo);
+  EXPECT_EQ(r.config->sqlite_path, "/home/u/.local/share/azsql-mcp/demo.db");
+  EXPECT_EQ(r.config->auth_type, "default_credential");
+  EXPECT_EQ(r.config->pool_size, 4u);
+}
+
+TEST(Config, PrecedenceFlagsOverEnvOverDotenv) {
+  auto r = parse({"--port", "9001"}, {{"MCP_PORT", "9002"}, {"MCP_HOST", "0.0.0.0"}},
+                 "MCP_PORT=9003\nMCP_HOST=10.0.0.1\nMCP_API_PATH=\"/x\" # comment\nexport LOG_LEVEL=debug\n");
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->port, 9001);
+  EXPECT_EQ(r.config->host, "0.0.0.0");
+  EXPECT_EQ(r.config->api_path, "/x");
+  EXPECT_EQ(r.config->log_level, "debug");
+}
+
+TEST(Config, BadSettingIsOneClearLineNamingSettingValueAndAllowed) {
+  auto r = parse({}, {{"MCP_PORT", "eighty"}});
+  EXPECT_FALSE(r.config);
+  EXPECT_EQ(r.error, "invalid setting MCP_PORT='eighty': expected an integer from 0 to 65535");
+  r = parse({"--transport", "carrier-pigeon"}, {});
+  EXPECT_EQ(r.error, "invalid setting MCP_TRANSPORT='carrier-pigeon': expected one of http, stdio");
+  r = parse({}, {{"MCP_READ_ONLY", "maybe"}});
+  EXPECT_EQ(r.error, "invalid setting MCP_READ_ONLY='maybe': expected true or false");
+  r = parse({"--bogus-flag"}, {});
+  EXPECT_FALSE(r.config);
+  EXPECT_NE(r.error.find("bogus"), std::string::npos);
+}
+
+TEST(Config, SecretsAreNeverEchoed) {
+  auto r = parse({}, {{"AZURE_SQL_PASSWORD", "hunter2"}, {"MCP_PORT", "x"}});
+  EXPECT_EQ(r.error.find("hunter2"), std::string::npos);
+}
+
+TEST(Config, SqlServerSelectionAuthDefaultsAndSeedCompatibility) {
+  auto r = parse({}, {{"AZURE_SQL_SERVER", "x.database.windows.net"}, {"AZURE_SQL_USERNAME", "u"},
+                      {"AZURE_SQL_DRIVER", "ODBC Driver 17 for SQL Server"}, {"AZURE_SQL_ENCRYPT", "yes"},
+                      {"MCP_ENABLE_STREAMING", "true"}, {"TEST_MODE", "false"}});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_TRUE(r.config->sqlite_path.empty());
+  EXPECT_EQ(r.config->auth_type, "sql");
+  ASSERT_EQ(r.config->notices.size(), 1u);
+  EXPECT_NE(r.config->notices[0].find("AZURE_SQL_DRIVER is ignored"), std::string::npos);
+  r = parse({"--database", "sqlite:/tmp/x.db"}, {});
+  EXPECT_EQ(r.config->sqlite_path, "/tmp/x.db");
+  EXPECT_FALSE(r.config->sqlite_demo);
+}
+
+TEST(Config, HelpAndVersionExitEarly) {
+  auto r = parse({"--help"}, {});
+  EXPECT_TRUE(r.exit_now);
+  EXPECT_NE(r.out.find("AZURE_SQL_SERVER"), std::string::npos);
+  EXPECT_NE(r.out.find("MCP_MAX_ROW_LIMIT"), std::string::npos);
+  r = parse({"--version"}, {});
+  EXPECT_TRUE(r.exit_now);
+  EXPECT_EQ(r.out.rfind("azsql-mcp ", 0), 0u);
+}
+
+TEST(Config, RowLimitsMustBeConsistent) {
+  auto r = parse({}, {{"MCP_DEFAULT_ROW_LIMIT", "500"}, {"MCP_MAX_ROW_LIMIT", "100"}});
+  EXPECT_FALSE(r.config);
+  EXPECT_NE(r.error.find("MCP_DEFAULT_ROW_LIMIT"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace azsql::app
