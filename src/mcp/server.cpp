@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
+#include <algorithm>
 #include <exception>
 #include <thread>
 
@@ -13,6 +14,12 @@
 namespace azsql::mcp {
 
 namespace rpc = azsql::jsonrpc;
+
+namespace {
+/// The transport's "stream closed" token for the request being dispatched on this thread
+/// (dispatch up to run_on_worker is synchronous on the caller's thread).
+thread_local const CancelToken* current_closed = nullptr;
+}  // namespace
 
 bool is_supported_version(std::string_view v) noexcept {
   for (const char* s : kProtocolVersions) {
@@ -124,6 +131,16 @@ bj::object tool_json(const ToolDefinition& d, const std::string& version) {
   return t;
 }
 
+bj::object server_capabilities(const std::string& version) {
+  bj::object caps;
+  caps["tools"] = bj::object{{"listChanged", false}};
+  caps["resources"] = bj::object{{"subscribe", true}, {"listChanged", false}};
+  caps["prompts"] = bj::object{{"listChanged", false}};
+  caps["logging"] = bj::object{};
+  if (at_least(version, "2025-03-26")) caps["completions"] = bj::object{};
+  return caps;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- Impl
@@ -166,9 +183,25 @@ struct Server::Impl {
     if (auto obs = self.observer_) obs->on_request(ev);
   }
 
+  // Open subscriptions/listen streams (modern era), kept alive until cancelled.
+  std::mutex listeners_mu;
+  std::vector<std::shared_ptr<Session>> listeners;
+  std::vector<std::pair<CancelToken, std::shared_ptr<CancelToken::Registration>>> listener_regs;
+
   // One request; `done` receives the full response object.
   void dispatch(const std::shared_ptr<Session>& session, const bj::object& msg, std::shared_ptr<Outbox> outbox,
                 std::function<void(std::optional<bj::value>)> done);
+  // A request carrying modern-era `_meta` (2026-07-28): served statelessly.
+  void dispatch_modern(const std::shared_ptr<Session>& transport_session, const bj::object& msg,
+                       std::shared_ptr<Outbox> outbox, std::function<void(std::optional<bj::value>)> done,
+                       const CancelToken* closed);
+  void listen(const std::shared_ptr<Session>& listener, const std::shared_ptr<Session>& transport_session,
+              const bj::value& id, const bj::object& filter, std::function<void(std::optional<bj::value>)> done,
+              const CancelToken* closed);
+  bj::object server_info() const {
+    return bj::object{{"name", self.options_.name}, {"title", self.options_.title}, {"version", self.options_.version}};
+  }
+
 
   void run_on_worker(const std::shared_ptr<Session>& session, const bj::value& id, std::shared_ptr<Outbox> outbox,
                      const bj::object& params, std::string method,
@@ -253,16 +286,20 @@ void Server::Impl::run_on_worker(const std::shared_ptr<Session>& session, const 
   }
   CancelToken token;
   const std::string key = id_key(id);
+  std::shared_ptr<Session> owner = session->parent_ ? session->parent_ : session;
   {
-    std::lock_guard lock(session->mu_);
-    session->in_flight_[key] = token;
+    std::lock_guard lock(owner->mu_);
+    owner->in_flight_[key] = token;
   }
+  // The transport's "stream closed" signal cancels this request too.
+  std::shared_ptr<CancelToken::Registration> closed_link;
+  if (current_closed) closed_link = std::make_shared<CancelToken::Registration>(current_closed->on_cancel([token] { token.cancel(); }));
   std::optional<bj::value> progress_token;
   if (const auto* meta = json::get_object(params, "_meta")) {
     if (auto it = meta->find("progressToken"); it != meta->end() && (it->value().is_string() || it->value().is_number()))
       progress_token = it->value();
   }
-  boost::asio::post(workers, [this, session, id, outbox = std::move(outbox), token, key, progress_token,
+  boost::asio::post(workers, [this, session, owner, closed_link, id, outbox = std::move(outbox), token, key, progress_token,
                               method = std::move(method), job = std::move(job), done = std::move(done), start]() mutable {
     CallCtx ctx(self, session, outbox, token, progress_token);
     RequestEvent ev;
@@ -289,8 +326,8 @@ void Server::Impl::run_on_worker(const std::shared_ptr<Session>& session, const 
     }
     bool cancelled_by_client = false;
     {
-      std::lock_guard lock(session->mu_);
-      session->in_flight_.erase(key);
+      std::lock_guard lock(owner->mu_);
+      owner->in_flight_.erase(key);
       cancelled_by_client = token.cancelled() && !stopping.load();
     }
     ev.duration = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
@@ -361,12 +398,7 @@ void Server::Impl::dispatch(const std::shared_ptr<Session>& session, const bj::o
       if (const auto* caps = json::get_object(params, "capabilities")) session->client_caps_ = *caps;
     }
     session->initialized_ = true;
-    bj::object caps;
-    caps["tools"] = bj::object{{"listChanged", false}};
-    caps["resources"] = bj::object{{"subscribe", true}, {"listChanged", false}};
-    caps["prompts"] = bj::object{{"listChanged", false}};
-    caps["logging"] = bj::object{};
-    if (at_least(version, "2025-03-26")) caps["completions"] = bj::object{};
+    bj::object caps = server_capabilities(version);
     bj::object info;
     info["name"] = self.options_.name;
     if (at_least(version, "2025-06-18")) info["title"] = self.options_.title;
@@ -646,6 +678,206 @@ void Server::Impl::dispatch(const std::shared_ptr<Session>& session, const bj::o
   fail_now(errc::kMethodNotFound, "Method not found: " + method);
 }
 
+
+// ---------------------------------------------------------------- modern era (2026-07-28)
+
+namespace {
+
+constexpr const char* kMetaClientCaps = "io.modelcontextprotocol/clientCapabilities";
+constexpr const char* kMetaClientInfo = "io.modelcontextprotocol/clientInfo";
+constexpr const char* kMetaLogLevel = "io.modelcontextprotocol/logLevel";
+constexpr const char* kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
+constexpr const char* kMetaSubscriptionId = "io.modelcontextprotocol/subscriptionId";
+
+bj::array supported_versions() {
+  bj::array a;
+  a.push_back(bj::string(kModernVersion));
+  for (const char* v : kProtocolVersions) a.push_back(bj::string(v));
+  return a;
+}
+
+/// Cache hints (CacheableResult) per method; nullopt = not a cacheable result.
+std::optional<std::pair<std::int64_t, const char*>> cache_hint(std::string_view method, std::string_view uri) {
+  if (method == "tools/list" || method == "prompts/list" || method == "resources/list" ||
+      method == "resources/templates/list")
+    return std::make_pair(std::int64_t{3600000}, "public");
+  if (method == "resources/read") {
+    if (uri.rfind("database://status", 0) == 0) return std::make_pair(std::int64_t{0}, "private");
+    return std::make_pair(std::int64_t{60000}, "private");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void Server::Impl::dispatch_modern(const std::shared_ptr<Session>& transport_session, const bj::object& msg,
+                                   std::shared_ptr<Outbox> outbox, std::function<void(std::optional<bj::value>)> done,
+                                   const CancelToken* closed) {
+  const bj::value id = msg.at("id");
+  const std::string method(msg.at("method").get_string());
+  const bj::object& params = params_of(msg);
+  const bj::object* meta = json::get_object(params, "_meta");
+  const auto start = std::chrono::steady_clock::now();
+  auto fail = [&](int code, std::string message, std::optional<bj::value> data = std::nullopt) {
+    done(rpc::make_error(id, code, message, std::move(data)));
+    finished({method, "", "error", code,
+              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)});
+  };
+  auto version = meta ? json::get_string(*meta, kMetaProtocolVersion) : std::nullopt;
+  if (!version) return fail(errc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/protocolVersion\"] is required");
+  if (*version != kModernVersion) {
+    return fail(errc::kUnsupportedProtocolVersion, "Unsupported protocol version",
+                bj::object{{"supported", supported_versions()}, {"requested", *version}});
+  }
+  const bj::object* caps = json::get_object(*meta, kMetaClientCaps);
+  if (!caps) {
+    return fail(errc::kInvalidParams,
+                "params._meta[\"io.modelcontextprotocol/clientCapabilities\"] is required (an object; {} for none)");
+  }
+  std::optional<LogLevel> level;
+  if (auto it = meta->find(kMetaLogLevel); it != meta->end()) {
+    if (it->value().is_string()) level = parse_log_level(std::string_view(it->value().get_string()));
+    if (!level) return fail(errc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/logLevel\"] is not a log level");
+  }
+  static const std::set<std::string, std::less<>> kLegacyOnly = {"initialize", "ping", "logging/setLevel",
+                                                                  "resources/subscribe", "resources/unsubscribe"};
+  if (kLegacyOnly.count(method)) {
+    return fail(errc::kMethodNotFound, "Method not found: " + method + " is not part of protocol version " +
+                                           std::string(kModernVersion));
+  }
+
+  auto eph = std::make_shared<Session>(transport_session ? transport_session->id() : std::string("modern"));
+  eph->assume_initialized(kModernVersion);
+  {
+    std::lock_guard lock(eph->mu_);
+    if (const bj::object* ci = json::get_object(*meta, kMetaClientInfo)) {
+      eph->client_.name = std::string(json::get_string(*ci, "name").value_or(""));
+      eph->client_.version = std::string(json::get_string(*ci, "version").value_or(""));
+    }
+    eph->client_caps_ = *caps;
+    eph->log_level_ = level;
+    eph->parent_ = transport_session;
+    eph->outbox_ = outbox ? outbox : (transport_session ? transport_session->outbox() : nullptr);
+  }
+
+  bj::object server_meta{{kMetaServerInfo, server_info()}};
+  if (method == "server/discover") {
+    bj::object r;
+    r["supportedVersions"] = supported_versions();
+    r["capabilities"] = server_capabilities(kModernVersion);
+    if (!self.options_.instructions.empty()) r["instructions"] = self.options_.instructions;
+    r["resultType"] = "complete";
+    r["ttlMs"] = 3600000;
+    r["cacheScope"] = "public";
+    r["_meta"] = std::move(server_meta);
+    done(rpc::make_result(id, std::move(r)));
+    finished({method, "", "ok", 0,
+              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start)});
+    return;
+  }
+  if (method == "subscriptions/listen") {
+    const bj::object* filter = json::get_object(params, "notifications");
+    if (!filter) return fail(errc::kInvalidParams, "subscriptions/listen requires params.notifications (an object)");
+    return listen(eph, transport_session, id, *filter, std::move(done), closed);
+  }
+
+  std::string uri(json::get_string(params, "uri").value_or(""));
+  auto shape = [method, uri, server_meta = std::move(server_meta), done = std::move(done)](std::optional<bj::value> r) {
+    if (r && r->is_object()) {
+      auto& o = r->get_object();
+      if (auto res = o.find("result"); res != o.end() && res->value().is_object()) {
+        auto& result = res->value().get_object();
+        if (!result.contains("resultType")) result["resultType"] = "complete";
+        if (auto hint = cache_hint(method, uri)) {
+          result["ttlMs"] = hint->first;
+          result["cacheScope"] = hint->second;
+        }
+        bj::object& m = result["_meta"].emplace_object();
+        for (const auto& kv : server_meta) m[kv.key()] = kv.value();
+      } else if (auto err = o.find("error"); err != o.end() && err->value().is_object()) {
+        auto& e = err->value().get_object();
+        // 2026-07-28: resource not found is -32602, no longer -32002.
+        if (e["code"] == errc::kResourceNotFound) e["code"] = errc::kInvalidParams;
+      }
+    }
+    done(std::move(r));
+  };
+  dispatch(eph, msg, std::move(outbox), std::move(shape));
+}
+
+void Server::Impl::listen(const std::shared_ptr<Session>& listener, const std::shared_ptr<Session>& transport_session,
+                          const bj::value& id, const bj::object& filter,
+                          std::function<void(std::optional<bj::value>)> done, const CancelToken* closed) {
+  bj::object honored;
+  {
+    std::lock_guard lock(listener->mu_);
+    if (const bj::array* uris = json::get_array(filter, "resourceSubscriptions")) {
+      bj::array kept;
+      for (const auto& u : *uris) {
+        if (!u.is_string()) continue;
+        listener->subscriptions_.insert(std::string(u.get_string()));
+        kept.push_back(u);
+      }
+      honored["resourceSubscriptions"] = std::move(kept);
+    }
+    // Our tool, prompt and resource lists never change at run time, so the *ListChanged
+    // types are not honoured (the acknowledgement omits them, as the spec asks).
+    listener->subscription_id_ = id;
+  }
+  auto out = listener->outbox();
+  if (out) {
+    out->send(rpc::make_notification(
+        "notifications/subscriptions/acknowledged",
+        bj::object{{"notifications", std::move(honored)}, {"_meta", bj::object{{kMetaSubscriptionId, id}}}}));
+  }
+  {
+    std::lock_guard lock(listeners_mu);
+    listeners.push_back(listener);
+  }
+  remember(listener);
+
+  // The stream stays open until the client cancels it (notifications/cancelled on stdio, a closed
+  // HTTP stream) or the server shuts down; only the latter gets a result.
+  CancelToken token;
+  std::shared_ptr<Session> owner = transport_session ? transport_session : listener;
+  {
+    std::lock_guard lock(owner->mu_);
+    owner->in_flight_[id_key(id)] = token;
+  }
+  {
+    std::lock_guard lock(listener->mu_);
+    listener->in_flight_[id_key(id)] = token;  // so shutdown (cancel_all) reaches it
+  }
+  auto closed_link = closed ? std::make_shared<CancelToken::Registration>(closed->on_cancel([token] { token.cancel(); }))
+                            : nullptr;
+  auto fired = std::make_shared<std::atomic<bool>>(false);
+  auto finish = [this, listener, owner, id, done = std::move(done), closed_link, fired]() mutable {
+    if (fired->exchange(true)) return;
+    {
+      std::lock_guard lock(listeners_mu);
+      listeners.erase(std::remove(listeners.begin(), listeners.end(), listener), listeners.end());
+    }
+    {
+      std::lock_guard lock(owner->mu_);
+      owner->in_flight_.erase(id_key(id));
+    }
+    if (stopping.load()) {
+      done(rpc::make_result(id, bj::object{{"resultType", "complete"},
+                                           {"_meta", bj::object{{kMetaSubscriptionId, id}, {kMetaServerInfo, server_info()}}}}));
+    } else {
+      done(std::nullopt);
+    }
+  };
+  // Keep the registration alive while the stream is open; ended streams are pruned here rather
+  // than from inside their own cancel callback.
+  auto reg = std::make_shared<CancelToken::Registration>(token.on_cancel(finish));
+  std::lock_guard lock(listeners_mu);
+  listener_regs.erase(std::remove_if(listener_regs.begin(), listener_regs.end(),
+                                     [](const auto& p) { return p.first.cancelled(); }),
+                      listener_regs.end());
+  listener_regs.emplace_back(token, std::move(reg));
+}
+
 // ---------------------------------------------------------------- Server
 
 Server::Server(std::shared_ptr<const Registry> registry, ServerOptions options)
@@ -655,6 +887,11 @@ Server::Server(std::shared_ptr<const Registry> registry, ServerOptions options)
 
 Server::~Server() {
   impl_->stopping = true;
+  {
+    std::lock_guard lock(impl_->listeners_mu);
+    impl_->listener_regs.clear();
+    impl_->listeners.clear();
+  }
   for (auto& s : impl_->live_sessions()) s->cancel_all();
   impl_->workers.join();
 }
@@ -679,14 +916,14 @@ bool Server::is_initialize(const bj::value& message) {
 }
 
 void Server::handle_text(const std::shared_ptr<Session>& session, std::string_view text,
-                         std::shared_ptr<Outbox> request_outbox, Reply reply) {
+                         std::shared_ptr<Outbox> request_outbox, Reply reply, const CancelToken* closed) {
   std::string err;
   auto v = rpc::parse(text, &err);
   if (!v) {
     reply(bj::value(rpc::make_error(nullptr, errc::kParseError, "Parse error: the message is not valid JSON")));
     return;
   }
-  handle(session, std::move(*v), std::move(request_outbox), std::move(reply));
+  handle(session, std::move(*v), std::move(request_outbox), std::move(reply), closed);
 }
 
 namespace {
@@ -699,8 +936,24 @@ std::optional<bj::value> invalid_request_for(const bj::value& m) {
 }
 }  // namespace
 
+std::optional<std::string> Server::modern_version(const bj::value& message) {
+  if (!message.is_object()) return std::nullopt;
+  const auto& o = message.get_object();
+  const bj::object* params = json::get_object(o, "params");
+  const bj::object* meta = params ? json::get_object(*params, "_meta") : nullptr;
+  if (!meta) return std::nullopt;
+  auto v = json::get_string(*meta, kMetaProtocolVersion);
+  if (!v) return std::nullopt;
+  return std::string(*v);
+}
+
 void Server::handle(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
-                    Reply reply) {
+                    Reply reply, const CancelToken* closed) {
+  struct ClosedScope {
+    const CancelToken* prev;
+    explicit ClosedScope(const CancelToken* c) : prev(current_closed) { current_closed = c; }
+    ~ClosedScope() { current_closed = prev; }
+  } scope(closed);
   impl_->remember(session);
   if (message.is_array()) {
     auto& arr = message.get_array();
@@ -775,6 +1028,11 @@ void Server::handle(const std::shared_ptr<Session>& session, bj::value message, 
       return;
     }
     case rpc::MessageType::Request:
+      if (modern_version(message) && !session->init_seen_.load()) {
+        impl_->dispatch_modern(session, message.get_object(), std::move(request_outbox),
+                               [reply = std::move(reply)](std::optional<bj::value> r) { reply(std::move(r)); }, closed);
+        return;
+      }
       impl_->dispatch(session, message.get_object(), std::move(request_outbox),
                       [reply = std::move(reply)](std::optional<bj::value> r) { reply(std::move(r)); });
       return;
@@ -797,12 +1055,29 @@ void Server::notify_resources_updated(const std::vector<std::string>& uris) {
     }
     auto out = s->outbox();
     if (!out) continue;
-    for (const auto& h : hits) out->send(rpc::make_notification("notifications/resources/updated", bj::object{{"uri", h}}));
+    std::optional<bj::value> sub_id;
+    {
+      std::lock_guard lock(s->mu_);
+      sub_id = s->subscription_id_;
+    }
+    for (const auto& h : hits) {
+      bj::object p{{"uri", h}};
+      if (sub_id) p["_meta"] = bj::object{{"io.modelcontextprotocol/subscriptionId", *sub_id}};
+      out->send(rpc::make_notification("notifications/resources/updated", std::move(p)));
+    }
   }
 }
 
 void Server::shutdown(std::chrono::milliseconds grace) {
   impl_->stopping = true;
+  {
+    std::vector<std::shared_ptr<Session>> ls;
+    {
+      std::lock_guard lock(impl_->listeners_mu);
+      ls = impl_->listeners;
+    }
+    for (auto& l : ls) l->cancel_all();  // subscriptions/listen streams end with a result
+  }
   const auto deadline = std::chrono::steady_clock::now() + grace;
   {
     std::unique_lock lock(impl_->idle_mu);

@@ -17,8 +17,11 @@
 
 namespace azsql::mcp {
 
-/// Protocol revisions this server speaks through `initialize`, newest first.
+/// Protocol revisions this server speaks through `initialize` (legacy era), newest first.
 inline constexpr const char* kProtocolVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+/// The stateless (modern era) revision, served per request from `_meta` (MCP 2026-07-28).
+inline constexpr const char* kModernVersion = "2026-07-28";
+inline constexpr const char* kMetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
 bool is_supported_version(std::string_view v) noexcept;
 
 /// Where messages that are not the direct response go: notifications and server-initiated
@@ -66,6 +69,10 @@ class Session {
   std::set<std::string> subscriptions_;
   std::unordered_map<std::string, CancelToken> in_flight_;  // key: serialized request id
   std::shared_ptr<Outbox> outbox_;
+  /// Modern-era requests run in a per-request Session whose in-flight requests are registered
+  /// with the transport's session, so notifications/cancelled on stdio still finds them.
+  std::shared_ptr<Session> parent_;
+  std::optional<bj::value> subscription_id_;  ///< set on subscriptions/listen streams
 };
 
 struct ServerOptions {
@@ -110,12 +117,14 @@ class Server {
 
   /// Handles one parsed JSON-RPC message or batch. `request_outbox` receives notifications tied to
   /// the request (progress, log messages); null means the session outbox.
+  /// `closed` is cancelled by the transport when the request's response stream goes away (HTTP):
+  /// the request, and its database work, is then cancelled too.
   void handle(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
-              Reply reply);
+              Reply reply, const CancelToken* closed = nullptr);
 
   /// Parses `text` first; malformed JSON → a -32700 reply.
   void handle_text(const std::shared_ptr<Session>& session, std::string_view text, std::shared_ptr<Outbox> request_outbox,
-                   Reply reply);
+                   Reply reply, const CancelToken* closed = nullptr);
 
   /// Sends notifications/resources/updated for `uris` to every subscribed live session.
   void notify_resources_updated(const std::vector<std::string>& uris);
@@ -132,6 +141,8 @@ class Server {
   static bool expects_response(const bj::value& message);
   /// True when the message is an `initialize` request.
   static bool is_initialize(const bj::value& message);
+  /// The `_meta` protocol version of a modern-era request (2026-07-28 and later), if any.
+  static std::optional<std::string> modern_version(const bj::value& message);
 
  private:
   struct Impl;
@@ -151,7 +162,10 @@ inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
 inline constexpr int kServerBusy = -32000;
-inline constexpr int kResourceNotFound = -32002;
+inline constexpr int kResourceNotFound = -32002;  ///< legacy revisions only
+inline constexpr int kHeaderMismatch = -32020;
+inline constexpr int kMissingClientCapability = -32021;
+inline constexpr int kUnsupportedProtocolVersion = -32022;
 }  // namespace errc
 
 }  // namespace azsql::mcp

@@ -251,3 +251,91 @@ TEST_F(Fixture, UnknownResourceIs32002) {
 
 }  // namespace
 }  // namespace azsql::mcp
+
+namespace azsql::mcp {
+namespace {
+
+std::string modern(const std::string& id, const std::string& method, const std::string& params_extra = "",
+                   const std::string& meta_extra = "") {
+  return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":")" + method + R"(","params":{)" + params_extra +
+         (params_extra.empty() ? "" : ",") +
+         R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{})" +
+         meta_extra + "}}}";
+}
+
+TEST_F(Fixture, ModernDiscoverAndStatelessRequestsWithoutInitialize) {
+  auto d = call(modern("1", "server/discover"));
+  const auto& r = d->at("result");
+  EXPECT_EQ(r.at("resultType"), "complete");
+  EXPECT_EQ(r.at("supportedVersions").at(0), "2026-07-28");
+  EXPECT_TRUE(r.at("capabilities").as_object().contains("tools"));
+  EXPECT_EQ(r.at("_meta").at("io.modelcontextprotocol/serverInfo").at("name"), "azsql-mcp");
+  auto l = call(modern("2", "tools/list"));
+  EXPECT_EQ(l->at("result").at("resultType"), "complete");
+  EXPECT_EQ(l->at("result").at("cacheScope"), "public");
+  EXPECT_TRUE(l->at("result").at("ttlMs").is_int64());
+  auto c = call(modern("3", "tools/call", R"("name":"echo","arguments":{"text":"x"})"));
+  EXPECT_EQ(c->at("result").at("structuredContent").at("text"), "x");
+  EXPECT_EQ(c->at("result").at("resultType"), "complete");
+  // The legacy session on the same transport is untouched: it still needs initialize.
+  EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":4,"method":"tools/list"})")->at("error").at("code"), -32600);
+}
+
+TEST_F(Fixture, ModernErrors) {
+  auto r = call(R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"1900-01-01","io.modelcontextprotocol/clientCapabilities":{}}}})");
+  EXPECT_EQ(r->at("error").at("code"), -32022);
+  EXPECT_EQ(r->at("error").at("data").at("requested"), "1900-01-01");
+  EXPECT_EQ(r->at("id"), 1);
+  r = call(R"({"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}})");
+  EXPECT_EQ(r->at("error").at("code"), -32602);
+  EXPECT_EQ(call(modern("3", "ping"))->at("error").at("code"), -32601);
+  EXPECT_EQ(call(modern("4", "logging/setLevel", R"("level":"info")"))->at("error").at("code"), -32601);
+  EXPECT_EQ(call(modern("5", "resources/read", R"("uri":"database://nope")"))->at("error").at("code"), -32602);
+}
+
+TEST_F(Fixture, ModernLogsOnlyWhenTheRequestAsks) {
+  call(modern("1", "tools/call", R"("name":"echo","arguments":{"text":"x"})"));
+  EXPECT_TRUE(outbox->take().empty());
+  call(modern("2", "tools/call", R"("name":"echo","arguments":{"text":"x"})", R"(,"io.modelcontextprotocol/logLevel":"debug")"));
+  auto sent = outbox->take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].at("method"), "notifications/message");
+}
+
+TEST_F(Fixture, ModernSubscriptionsListenAcknowledgesTagsAndEnds) {
+  std::promise<std::optional<bj::value>> p;
+  server->handle_text(session, modern("\"sub-1\"", "subscriptions/listen",
+                                       R"("notifications":{"resourceSubscriptions":["database://tables"],"toolsListChanged":true})"),
+                      nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
+  auto sent = outbox->take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].at("method"), "notifications/subscriptions/acknowledged");
+  EXPECT_EQ(sent[0].at("params").at("_meta").at("io.modelcontextprotocol/subscriptionId"), "sub-1");
+  EXPECT_FALSE(sent[0].at("params").at("notifications").as_object().contains("toolsListChanged"));
+  server->notify_resources_updated({"database://tables"});
+  sent = outbox->take();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].at("params").at("_meta").at("io.modelcontextprotocol/subscriptionId"), "sub-1");
+  auto f = p.get_future();
+  EXPECT_EQ(f.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);  // stream stays open
+  server->shutdown(std::chrono::milliseconds(100));
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  auto r = f.get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->at("result").at("_meta").at("io.modelcontextprotocol/subscriptionId"), "sub-1");
+}
+
+TEST_F(Fixture, ClosedStreamCancelsTheRequest) {
+  CancelToken closed;
+  std::promise<std::optional<bj::value>> p;
+  server->handle_text(session, modern("\"s\"", "tools/call", R"("name":"slow")"), nullptr,
+                      [&](std::optional<bj::value> r) { p.set_value(std::move(r)); }, &closed);
+  slow->started.get_future().wait();
+  closed.cancel();
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_TRUE(slow->saw_cancel);
+}
+
+}  // namespace
+}  // namespace azsql::mcp
