@@ -1,0 +1,123 @@
+#include "observability/audit/audit_log.hpp"
+
+#include <openssl/evp.h>
+
+#include <chrono>
+#include <ctime>
+
+namespace azsql::observability {
+
+namespace bj = boost::json;
+
+namespace {
+
+std::string sha256_hex(std::string_view s) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(len * 2);
+  for (unsigned int i = 0; i < len; ++i) {
+    out.push_back(hex[md[i] >> 4]);
+    out.push_back(hex[md[i] & 15]);
+  }
+  return out;
+}
+
+std::string now_iso() {
+  auto now = std::chrono::system_clock::now();
+  auto t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  return buf;
+}
+
+/// The statement a call ran, if any: `query` (reads), `sql` (writes) or a synthesized INSERT.
+std::optional<std::string> statement_of(const bj::object& args) {
+  for (const char* k : {"query", "sql"}) {
+    if (auto it = args.find(k); it != args.end() && it->value().is_string()) return std::string(it->value().get_string());
+  }
+  if (auto t = args.find("table"); t != args.end() && t->value().is_string()) {
+    std::size_t n = 0;
+    if (auto r = args.find("rows"); r != args.end() && r->value().is_array()) n = r->value().get_array().size();
+    return "INSERT INTO " + std::string(t->value().get_string()) + " (" + std::to_string(n) + " row(s))";
+  }
+  return std::nullopt;
+}
+
+std::size_t param_count(const bj::object& args) {
+  auto it = args.find("parameters");
+  if (it == args.end()) return 0;
+  if (it->value().is_array()) return it->value().get_array().size();
+  if (it->value().is_object()) return it->value().get_object().size();
+  return 0;
+}
+
+std::optional<std::int64_t> int_field(const bj::object& o, std::initializer_list<const char*> keys) {
+  for (const char* k : keys) {
+    if (auto it = o.find(k); it != o.end() && it->value().is_int64()) return it->value().get_int64();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::shared_ptr<AuditLog> AuditLog::open(const AuditOptions& options, std::string* error) {
+  if (options.path == "-") return std::shared_ptr<AuditLog>(new AuditLog(stderr, false, options.redact));
+  std::FILE* f = std::fopen(options.path.c_str(), "a");
+  if (!f) {
+    if (error) *error = "cannot open the audit log for appending (MCP_AUDIT_LOG)";
+    return nullptr;
+  }
+  return std::shared_ptr<AuditLog>(new AuditLog(f, true, options.redact));
+}
+
+AuditLog::~AuditLog() {
+  if (owned_ && f_) std::fclose(f_);
+}
+
+std::string AuditLog::format(const mcp::ClientInfo& client, const mcp::ToolDefinition& tool, const bj::object& args,
+                             const mcp::ToolResult& result, std::chrono::microseconds duration, bool redact) {
+  bj::object line;
+  line["time"] = now_iso();
+  line["session"] = client.session_id;
+  line["client"] = bj::object{{"name", client.name}, {"version", client.version}};
+  line["protocol_version"] = client.protocol_version;
+  line["tool"] = tool.name;
+  if (auto stmt = statement_of(args)) {
+    if (redact)
+      line["statement_sha256"] = sha256_hex(*stmt);
+    else
+      line["statement"] = *stmt;
+  }
+  line["parameters"] = param_count(args);
+  if (auto rows = int_field(result.structured, {"row_count", "rows_affected"})) line["rows"] = *rows;
+  line["bytes"] = result.text.size() + (result.structured.empty() ? 0 : bj::serialize(result.structured).size());
+  line["duration_ms"] = static_cast<double>(duration.count()) / 1000.0;
+  line["outcome"] = result.is_error ? "error" : "ok";
+  if (result.is_error) {
+    std::optional<std::int64_t> number = int_field(result.structured, {"error_number", "number"});
+    if (!number) {
+      if (auto e = result.structured.find("error"); e != result.structured.end() && e->value().is_object())
+        number = int_field(e->value().get_object(), {"number", "code"});
+    }
+    if (number) line["error_number"] = *number;
+  }
+  return bj::serialize(line);
+}
+
+void AuditLog::on_tool_call(const mcp::ClientInfo& client, const mcp::ToolDefinition& tool, const bj::object& args,
+                            const mcp::ToolResult& result, std::chrono::microseconds duration) {
+  std::string s = format(client, tool, args, result, duration, redact_);
+  s.push_back('\n');
+  std::lock_guard lock(mu_);
+  std::fwrite(s.data(), 1, s.size(), f_);
+  std::fflush(f_);  // on disk (in the OS) before the response leaves
+}
+
+}  // namespace azsql::observability

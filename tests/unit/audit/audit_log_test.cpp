@@ -1,0 +1,62 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "observability/audit/audit_log.hpp"
+
+namespace azsql::observability {
+namespace {
+namespace bj = boost::json;
+
+mcp::ClientInfo client() { return {"sess-1", "claude", "1.2", "2025-11-25"}; }
+mcp::ToolDefinition tool(const char* name) {
+  mcp::ToolDefinition t;
+  t.name = name;
+  return t;
+}
+
+TEST(AuditLog, OneLinePerCallWithRequiredFieldsAndNoParameterValues) {
+  std::string path = ::testing::TempDir() + "/audit_test.jsonl";
+  std::remove(path.c_str());
+  std::string err;
+  auto log = AuditLog::open({path, false}, &err);
+  ASSERT_TRUE(log) << err;
+  mcp::ToolResult ok;
+  ok.structured = bj::parse(R"({"row_count":3})").as_object();
+  ok.text = "3 rows";
+  auto args = bj::parse(R"({"query":"SELECT * FROM t WHERE pw = ?","parameters":["s3cr3t-value"]})").as_object();
+  log->on_tool_call(client(), tool("read_data"), args, ok, std::chrono::microseconds(1500));
+  mcp::ToolResult bad = mcp::ToolResult::error("Invalid object name", bj::parse(R"({"error_number":208})").as_object());
+  log->on_tool_call(client(), tool("update_data"), bj::parse(R"({"sql":"UPDATE x SET a=1 WHERE b=2"})").as_object(), bad,
+                    std::chrono::microseconds(10));
+  // Flushed already: readable before the log object is destroyed.
+  std::ifstream in(path);
+  std::string l1, l2, l3;
+  ASSERT_TRUE(std::getline(in, l1));
+  ASSERT_TRUE(std::getline(in, l2));
+  EXPECT_FALSE(std::getline(in, l3));
+  EXPECT_EQ(l1.find("s3cr3t-value"), std::string::npos);
+  auto j1 = bj::parse(l1).as_object();
+  for (const char* k : {"time", "session", "client", "tool", "statement", "parameters", "rows", "bytes", "duration_ms", "outcome"})
+    EXPECT_TRUE(j1.contains(k)) << k;
+  EXPECT_EQ(j1["parameters"], 1);
+  EXPECT_EQ(j1["rows"], 3);
+  EXPECT_EQ(j1["outcome"], "ok");
+  EXPECT_EQ(j1["client"].at("name"), "claude");
+  auto j2 = bj::parse(l2).as_object();
+  EXPECT_EQ(j2["outcome"], "error");
+  EXPECT_EQ(j2["error_number"], 208);
+}
+
+TEST(AuditLog, RedactionLogsSha256InsteadOfText) {
+  auto line = AuditLog::format(client(), tool("read_data"), bj::parse(R"({"query":"SELECT 1"})").as_object(), {},
+                               std::chrono::microseconds(1), true);
+  auto j = bj::parse(line).as_object();
+  EXPECT_FALSE(j.contains("statement"));
+  // sha256("SELECT 1")
+  EXPECT_EQ(j["statement_sha256"], "e004ebd5b5532a4b85984a62f8ad48a81aa3460c1ca07701f386135d72cdecf5");
+}
+
+}  // namespace
+}  // namespace azsql::observability
