@@ -14,6 +14,7 @@
 #include "app/backend_factory.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
+#include "app/setup_identity.hpp"
 #include "mcp/server.hpp"
 #include "tools/tools.hpp"
 #include "transport/stdio/stdio_transport.hpp"
@@ -41,6 +42,13 @@ std::string instructions_for(const db::Backend& backend, bool read_only) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
+  if (argc > 1 && std::string_view(argv[1]) == "setup-identity") {
+    std::string out, err;
+    int rc = app::setup_identity_main(std::vector<std::string>(argv + 2, argv + argc), out, err);
+    std::fputs(out.c_str(), stdout);
+    std::fputs(err.c_str(), stderr);
+    return rc;
+  }
   auto env = app::current_environment();
   auto parsed = app::parse_config(argc, argv, env);
   if (parsed.exit_now) {

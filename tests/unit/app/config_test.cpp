@@ -91,3 +91,34 @@ TEST(Config, RowLimitsMustBeConsistent) {
 
 }  // namespace
 }  // namespace azsql::app
+
+#include "app/setup_identity.hpp"
+
+namespace azsql::app {
+namespace {
+
+TEST(SetupIdentity, PrintsGrantsAndEnvironmentWithQuotedName) {
+  std::string out, err;
+  int rc = setup_identity_main({"--identity-name", "mcp]id", "--client-id", "abc", "--server", "s.database.windows.net",
+                                "--database", "db1"},
+                               out, err);
+  EXPECT_EQ(rc, 0) << err;
+  EXPECT_NE(out.find("CREATE USER [mcp]]id] FROM EXTERNAL PROVIDER;"), std::string::npos);
+  EXPECT_NE(out.find("ALTER ROLE db_datareader ADD MEMBER [mcp]]id];"), std::string::npos);
+  EXPECT_EQ(out.find("db_datawriter ADD"), std::string::npos);
+  EXPECT_NE(out.find("AZURE_MANAGED_IDENTITY_CLIENT_ID=abc"), std::string::npos);
+  EXPECT_NE(out.find("MCP_READ_ONLY=true"), std::string::npos);
+  out.clear();
+  rc = setup_identity_main({"--identity-name", "x", "--read-write"}, out, err);
+  EXPECT_NE(out.find("ALTER ROLE db_datawriter ADD MEMBER [x];"), std::string::npos);
+  EXPECT_NE(out.find("MCP_READ_ONLY=false"), std::string::npos);
+}
+
+TEST(SetupIdentity, RejectsMissingOrBadName) {
+  std::string out, err;
+  EXPECT_EQ(setup_identity_main({}, out, err), 2);
+  EXPECT_EQ(setup_identity_main({"--identity-name", "a\nb"}, out, err), 2);
+}
+
+}  // namespace
+}  // namespace azsql::app
