@@ -1,0 +1,938 @@
+#!/usr/bin/python3
+"""TDS (MS-TDS 7.4 / 8.0) test server for azsql-mcp — Python standard library only.
+
+Independent of the project's C++ client: written from the MS-TDS specification and
+validated with pytds, FreeTDS tsql and tedious (see validate_*.{py,sh,mjs}).
+
+Run `tds_server.py --help` for options. On start it prints one JSON line on stdout,
+e.g. {"port": 51234, "routing_port": null, "cert": "/tmp/x/cert.pem"}, and serves until
+SIGTERM/SIGINT or until stdin is closed (when stdin is a pipe).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import select
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import tds_types as T  # noqa: E402
+import tsql_shim as S  # noqa: E402
+
+# packet types (MS-TDS 2.2.3.1.1)
+PT_SQLBATCH, PT_RESPONSE, PT_RPC, PT_ATTENTION, PT_BULK, PT_FEDAUTH_TOKEN, PT_TM, PT_LOGIN7, PT_SSPI, PT_PRELOGIN = (
+    0x01, 0x04, 0x03, 0x06, 0x07, 0x08, 0x0E, 0x10, 0x11, 0x12)
+ST_EOM, ST_IGNORE, ST_RESET, ST_RESET_SKIPTRAN = 0x01, 0x02, 0x08, 0x10
+
+ENC_OFF, ENC_ON, ENC_NOT_SUP, ENC_REQ = 0, 1, 2, 3
+
+DONE_MORE, DONE_ERROR, DONE_INXACT, DONE_COUNT, DONE_ATTN, DONE_SRVERROR = 0x1, 0x2, 0x4, 0x10, 0x20, 0x100
+TOK_DONE, TOK_DONEPROC, TOK_DONEINPROC = 0xFD, 0xFE, 0xFF
+
+VERBOSE = False
+
+
+def log(*a):
+    if VERBOSE:
+        print("[tds_server]", *a, file=sys.stderr, flush=True)
+
+
+class Closed(Exception):
+    pass
+
+
+# ----------------------------------------------------------------------------------------------
+# token builders (MS-TDS 2.2.7)
+# ----------------------------------------------------------------------------------------------
+def tok_done(tok, status, cmd, count):
+    return struct.pack("<BHHQ", tok, status, cmd, count or 0)
+
+
+def tok_msg(is_error, number, state, cls, message, server=S.SERVER_NAME, proc="", line=1):
+    body = struct.pack("<iBB", number, state, cls) + T.us_varchar(message) + T.b_varchar(server) + T.b_varchar(proc) + struct.pack("<i", line)
+    return bytes([0xAA if is_error else 0xAB]) + struct.pack("<H", len(body)) + body
+
+
+def tok_loginack(tds_version: int):
+    body = bytes([1]) + struct.pack(">I", tds_version) + T.b_varchar("Microsoft SQL Server") + bytes([16, 0, 0x03, 0xE8])
+    return b"\xad" + struct.pack("<H", len(body)) + body
+
+
+def tok_routing(host, port):
+    data = bytes([0]) + struct.pack("<H", port) + T.us_varchar(host)
+    body = bytes([20]) + struct.pack("<H", len(data)) + data + b"\x00\x00"
+    return b"\xe3" + struct.pack("<H", len(body)) + body
+
+
+# ----------------------------------------------------------------------------------------------
+# configuration
+# ----------------------------------------------------------------------------------------------
+class Config:
+    pass
+
+
+def gen_cert(directory):
+    os.makedirs(directory, exist_ok=True)
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    if not (os.path.exists(cert) and os.path.exists(key)):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "30", "-subj", "/CN=localhost",
+                        "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-addext", "basicConstraints=critical,CA:TRUE",
+                        "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    return cert, key
+
+
+# ----------------------------------------------------------------------------------------------
+# server
+# ----------------------------------------------------------------------------------------------
+class Server:
+    def __init__(self, cfg):
+        self.cfg = cfg
+        self.lock = threading.Lock()
+        self.login_attempts = 0
+        self.routed = False
+        self.spid = 50
+        self.stop = threading.Event()
+        self.ctx7 = self.ctx8 = None
+        if cfg.cert:
+            self.ctx7 = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ctx7.load_cert_chain(cfg.cert, cfg.key)
+            self.ctx7.maximum_version = ssl.TLSVersion.TLSv1_2  # TLS inside PRELOGIN: SQL Server does 1.2
+            self.ctx7.options |= ssl.OP_NO_TICKET
+            self.ctx8 = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.ctx8.load_cert_chain(cfg.cert, cfg.key)
+            self.ctx8.minimum_version = ssl.TLSVersion.TLSv1_2
+            self.ctx8.set_alpn_protocols(["tds/8.0"])
+            self.ctx8.num_tickets = 0
+
+    def next_spid(self):
+        with self.lock:
+            self.spid += 1
+            return self.spid
+
+    def listen(self, port):
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", port))
+        s.listen(64)
+        s.settimeout(0.25)
+        return s
+
+    def serve(self, lsock, routing_enabled):
+        while not self.stop.is_set():
+            try:
+                sock, addr = lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            sock.settimeout(None)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            th = threading.Thread(target=Connection(self, sock, routing_enabled).run, daemon=True)
+            th.start()
+
+
+class Connection:
+    def __init__(self, server: Server, sock: socket.socket, routing_enabled: bool):
+        self.srv = server
+        self.cfg = server.cfg
+        self.sock = sock
+        self.routing_enabled = routing_enabled
+        self.inbuf = bytearray()
+        self.tls = None
+        self.tls_in = self.tls_out = None
+        self.packet_size = 4096
+        self.packet_id = 0
+        self.spid = server.next_spid()
+        self.session = None
+        self.fedauth_required_sent = False
+        self.tds_version = 0x74000004
+        self.rows_sent_total = 0
+
+    # --- transport --------------------------------------------------------------------------------
+    def _drain_tls(self):
+        got = False
+        for _ in range(1 << 20):
+            try:
+                chunk = self.tls.read(65536)
+            except ssl.SSLWantReadError:
+                break
+            except ssl.SSLZeroReturnError:
+                raise Closed()
+            if not chunk:
+                raise Closed()
+            self.inbuf += chunk
+            got = True
+        return got
+
+    def _fill(self, timeout=None) -> bool:
+        if timeout is not None:
+            r, _, _ = select.select([self.sock], [], [], timeout)
+            if not r:
+                return False
+        try:
+            data = self.sock.recv(65536)
+        except (ConnectionError, OSError):
+            raise Closed()
+        if not data:
+            raise Closed()
+        if self.tls is not None:
+            self.tls_in.write(data)
+            try:
+                self._drain_tls()
+            except ssl.SSLError as e:
+                log("tls error", e)
+                raise Closed()
+        else:
+            self.inbuf += data
+        return True
+
+    def _send_raw(self, data: bytes):
+        try:
+            if self.tls is not None:
+                self.tls.write(data)
+                out = self.tls_out.read()
+                if out:
+                    self.sock.sendall(out)
+            else:
+                self.sock.sendall(data)
+        except (ConnectionError, OSError):
+            raise Closed()
+
+    def read_packet(self, timeout=None):
+        """One TDS packet (type, status, payload) or None when none completed within timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for _ in range(1 << 30):
+            if len(self.inbuf) >= 8:
+                length = struct.unpack(">H", self.inbuf[2:4])[0]
+                if length < 8:
+                    raise Closed()
+                if len(self.inbuf) >= length:
+                    pkt = bytes(self.inbuf[:length])
+                    del self.inbuf[:length]
+                    return pkt[0], pkt[1], pkt[8:]
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self._fill(wait):
+                return None
+        raise Closed()
+
+    def read_message(self):
+        typ, status, payload = self.read_packet()
+        first_status = status
+        parts = [payload]
+        for _ in range(1 << 20):
+            if status & ST_EOM:
+                break
+            typ2, status, payload = self.read_packet()
+            if typ2 == PT_ATTENTION:
+                return PT_ATTENTION, status, b""
+            parts.append(payload)
+        return typ, first_status, b"".join(parts)
+
+    def send_message(self, typ, payload, packet_size=None):
+        size = (packet_size or self.packet_size) - 8
+        pos = 0
+        for _ in range(1 << 30):
+            chunk = payload[pos:pos + size]
+            pos += len(chunk)
+            last = pos >= len(payload)
+            self._send_packet(typ, ST_EOM if last else 0, chunk)
+            if last:
+                break
+
+    def _send_packet(self, typ, status, chunk):
+        self.packet_id = (self.packet_id + 1) % 256
+        hdr = struct.pack(">BBHHBB", typ, status, len(chunk) + 8, self.spid, self.packet_id, 0)
+        self._send_raw(hdr + chunk)
+
+    def attention_pending(self) -> bool:
+        """Non-blocking check for an ATTENTION packet from the client."""
+        for _ in range(64):
+            if len(self.inbuf) >= 8:
+                length = struct.unpack(">H", self.inbuf[2:4])[0]
+                if len(self.inbuf) >= length and self.inbuf[0] == PT_ATTENTION:
+                    del self.inbuf[:length]
+                    return True
+                if len(self.inbuf) >= length:
+                    return False  # some other packet queued: leave it for the request loop
+            if not self._fill(0):
+                return False
+        return False
+
+    # --- connection life cycle -------------------------------------------------------------------
+    def run(self):
+        try:
+            if self.prelogin_and_login():
+                self.request_loop()
+        except Closed:
+            pass
+        except Exception:
+            traceback.print_exc(file=sys.stderr)
+        finally:
+            if self.session:
+                self.session.close()
+            try:
+                self.sock.close()
+            except OSError:
+                pass
+
+    def _tls_handshake_raw(self):
+        """TDS 8.0: TLS first on the raw socket (ALPN tds/8.0)."""
+        self.tls_in, self.tls_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = self.srv.ctx8.wrap_bio(self.tls_in, self.tls_out, server_side=True)
+        for _ in range(1000):
+            try:
+                obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                out = self.tls_out.read()
+                if out:
+                    self.sock.sendall(out)
+                data = self.sock.recv(65536)
+                if not data:
+                    raise Closed()
+                self.tls_in.write(data)
+            except ssl.SSLError as e:
+                log("strict handshake failed", e)
+                out = self.tls_out.read()
+                if out:
+                    self.sock.sendall(out)
+                raise Closed()
+        out = self.tls_out.read()
+        if out:
+            self.sock.sendall(out)
+        self.tls = obj
+        self.alpn = obj.selected_alpn_protocol()
+        log("strict TLS established, ALPN", self.alpn, obj.version())
+        self._drain_tls()
+
+    def _tls_handshake_in_prelogin(self):
+        """TDS 7.x: TLS handshake records carried as PRELOGIN (0x12) packet payloads."""
+        self.tls_in, self.tls_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        obj = self.srv.ctx7.wrap_bio(self.tls_in, self.tls_out, server_side=True)
+        for _ in range(1000):
+            try:
+                obj.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                out = self.tls_out.read()
+                if out:
+                    self.send_message(PT_PRELOGIN, out)
+                typ, status, payload = self.read_packet()
+                self.tls_in.write(payload)
+            except ssl.SSLError as e:
+                log("TLS handshake failed", e)
+                out = self.tls_out.read()
+                if out:
+                    self.send_message(PT_PRELOGIN, out)
+                raise Closed()
+        out = self.tls_out.read()
+        if out:
+            self.send_message(PT_PRELOGIN, out)
+        self.tls = obj
+        log("TLS established", obj.version())
+
+    def prelogin_and_login(self) -> bool:
+        cfg = self.cfg
+        first = b""
+        r, _, _ = select.select([self.sock], [], [], 30)
+        if r:
+            try:
+                first = self.sock.recv(1, socket.MSG_PEEK)
+            except OSError:
+                raise Closed()
+        if not first:
+            raise Closed()
+        strict = first[0] == 0x16
+        if strict:
+            if self.srv.ctx8 is None:
+                raise Closed()
+            self._tls_handshake_raw()
+        elif cfg.encryption == "strict":
+            log("plain PRELOGIN refused in strict mode")
+            raise Closed()
+        typ, status, payload = self.read_message()
+        if typ != PT_PRELOGIN:
+            log("expected PRELOGIN, got", typ)
+            raise Closed()
+        opts = parse_prelogin(payload)
+        client_enc = opts.get(1, b"\x02")[0] & 0x0F if 1 in opts else ENC_NOT_SUP
+        mode = "none"
+        close_after = False
+        if strict:
+            resp_enc = client_enc if client_enc in (0, 1, 2, 3) else ENC_NOT_SUP
+        elif cfg.encryption == "notsup" or self.srv.ctx7 is None:
+            resp_enc = ENC_NOT_SUP
+        elif client_enc == ENC_NOT_SUP:
+            if cfg.encryption in ("on", "required"):
+                resp_enc, close_after = ENC_REQ, True
+            else:
+                resp_enc = ENC_NOT_SUP
+        elif cfg.encryption == "off":
+            resp_enc = ENC_OFF if client_enc == ENC_OFF else ENC_ON
+            mode = "login" if client_enc == ENC_OFF else "full"
+        elif cfg.encryption == "on":
+            resp_enc, mode = ENC_ON, "full"
+        else:  # required
+            resp_enc = ENC_REQ if client_enc == ENC_OFF else ENC_ON
+            mode = "full"
+        self.fedauth_required_sent = 6 in opts
+        resp = build_prelogin({0: bytes([16, 0, 0x03, 0xE8, 0, 0]), 1: bytes([resp_enc]), 2: b"\x00", 3: b"",
+                               4: b"\x00", **({6: b"\x01"} if self.fedauth_required_sent else {})})
+        self.send_message(PT_RESPONSE, resp)
+        log("prelogin: client enc", client_enc, "-> resp", resp_enc, "mode", mode, "strict", strict)
+        if close_after:
+            raise Closed()
+        if mode in ("login", "full"):
+            self._tls_handshake_in_prelogin()
+        typ, status, payload = self.read_message()
+        if typ != PT_LOGIN7:
+            log("expected LOGIN7, got", typ)
+            raise Closed()
+        if mode == "login":
+            self.tls = None  # only the LOGIN7 packet is encrypted
+        return self.login(payload)
+
+    # --- LOGIN7 (MS-TDS 2.2.6.4) ------------------------------------------------------------------
+    def login(self, payload) -> bool:
+        cfg = self.cfg
+        try:
+            lg = parse_login7(payload)
+        except (ValueError, struct.error, IndexError) as e:
+            log("bad LOGIN7", e)
+            raise Closed()
+        log("login", {k: v for k, v in lg.items() if k not in ("password", "token")})
+        ver = lg["tds_version"]
+        self.tds_version = ver if ver in (0x71000001, 0x72090002, 0x730A0003, 0x730B0003) else 0x74000004
+        out = bytearray()
+        with self.srv.lock:
+            self.srv.login_attempts += 1
+            attempt = self.srv.login_attempts
+        dbname = lg["database"] or cfg.db_name
+
+        def fail(number, msg, cls=14, state=1):
+            out.extend(tok_msg(True, number, state, cls, msg))
+            out.extend(tok_done(TOK_DONE, DONE_ERROR, 0, 0))
+            self.send_message(PT_RESPONSE, bytes(out))
+            log("login failed", number, msg)
+            return False
+
+        if attempt <= cfg.transient_login_errors:
+            return fail(40613, f"Database '{dbname}' on server '{S.SERVER_NAME}' is not currently available.  Please retry the connection later.  If the problem persists, contact customer support, and provide them the session tracing ID of '{'%08X' % attempt}-0000-0000-0000-000000000000'.", 17, 1)
+        fed = lg["features"].get(0x02)
+        principal = lg["user"]
+        if fed is not None:
+            if not fed:
+                return fail(18456, "Login failed for user '<token-identified principal>'.")
+            options = fed[0]
+            library, echo = options >> 1, options & 1
+            expected_echo = 1 if self.fedauth_required_sent else 0
+            if library != 0x01:
+                return fail(18456, f"Login failed for user '<token-identified principal>'. FEDAUTH library 0x{library:02x} is not supported by the test server.")
+            if echo != expected_echo:
+                return fail(18456, f"Login failed for user '<token-identified principal>'. The FEDAUTH echo bit ({echo}) does not match the server's FEDAUTHREQUIRED response ({expected_echo}).")
+            tlen = struct.unpack("<I", fed[1:5])[0]
+            token = fed[5:5 + tlen].decode("utf-16-le", "replace")
+            expected = cfg.accept_token
+            if cfg.token_file:
+                try:
+                    with open(cfg.token_file, encoding="utf-8") as f:
+                        expected = f.read().strip()
+                except OSError:
+                    expected = None
+            if not expected or token != expected:
+                return fail(18456, "Login failed for user '<token-identified principal>'.")
+            principal = cfg.token_principal
+        elif lg["sspi"]:
+            return fail(18452, "Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.")
+        else:
+            if cfg.user is None or lg["user"] != cfg.user or lg["password"] != cfg.password:
+                return fail(18456, f"Login failed for user '{lg['user']}'.")
+        if dbname.lower() not in (cfg.db_name.lower(), "master"):
+            return fail(4060, f'Cannot open database "{dbname}" requested by the login. The login failed.', 11, 1)
+        # success
+        self.session = S.Session(cfg, principal, dbname)
+        self.session.spid = self.spid
+        self.session.cfg_app_name = lg["app"]
+        out += S.envchange_str(1, dbname, "master")
+        out += tok_msg(False, 5701, 2, 0, f"Changed database context to '{dbname}'.")
+        out += S.envchange_bytes(7, T.COLLATION_LATIN1, b"")
+        out += S.envchange_str(2, "us_english", "")
+        out += tok_msg(False, 5703, 1, 0, "Changed language setting to us_english.")
+        out += tok_loginack(self.tds_version)
+        req = lg["packet_size"] or 4096
+        size = max(512, min(cfg.max_packet_size, req))
+        out += S.envchange_str(4, str(size), "4096")
+        if lg["features"] is not None and lg["has_feature_ext"]:
+            ack = bytearray()
+            if 0x02 in lg["features"]:
+                ack += b"\x02" + struct.pack("<I", 0)
+            if 0x0A in lg["features"]:
+                ack += b"\x0a" + struct.pack("<I", 1) + b"\x01"
+            out += b"\xae" + ack + b"\xff"
+        route = None
+        if self.routing_enabled and cfg.route_to:
+            with self.srv.lock:
+                if cfg.route_all or not self.srv.routed:
+                    self.srv.routed = True
+                    route = cfg.route_to
+        if route:
+            out += tok_routing(route[0], route[1])
+        out += tok_done(TOK_DONE, 0, 0, 0)
+        self.send_message(PT_RESPONSE, bytes(out))
+        self.packet_size = size
+        if route:
+            log("routed login to", route)
+            # the client closes and reconnects; keep reading until it goes away
+            try:
+                for _ in range(1000):
+                    self.read_packet(timeout=10)
+            except Closed:
+                pass
+            return False
+        return True
+
+    # --- requests -------------------------------------------------------------------------------
+    def request_loop(self):
+        for _ in range(1 << 40):
+            typ, status, payload = self.read_message()
+            reset = bool(status & (ST_RESET | ST_RESET_SKIPTRAN))
+            w = Writer(self)
+            if reset:
+                self.session.reset()
+                w.write(S.envchange_bytes(18, b"", b""))
+            if typ == PT_ATTENTION:
+                w.write(tok_done(TOK_DONE, DONE_ATTN, 0, 0))
+                w.finish()
+                continue
+            try:
+                if typ == PT_SQLBATCH:
+                    sql = skip_all_headers(payload).decode("utf-16-le", "replace")
+                    log("batch:", sql[:200])
+                    self.run_events(w, self.session.execute(sql), rpc=False)
+                elif typ == PT_RPC:
+                    self.handle_rpc(w, skip_all_headers(payload))
+                elif typ == PT_TM:
+                    self.handle_tm(w, skip_all_headers(payload))
+                else:
+                    w.write(tok_msg(True, 4002, 1, 16, f"The incoming tabular data stream (TDS) protocol stream is incorrect (packet type 0x{typ:02x})."))
+                    w.write(tok_done(TOK_DONE, DONE_ERROR, 0, 0))
+            except Attention:
+                w.write(tok_done(TOK_DONE, DONE_ATTN, 0, 0))
+            w.finish()
+
+    def handle_tm(self, w, data):
+        r = T.Reader(data)
+        req = r.u16()
+        verb = {5: "BEGIN", 7: "COMMIT", 8: "ROLLBACK", 6: "PROMOTE", 0: "GETDTC"}.get(req)
+        if verb in ("BEGIN", "COMMIT", "ROLLBACK"):
+            def gen():
+                try:
+                    yield from self.session._tran(verb)
+                except S.SqlError as e:
+                    yield ("error", e.number, e.state, e.cls, e.message)
+                    yield ("done", 0, None)
+            self.run_events(w, gen(), rpc=False)
+        else:
+            w.write(tok_done(TOK_DONE, 0, 0, 0))
+
+    def handle_rpc(self, w, data):
+        r = T.Reader(data)
+        for _ in range(1000):
+            if r.remaining() <= 0:
+                break
+            nlen = r.u16()
+            if nlen == 0xFFFF:
+                proc_id, name = r.u16(), None
+            else:
+                proc_id, name = None, r.take(2 * nlen).decode("utf-16-le")
+            r.u16()  # option flags
+            params = []
+            for _ in range(100000):
+                if r.remaining() <= 0:
+                    break
+                b = r.data[r.pos]
+                if b in (0x80, 0xFF) and (r.remaining() == 1 or True) and self._is_batch_sep(r):
+                    r.pos += 1
+                    break
+                pname = r.b_varchar()
+                pstatus = r.u8()
+                val, tname = T.read_param_value(r)
+                params.append((pname, pstatus, val, tname))
+            pn = (name or "").lower().split(".")[-1].strip("[]")
+            log("rpc", proc_id, name, [(p[0], p[3]) for p in params][:10])
+            if proc_id == 10 or pn == "sp_executesql":
+                stmt = params[0][2] if params else ""
+                named = {}
+                for pname, st, val, tname in params[2:]:
+                    named[pname.lstrip("@")] = val
+                self.run_events(w, self.session.execute(stmt or "", named), rpc=True)
+            else:
+                label = name or f"procedure id {proc_id}"
+                w.write(tok_msg(True, 2812, 62, 16, f"Could not find stored procedure '{label}'."))
+                w.write(tok_done(TOK_DONEPROC, DONE_ERROR, 0, 0))
+
+    @staticmethod
+    def _is_batch_sep(r):
+        # a batch separator is followed by another RPC header (name length u16) or is the end
+        return r.remaining() == 1 or r.data[r.pos] == 0xFF and r.remaining() > 3
+
+    # --- event stream -> tokens ------------------------------------------------------------------
+    def run_events(self, w, events, rpc):
+        done_tok = TOK_DONEINPROC if rpc else TOK_DONE
+        pending = None  # [status, cmd, count]
+        rows_in_result = 0
+        err = False
+        try:
+            for ev in events:
+                kind = ev[0]
+                if kind == "done":
+                    if pending is not None:
+                        w.write(tok_done(done_tok, pending[0] | DONE_MORE, pending[1], pending[2]))
+                    _, cmd, count = ev
+                    status = 0
+                    if count == "rows":
+                        count = rows_in_result
+                    if count is not None and not self.session.nocount:
+                        status |= DONE_COUNT
+                    if err:
+                        status |= DONE_ERROR
+                        err = False
+                    pending = [status, cmd, count if count is not None else 0]
+                    rows_in_result = 0
+                    continue
+                if kind == "error":
+                    _, number, state, cls, msg = ev
+                    w.write(tok_msg(True, number, state, cls, msg))
+                    err = True
+                elif kind == "info":
+                    _, number, state, cls, msg = ev
+                    w.write(tok_msg(False, number, state, cls, msg))
+                elif kind == "envchange":
+                    w.write(ev[1])
+                elif kind == "waitfor":
+                    deadline = time.monotonic() + ev[1]
+                    for _ in range(1 << 30):
+                        left = deadline - time.monotonic()
+                        if left <= 0:
+                            break
+                        if self.read_attention(min(left, 0.05)):
+                            raise Attention()
+                elif kind == "result":
+                    try:
+                        rows_in_result = self.write_result(w, ev[1], ev[2])
+                    except (ValueError, OverflowError, ArithmeticError) as e:
+                        w.write(tok_msg(True, 8115, 2, 16, str(e)))
+                        err = True
+                        rows_in_result = 0
+        finally:
+            close = getattr(events, "close", None)
+            if close:
+                close()
+        if rpc:
+            if pending is not None:
+                w.write(tok_done(TOK_DONEINPROC, pending[0] | DONE_MORE, pending[1], pending[2]))
+            w.write(b"\x79" + struct.pack("<i", 0))
+            w.write(tok_done(TOK_DONEPROC, (pending[0] & DONE_ERROR) if pending else 0, 0xE0, 0))
+        else:
+            if pending is None:
+                pending = [0, 0, 0]
+            w.write(tok_done(TOK_DONE, pending[0], pending[1], pending[2]))
+
+    def read_attention(self, timeout):
+        if self.attention_pending():
+            return True
+        r, _, _ = select.select([self.sock], [], [], timeout)
+        if r:
+            return self.attention_pending()
+        return False
+
+    def write_result(self, w, cols, rows):
+        rows = iter(rows)
+        buffered = []
+        if any(c[1] is None for c in cols):
+            for _ in range(1000):
+                try:
+                    buffered.append(next(rows))
+                except StopIteration:
+                    rows = iter(())
+                    break
+            complete = len(buffered) < 1000
+            for i, c in enumerate(cols):
+                if c[1] is None:
+                    c[1] = T.infer_type([r[i] for r in buffered], complete)
+        codecs = [T.ColumnCodec(c[0], c[1], c[2], "types_demo") for c in cols]
+        meta = bytearray(b"\x81" + struct.pack("<H", len(codecs)))
+        for c in codecs:
+            meta += c.metadata()
+        w.write(bytes(meta))
+        n = 0
+        nbytes = (len(codecs) + 7) // 8
+
+        def all_rows():
+            yield from buffered
+            yield from rows
+
+        drop = self.cfg.drop_after_rows
+        for row in all_rows():
+            if any(v is None for v in row):
+                bitmap = bytearray(nbytes)
+                body = bytearray()
+                for i, (c, v) in enumerate(zip(codecs, row)):
+                    if v is None:
+                        if c.fixed:
+                            raise ValueError(f"NULL in NOT NULL column {c.name}")
+                        bitmap[i // 8] |= 1 << (i % 8)
+                    else:
+                        body += c.value(v)
+                w.write(b"\xd2" + bytes(bitmap) + bytes(body))
+            else:
+                w.write(b"\xd1" + b"".join(c.value(v) for c, v in zip(codecs, row)))
+            n += 1
+            self.rows_sent_total += 1
+            if drop and self.rows_sent_total >= drop:
+                w.flush_full()
+                log("dropping connection after", self.rows_sent_total, "rows")
+                try:
+                    self.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                raise Closed()
+            if n % 64 == 0 and self.attention_pending():
+                raise Attention()
+        return n
+
+
+class Attention(Exception):
+    pass
+
+
+class Writer:
+    """Buffers a response token stream and sends full packets as it grows."""
+
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.buf = bytearray()
+
+    def write(self, b: bytes):
+        self.buf += b
+        size = self.conn.packet_size - 8
+        while len(self.buf) > size:
+            self.conn._send_packet(PT_RESPONSE, 0, bytes(self.buf[:size]))
+            del self.buf[:size]
+
+    def flush_full(self):
+        if self.buf:
+            self.conn._send_packet(PT_RESPONSE, 0, bytes(self.buf))
+            self.buf.clear()
+
+    def finish(self):
+        self.conn._send_packet(PT_RESPONSE, ST_EOM, bytes(self.buf))
+        self.buf.clear()
+
+
+# ----------------------------------------------------------------------------------------------
+# message parsers / builders
+# ----------------------------------------------------------------------------------------------
+def parse_prelogin(p: bytes) -> dict:
+    opts = {}
+    i = 0
+    for _ in range(64):
+        if i >= len(p) or p[i] == 0xFF:
+            break
+        tok, off, ln = p[i], struct.unpack(">H", p[i + 1:i + 3])[0], struct.unpack(">H", p[i + 3:i + 5])[0]
+        opts[tok] = p[off:off + ln]
+        i += 5
+    return opts
+
+
+def build_prelogin(opts: dict) -> bytes:
+    keys = sorted(opts)
+    off = len(keys) * 5 + 1
+    head, data = bytearray(), bytearray()
+    for k in keys:
+        v = opts[k]
+        head += struct.pack(">BHH", k, off + len(data), len(v))
+        data += v
+    return bytes(head) + b"\xff" + bytes(data)
+
+
+def _unobfuscate(b: bytes) -> str:
+    out = bytearray()
+    for x in b:
+        x ^= 0xA5
+        out.append(((x & 0x0F) << 4) | (x >> 4))
+    return out.decode("utf-16-le", "replace")
+
+
+def parse_login7(p: bytes) -> dict:
+    (length, tds_version, packet_size, prog_ver, pid, conn_id, of1, of2, tflags, of3, tz, lcid) = struct.unpack("<IIIIIIBBBBiI", p[:36])
+
+    def field(off_pos):
+        ib, cch = struct.unpack("<HH", p[off_pos:off_pos + 4])
+        return p[ib:ib + 2 * cch]
+
+    res = {
+        "tds_version": struct.unpack(">I", struct.pack("<I", tds_version))[0] if False else tds_version,
+        "packet_size": packet_size,
+        "host": field(36).decode("utf-16-le", "replace"),
+        "user": field(40).decode("utf-16-le", "replace"),
+        "password": _unobfuscate(field(44)),
+        "app": field(48).decode("utf-16-le", "replace"),
+        "server": field(52).decode("utf-16-le", "replace"),
+        "language": field(64).decode("utf-16-le", "replace"),
+        "database": field(68).decode("utf-16-le", "replace"),
+        "sspi": struct.unpack("<H", p[80:82])[0] > 0 if len(p) >= 82 else False,
+        "has_feature_ext": bool(of3 & 0x10),
+        "features": {},
+    }
+    # TDS version: LOGIN7 carries it little-endian as 0x74000004
+    res["tds_version"] = tds_version
+    if of3 & 0x10:
+        ib, cb = struct.unpack("<HH", p[56:60])
+        if cb >= 4:
+            feat_off = struct.unpack("<I", p[ib:ib + 4])[0]
+            i = feat_off
+            for _ in range(256):
+                if i >= len(p) or p[i] == 0xFF:
+                    break
+                fid = p[i]
+                flen = struct.unpack("<I", p[i + 1:i + 5])[0]
+                res["features"][fid] = p[i + 5:i + 5 + flen]
+                i += 5 + flen
+    return res
+
+
+def skip_all_headers(p: bytes) -> bytes:
+    if len(p) >= 4:
+        total = struct.unpack("<I", p[:4])[0]
+        if 4 <= total <= len(p) and (total == 4 or (total >= 10 and struct.unpack("<I", p[4:8])[0] <= total - 4)):
+            return p[total:]
+    return p
+
+
+# ----------------------------------------------------------------------------------------------
+# main
+# ----------------------------------------------------------------------------------------------
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = pick one)")
+    ap.add_argument("--cert", help="PEM certificate (with --key)")
+    ap.add_argument("--key", help="PEM private key")
+    ap.add_argument("--gen-cert", metavar="DIR", help="generate (or reuse) a self-signed CN=localhost cert in DIR")
+    ap.add_argument("--encryption", choices=["off", "on", "required", "strict", "notsup"], default="off",
+                    help="off: login-only TLS if the client says OFF, full TLS if ON; on/required: always full TLS; "
+                         "strict: TDS 8.0 only (TLS first); notsup: no TLS at all (TLS-first connections are still accepted when a cert exists)")
+    ap.add_argument("--user", default="sa", help="SQL login name (default sa)")
+    ap.add_argument("--password", default="Passw0rd!", help="SQL login password (default Passw0rd!)")
+    ap.add_argument("--accept-token", help="accept FEDAUTH security-token logins with exactly this token")
+    ap.add_argument("--token-file", help="file holding the accepted token, re-read at every login")
+    ap.add_argument("--token-principal", default="tokenuser@example.com", help="SUSER_SNAME() for token logins")
+    ap.add_argument("--route-to", metavar="HOST:PORT", help="answer the first login with ENVCHANGE routing to HOST:PORT; "
+                    "'self' starts a second, non-routing listener in this process and routes to it")
+    ap.add_argument("--route-all", action="store_true", help="route every login, not only the first")
+    ap.add_argument("--transient-login-errors", type=int, default=0, metavar="N", help="fail the first N logins with 40613")
+    ap.add_argument("--drop-after-rows", type=int, default=0, metavar="N", help="drop the connection after sending N rows")
+    ap.add_argument("--db", metavar="PATH", help="SQLite database file (default: fresh temporary seeded db)")
+    ap.add_argument("--db-name", default="demo", help="database name reported to clients (default demo)")
+    ap.add_argument("--max-packet-size", type=int, default=32767)
+    ap.add_argument("--engine-edition", type=int, default=5, help="SERVERPROPERTY('EngineEdition') (5 = Azure SQL Database)")
+    ap.add_argument("--sysadmin", action="store_true", help="IS_SRVROLEMEMBER('sysadmin') returns 1")
+    ap.add_argument("--verbose", "-v", action="store_true")
+    a = ap.parse_args(argv)
+    global VERBOSE
+    VERBOSE = a.verbose
+
+    cfg = Config()
+    tmpdir = tempfile.mkdtemp(prefix="tds_server_")
+    if a.gen_cert:
+        cfg.cert, cfg.key = gen_cert(a.gen_cert)
+    elif a.cert:
+        cfg.cert, cfg.key = a.cert, a.key or a.cert
+    elif a.encryption != "notsup":
+        cfg.cert, cfg.key = gen_cert(os.path.join(tmpdir, "cert"))
+    else:
+        cfg.cert = cfg.key = None
+    cfg.encryption = a.encryption
+    cfg.user, cfg.password = a.user, a.password
+    cfg.accept_token, cfg.token_file, cfg.token_principal = a.accept_token, a.token_file, a.token_principal
+    cfg.route_all = a.route_all
+    cfg.transient_login_errors = a.transient_login_errors
+    cfg.drop_after_rows = a.drop_after_rows
+    cfg.db_name = a.db_name
+    cfg.max_packet_size = max(512, min(32767, a.max_packet_size))
+    cfg.engine_edition = a.engine_edition
+    cfg.edition = "SQL Azure" if a.engine_edition == 5 else "Developer Edition (64-bit)"
+    cfg.sysadmin = a.sysadmin
+    cfg.db_path = a.db or os.path.join(tmpdir, "demo.sqlite")
+    S.seed_database(cfg.db_path)
+
+    srv = Server(cfg)
+    lsock = srv.listen(a.port)
+    port = lsock.getsockname()[1]
+    routing_port = None
+    cfg.route_to = None
+    listeners = [(lsock, True)]
+    if a.route_to == "self":
+        rsock = srv.listen(0)
+        routing_port = rsock.getsockname()[1]
+        cfg.route_to = ("localhost", routing_port)
+        listeners.append((rsock, False))
+    elif a.route_to:
+        host, _, rport = a.route_to.rpartition(":")
+        cfg.route_to = (host, int(rport))
+        routing_port = int(rport)
+
+    def stop(*_):
+        srv.stop.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    threads = [threading.Thread(target=srv.serve, args=l, daemon=True) for l in listeners]
+    for t in threads:
+        t.start()
+    print(json.dumps({"port": port, "routing_port": routing_port, "cert": cfg.cert, "pid": os.getpid(),
+                      "db": cfg.db_path}), flush=True)
+
+    import stat
+    try:
+        stdin_mode = os.fstat(0).st_mode
+        watch = stat.S_ISFIFO(stdin_mode) or stat.S_ISSOCK(stdin_mode)
+    except OSError:
+        watch = False
+    if watch:
+        def watch_stdin():
+            try:
+                for _ in range(1 << 40):
+                    if not sys.stdin.buffer.read(4096):
+                        break
+            except (OSError, ValueError):
+                pass
+            srv.stop.set()
+        if os.environ.get("TDS_SERVER_IGNORE_STDIN") != "1":
+            threading.Thread(target=watch_stdin, daemon=True).start()
+    for _ in range(1 << 40):
+        if srv.stop.wait(0.5):
+            break
+    for l, _ in listeners:
+        l.close()
+    import shutil
+    shutil.rmtree(tmpdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
