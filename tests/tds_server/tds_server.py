@@ -402,6 +402,7 @@ class Connection:
         if typ != PT_LOGIN7:
             log("expected LOGIN7, got", typ)
             raise Closed()
+        self.tls_mode = ("strict/" + str(getattr(self, "alpn", None))) if strict else mode
         if mode == "login":
             self.tls = None  # only the LOGIN7 packet is encrypted
         return self.login(payload)
@@ -467,6 +468,10 @@ class Connection:
         self.session = S.Session(cfg, principal, dbname)
         self.session.spid = self.spid
         self.session.cfg_app_name = lg["app"]
+        self.session.local_port = self.sock.getsockname()[1]
+        self.session.auth_scheme = "FEDAUTH" if fed is not None else "SQL"
+        self.session.encrypted = self.tls is not None
+        self.session.tls_mode = self.tls_mode
         out += S.envchange_str(1, dbname, "master")
         out += tok_msg(False, 5701, 2, 0, f"Changed database context to '{dbname}'.")
         out += S.envchange_bytes(7, T.COLLATION_LATIN1, b"")
@@ -531,6 +536,12 @@ class Connection:
                     w.write(tok_msg(True, 4002, 1, 16, f"The incoming tabular data stream (TDS) protocol stream is incorrect (packet type 0x{typ:02x})."))
                     w.write(tok_done(TOK_DONE, DONE_ERROR, 0, 0))
             except Attention:
+                # End the interrupted response, then acknowledge the attention message with its own
+                # response message (one response per client message; MS-TDS 2.2.1.7 / 3.2.5.7).
+                log("answering ATTENTION")
+                w.write(tok_done(TOK_DONE, 0, 0, 0))
+                w.finish()
+                w = Writer(self)
                 w.write(tok_done(TOK_DONE, DONE_ATTN, 0, 0))
             w.finish()
 
@@ -630,6 +641,7 @@ class Connection:
                         if left <= 0:
                             break
                         if self.read_attention(min(left, 0.05)):
+                            log("ATTENTION during WAITFOR")
                             raise Attention()
                 elif kind == "result":
                     try:
@@ -917,7 +929,7 @@ def main(argv=None):
         def watch_stdin():
             try:
                 for _ in range(1 << 40):
-                    if not sys.stdin.buffer.read(4096):
+                    if not os.read(0, 4096):
                         break
             except (OSError, ValueError):
                 pass

@@ -784,6 +784,8 @@ class Session:
         self.trancount = 0
         self.tran_id = 0
         self.spid = 0
+        self.local_port = None
+        self.auth_scheme = "SQL"
 
     # --- set up ----------------------------------------------------------------------------------
     def _create_temp_objects(self):
@@ -865,6 +867,12 @@ class Session:
         c.create_function("error_message", 0, lambda: None)
         c.create_function("error_number", 0, lambda: None)
         c.create_function("app_name", 0, lambda: s.cfg_app_name if hasattr(s, "cfg_app_name") else "")
+        c.create_function("connectionproperty", 1, lambda p: {
+            "local_tcp_port": s.local_port, "net_transport": "TCP", "protocol_type": "TSQL",
+            "auth_scheme": s.auth_scheme, "local_net_address": "127.0.0.1", "client_net_address": "127.0.0.1",
+            "physical_net_transport": "TCP",
+            "encrypt_option": "TRUE" if getattr(s, "encrypted", False) else "FALSE",
+            "tls_mode": getattr(s, "tls_mode", "none")}.get(str(p).lower()))
         c.create_function("host_name", 0, lambda: "localhost")
         c.create_function("context_info", 0, lambda: None)
 
@@ -1065,7 +1073,7 @@ class Session:
                 yield ("done", 0, None)
                 return
             except sqlite3.Error as e:
-                num, cls, msg, state = map_sqlite_error(e, stmt)
+                num, cls, msg, state = map_sqlite_error(e, stmt, self.con)
                 yield ("error", num, state, cls, msg)
                 yield ("done", 0, None)
                 return
@@ -1297,7 +1305,7 @@ def envchange_str(typ, new: str, old: str) -> bytes:
     return b"\xe3" + struct.pack("<H", len(body)) + body
 
 
-def map_sqlite_error(e, toks):
+def map_sqlite_error(e, toks, con=None):
     msg = str(e)
     low = msg.lower()
     m = re.match(r"no such table: (?:\w+\.)?(.+)", msg)
@@ -1319,10 +1327,18 @@ def map_sqlite_error(e, toks):
         last = toks[-1].text if toks else ""
         return 102, 15, f"Incorrect syntax near '{last}'.", 1
     if low.startswith("unique constraint failed") or "primary key" in low:
-        cols = msg.split(":", 1)[-1].strip()
-        table = cols.split(".")[0] if "." in cols else "?"
-        kind = "PRIMARY KEY" if "primary" in low else "UNIQUE KEY"
-        return 2627, 14, f"Violation of {kind} constraint 'PK_{table}'. Cannot insert duplicate key in object 'dbo.{table}'. The duplicate key value is (...).", 1
+        cols = [c.strip() for c in msg.split(":", 1)[-1].split(",")]
+        table = cols[0].split(".")[0] if "." in cols[0] else "?"
+        colnames = [c.split(".")[-1] for c in cols]
+        is_pk = "primary" in low
+        if con is not None and table != "?":
+            try:
+                pk = [r[1] for r in con.execute(f'PRAGMA main.table_info("{table}")').fetchall() if r[5]]
+                is_pk = is_pk or [c.lower() for c in pk] == [c.lower() for c in colnames]
+            except sqlite3.Error:
+                pass
+        kind, cname = ("PRIMARY KEY", f"PK_{table}") if is_pk else ("UNIQUE KEY", f"UQ_{table}_{'_'.join(colnames)}")
+        return 2627, 14, f"Violation of {kind} constraint '{cname}'. Cannot insert duplicate key in object 'dbo.{table}'.", 1
     if "foreign key constraint failed" in low:
         return 547, 16, "The INSERT, UPDATE or DELETE statement conflicted with a FOREIGN KEY constraint. The conflict occurred in database, table 'dbo'.", 0
     if low.startswith("check constraint failed"):
