@@ -383,6 +383,9 @@ class Translator:
             t = toks[i]
             k, u = t.kind, t.up
             nxt = toks[i + 1] if i + 1 < n else None
+            if ((k == "word" and u == "DBO") or (k in ("bracket", "dq") and t.text[1:-1].lower() == "dbo")) and nxt is not None and nxt.text == ".":
+                i += 2
+                continue
             if k == "op" and t.text == "(":
                 depth += 1
                 out.append("(")
@@ -399,9 +402,6 @@ class Translator:
                 out.append("X'" + t.text[2:] + ("0" if len(t.text) % 2 else "") + "'")
             elif k == "var" and t.text.startswith("@@"):
                 out.append(self.session.global_var(t.text[2:].upper()))
-            elif k == "word" and u == "DBO" and nxt is not None and nxt.text == ".":
-                i += 2
-                continue
             elif k == "word" and u in ("UNION", "EXCEPT", "INTERSECT"):
                 flush_limits(depth)
                 out.append(t.text)

@@ -196,6 +196,13 @@ async function main() {
     }
     const after = await query(conn, 'SELECT 1 AS one');
     check(after.rows[0][0] === 1, 'connection usable after ATTENTION');
+    // RESETCONNECTION: conn.reset() flags the next request; the server rolls back and resets SET options
+    await query(conn, "BEGIN TRAN; INSERT INTO Region (Region_Libelle) VALUES (N'reset-me')");
+    await new Promise((res, rej) => conn.reset((e) => (e ? rej(e) : res())));
+    const rs = await query(conn, "SELECT @@TRANCOUNT AS tc, (SELECT COUNT(*) FROM Region WHERE Region_Libelle = N'reset-me') AS n");
+    check(rs.rows[0][0] === 0 && rs.rows[0][1] === 0, `RESETCONNECTION rolled back the open transaction: ${rs.rows[0]}`);
+    const br = await query(conn, 'SELECT [Article_Libelle] FROM [dbo].[Article] ORDER BY Article_Id OFFSET 2 ROWS FETCH NEXT 2 ROWS ONLY');
+    check(br.rows.length === 2 && br.rows[0][0] === 'Clavier mécanique', `[dbo].[Article] + OFFSET/FETCH -> ${br.rows.map((x) => x[0])}`);
     const big = await query(conn, 'SELECT TOP 50000 * FROM big_table');
     check(big.rows.length === 50000 && big.rows[49999][0] === 50000, `streamed ${big.rows.length} rows of big_table`);
     await close(conn);
