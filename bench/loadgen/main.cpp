@@ -142,7 +142,7 @@ Phase run_phase(const Target& tg, std::size_t clients, std::size_t max_requests,
   Phase ph;
   std::latch ready(static_cast<std::ptrdiff_t>(clients) + 1);
   std::atomic<bool> go{false};
-  std::atomic<std::size_t> issued{0}, done_threads{0};
+  std::atomic<std::size_t> issued{0}, finished{0};
   Clock::time_point t_start, deadline;
   std::mutex mu;
   std::vector<std::thread> threads;
@@ -175,6 +175,8 @@ Phase run_phase(const Target& tg, std::size_t clients, std::size_t max_requests,
           if (first_err.empty()) first_err = r.ok ? bad : r.error;
         }
       }
+      finished.fetch_add(1);
+      cl.end_session();  // after the clock: not part of the phase's figures
       std::lock_guard lk(mu);
       ph.ok += ok;
       ph.errors += err;
@@ -184,7 +186,6 @@ Phase run_phase(const Target& tg, std::size_t clients, std::size_t max_requests,
       ph.max_bytes = std::max(ph.max_bytes, max_bytes);
       ph.min_rows_seen = std::min(ph.min_rows_seen, min_rows);
       if (ph.first_error.empty()) ph.first_error = first_err;
-      done_threads.fetch_add(1);
     });
   }
   ready.arrive_and_wait();
@@ -194,7 +195,7 @@ Phase run_phase(const Target& tg, std::size_t clients, std::size_t max_requests,
   deadline = t_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   go.store(true);
   auto next_tick = t_start + std::chrono::seconds(1);
-  while (done_threads.load() < clients) {
+  while (finished.load() < clients) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     if (Clock::now() >= next_tick) {
       on_tick(std::chrono::duration<double>(Clock::now() - t_start).count());
@@ -314,6 +315,7 @@ int run_http(const Args& a) {
     Reply r = cl.request("tools/list", "{}");
     if (r.ok && result_ok(r.json, &why)) {
       startup_ms = ms_since(t0);
+      cl.end_session();
       if (r.json.find("\"" + tool + "\"") == std::string::npos) {
         std::fprintf(stderr, "azsql-loadgen: %s: tools/list has no tool '%s'\n", name.c_str(), tool.c_str());
         stop(child);

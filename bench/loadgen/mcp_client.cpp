@@ -170,6 +170,23 @@ bool HttpClient::handshake(std::string* why) {
   return true;
 }
 
+void HttpClient::end_session() {
+  if (session_.empty()) return;
+  std::string why;
+  if (!connected_ && !connect(&why)) return;
+  http::request<http::empty_body> req{http::verb::delete_, target_, 11};
+  req.set(http::field::host, host_header_);
+  req.set("Mcp-Session-Id", session_);
+  req.set("MCP-Protocol-Version", protocol_version_);
+  req.keep_alive(false);
+  boost::system::error_code ec;
+  http::write(sock_, req, ec);
+  http::response<http::string_body> res;
+  if (!ec) http::read(sock_, buf_, res, ec);
+  session_.clear();
+  close();
+}
+
 Reply HttpClient::request(std::string_view method, std::string_view params_json) {
   const std::int64_t id = next_id_++;
   return post(request_text(id, method, params_json), id, true);

@@ -39,6 +39,9 @@ class HttpClient {
   bool handshake(std::string* why);
   /// Sends one request with a fresh id and waits for its response.
   Reply request(std::string_view method, std::string_view params_json);
+  /// Ends the session (HTTP DELETE with Mcp-Session-Id), as a well-behaved client does; a 405
+  /// (server does not allow it) or no session is fine.
+  void end_session();
   std::size_t reconnects() const { return reconnects_; }
   const std::string& session_id() const { return session_; }
 

@@ -2,6 +2,8 @@
 // serialize the result) with a trivial tool: the protocol overhead a transport adds to every call.
 #include <benchmark/benchmark.h>
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
 #include <mutex>
 
@@ -70,5 +72,27 @@ void BM_ToolsCallThroughCore(benchmark::State& state) {
   server.shutdown(std::chrono::milliseconds(1000));
 }
 BENCHMARK(BM_ToolsCallThroughCore)->UseRealTime();
+
+// Baseline for the above: an empty job posted to a Boost.Asio thread pool and waited for with a
+// condition variable — the cost of the two thread wake-ups a worker handoff needs on this machine.
+void BM_WorkerHandoffBaseline(benchmark::State& state) {
+  boost::asio::thread_pool pool(4);
+  Waiter w;
+  for (auto _ : state) {
+    {
+      std::lock_guard lk(w.mu);
+      w.done = false;
+    }
+    boost::asio::post(pool, [&] {
+      std::lock_guard lk(w.mu);
+      w.done = true;
+      w.cv.notify_one();
+    });
+    std::unique_lock lk(w.mu);
+    w.cv.wait(lk, [&] { return w.done; });
+  }
+  pool.join();
+}
+BENCHMARK(BM_WorkerHandoffBaseline)->UseRealTime();
 
 }  // namespace
