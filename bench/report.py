@@ -330,14 +330,14 @@ def main():
      (connect retried every 0.5 ms, then `initialize`, `notifications/initialized`, `tools/list`);
   2. idle RSS: VmRSS 5 s after the start, summed over the server process and its children;
   3. warm-up: 200 point queries (not reported);
-  4. point query `SELECT * FROM t WHERE id = <random 1..100000>`: latency at 1 client (up to 3,000 calls or
+  4. 10,000 rows (`SELECT * FROM t WHERE id <= 10000`), right after the warm-up so the process is close to
+     idle: up to 12 calls or 12 s at 1 client; time per call (p50), response body bytes, peak RSS growth =
+     VmHWM after the calls − VmRSS before them (VmHWM reset through `/proc/<pid>/clear_refs` first);
+  5. point query `SELECT * FROM t WHERE id = <random 1..100000>`: latency at 1 client (up to 3,000 calls or
      4 s), then throughput at 1, 8 and 32 clients (4 s each); server CPU per call = Δ(utime+stime) of the server
      tree from `/proc/<pid>/stat` over the calls completed;
-  5. soak: 8 clients for 3 s + 60 s; RSS sampled every second, growth = RSS at the end vs RSS after the first
+  6. soak: 8 clients for 3 s + 60 s; RSS sampled every second, growth = RSS at the end vs RSS after the first
      3 s (the end of warm-up at that concurrency);
-  6. 10,000 rows (`SELECT * FROM t WHERE id <= 10000`): up to 12 calls or 12 s at 1 client; time per call
-     (p50), response body bytes, peak RSS growth = VmHWM after the calls − VmRSS before them (VmHWM reset through
-     `/proc/<pid>/clear_refs` first);
   7. stdio (separate fresh process): 200 warm-up calls, then up to 3,000 point queries or 4 s, 1 client.
 - Percentiles are nearest-rank over all calls of the phase. The client's own CPU per call is in the raw results
   (`bench/work/results.jsonl`, `client_cpu_us_per_call`).
