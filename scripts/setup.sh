@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev
   libspdlog-dev libcli11-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  nodejs npm python3 openssl sqlite3 curl
+  python3 openssl sqlite3 curl
   freetds-bin python3-tds prometheus
 )
 
@@ -21,6 +21,10 @@ missing=()
 for p in "${APT_PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi
 done
+# Node.js and npm: any installed pair will do (the image may carry NodeSource's nodejs, which bundles
+# npm and conflicts with Debian's npm package); Node 22 for the conformance suite comes from npm.
+if ! command -v node >/dev/null 2>&1; then missing+=(nodejs); fi
+if ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}" >&2
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -35,7 +39,9 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   cp package-lock.json "$stamp"
 fi
 
-export CCACHE_DIR="${CCACHE_DIR:-$ROOT/.ccache}"
+# The compiler cache lives outside the work tree so fresh clones on the same machine (CI) reuse it.
+export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/azsql-ccache}"
+export CCACHE_BASEDIR="$ROOT"
 JOBS="${JOBS:-$(nproc)}"
 
 build() {  # build DIR [cmake args...]
