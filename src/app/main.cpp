@@ -16,6 +16,7 @@
 #include "app/logging.hpp"
 #include "app/setup_identity.hpp"
 #include "mcp/server.hpp"
+#include "observability/audit/audit_log.hpp"
 #include "tools/tools.hpp"
 #include "transport/stdio/stdio_transport.hpp"
 
@@ -86,6 +87,19 @@ int main(int argc, char** argv) {
   sopts.max_concurrent = cfg.max_concurrent_requests;
   sopts.worker_threads = std::max<std::size_t>(4, std::min<std::size_t>(cfg.pool_size * 2, 32));
   mcp::Server server(registry, sopts);
+
+  // Observers: the audit log here; the HTTP runner adds metrics beside it.
+  auto observers = std::make_shared<observability::ObserverFanout>();
+  if (!cfg.audit_log.empty()) {
+    std::string err;
+    auto audit = observability::AuditLog::open({cfg.audit_log, cfg.audit_redact}, &err);
+    if (!audit) {
+      std::fprintf(stderr, "azsql-mcp: MCP_AUDIT_LOG: %s\n", err.c_str());
+      return 2;
+    }
+    observers->add(std::move(audit));
+  }
+  server.set_observer(observers);
 
   std::size_t visible_tools = 0;
   for (const auto& t : registry->tools()) visible_tools += !(cfg.read_only && t->definition().writes);

@@ -133,7 +133,10 @@ class Server {
   void shutdown(std::chrono::milliseconds grace);
 
   std::size_t in_flight() const noexcept { return in_flight_.load(); }
+  /// Start-up only (not thread-safe against running requests). To add an observer beside the current one
+  /// (main.cpp installs the audit log), wrap both in an observability::ObserverFanout.
   void set_observer(std::shared_ptr<Observer> observer) { observer_ = std::move(observer); }
+  std::shared_ptr<Observer> observer() const { return observer_; }
   const ServerOptions& options() const noexcept { return options_; }
   const Registry& registry() const noexcept { return *registry_; }
 
