@@ -35,3 +35,44 @@ Prompt* Registry::find_prompt(std::string_view name) const {
 }
 
 }  // namespace azsql::mcp
+
+namespace azsql::mcp {
+
+InputOutcome CallContext::request_input(std::string_view, std::string_view, bj::object) { return {}; }
+
+const bj::value& CallContext::round_state() const {
+  static const bj::value null_value;
+  return null_value;
+}
+
+void CallContext::set_round_state(bj::value) {}
+
+Confirmation CallContext::confirm(std::string_view key, std::string_view message) {
+  bj::object schema{{"type", "object"},
+                    {"properties", bj::object{{"confirm", bj::object{{"type", "boolean"},
+                                                                     {"title", "Confirm"},
+                                                                     {"description", "Proceed?"}}}}},
+                    {"required", bj::array{"confirm"}}};
+  auto out = request_input(key, "elicitation/create",
+                           bj::object{{"message", message}, {"requestedSchema", std::move(schema)}});
+  switch (out.status) {
+    case InputOutcome::Status::Pending:
+      return Confirmation::Pending;
+    case InputOutcome::Status::Unsupported:
+      return Confirmation::Unsupported;
+    case InputOutcome::Status::Failed:
+      return Confirmation::Declined;
+    case InputOutcome::Status::Answered:
+      break;
+  }
+  const auto* action = out.result.if_contains("action");
+  if (!action || !action->is_string() || action->get_string() != "accept") return Confirmation::Declined;
+  const auto* content = out.result.if_contains("content");
+  if (content && content->is_object()) {
+    const auto* c = content->get_object().if_contains("confirm");
+    if (c && c->is_bool() && !c->get_bool()) return Confirmation::Declined;
+  }
+  return Confirmation::Accepted;
+}
+
+}  // namespace azsql::mcp

@@ -28,6 +28,23 @@ struct ClientInfo {
   std::string protocol_version;
 };
 
+/// The client's answer to a server-to-client request (elicitation/create, sampling/createMessage,
+/// roots/list), see CallContext::request_input().
+struct InputOutcome {
+  enum class Status {
+    Answered,     ///< `result` holds the client's result (ElicitResult, CreateMessageResult, ListRootsResult)
+    Pending,      ///< 2026-07-28: asked through InputRequiredResult; return promptly, the client retries
+    Unsupported,  ///< the client did not declare the capability the method needs (or the era has no way to ask)
+    Failed,       ///< the client answered with an error, the request timed out or was cancelled
+  };
+  Status status = Status::Unsupported;
+  bj::object result;
+  std::string error;  ///< why, when Failed
+};
+
+/// Outcome of CallContext::confirm().
+enum class Confirmation { Accepted, Declined, Unsupported, Pending };
+
 /// Per-call services the core hands to a tool, resource or prompt. Thread-safe.
 class CallContext {
  public:
@@ -41,6 +58,29 @@ class CallContext {
   /// Tells subscribers these resources changed (schema changed after a write).
   virtual void resources_updated(const std::vector<std::string>& uris) = 0;
   virtual const ClientInfo& client() const = 0;
+
+  /// Asks the client for input. `key` names the request across rounds (the 2026-07-28
+  /// `inputRequests` key); `method` is elicitation/create, sampling/createMessage or roots/list.
+  /// - 2025 revisions: sends the request (on the request's stream) and blocks this worker thread
+  ///   until the client answers, the call is cancelled or the wait times out.
+  /// - 2026-07-28 (multi-round-trip requests): returns the retry's `inputResponses[key]` when
+  ///   present; otherwise records the request and returns Pending. The caller should then return
+  ///   promptly (any result); the core answers with an InputRequiredResult instead.
+  /// Unsupported when the client did not declare the needed capability. The default (for fakes
+  /// and contexts without a client) is Unsupported.
+  virtual InputOutcome request_input(std::string_view key, std::string_view method, bj::object params);
+
+  /// Asks the user a yes/no question through elicitation (request_input with a boolean form).
+  Confirmation confirm(std::string_view key, std::string_view message);
+
+  /// Application state carried between rounds of a multi-round-trip request (2026-07-28
+  /// `requestState`, integrity-protected by the core with a per-process HMAC). Null on the first
+  /// round and in the 2025 revisions.
+  virtual const bj::value& round_state() const;
+  /// Sets the state returned by round_state() on the client's next retry.
+  virtual void set_round_state(bj::value state);
+  /// The capabilities the client declared (initialize, or the request's `_meta` in 2026-07-28).
+  virtual bj::object client_capabilities() const { return {}; }
 };
 
 struct ToolAnnotations {
@@ -63,8 +103,13 @@ struct ToolDefinition {
 /// A tool's outcome. A failure of the tool's work is a result with is_error (PRODUCT.md §6).
 struct ToolResult {
   bj::object structured;  ///< structuredContent; must match output_schema when not an error
-  std::string text;       ///< compact rendering for the text content block
+  std::string text;       ///< compact rendering for the text content block (omitted when empty and `content` is not)
   bool is_error = false;
+  /// Further MCP content blocks after the text block (image, audio, embedded resource, resource_link).
+  bj::array content;
+  /// Set when the call cannot proceed because the client lacks a capability (e.g. "sampling"):
+  /// 2026-07-28 answers MissingRequiredClientCapabilityError (-32021); older revisions a tool error.
+  std::string missing_capability;
 
   static ToolResult error(std::string message, bj::object structured = {}) {
     ToolResult r;
@@ -103,6 +148,7 @@ struct ResourceContents {
   std::string uri;
   std::string mime_type;
   std::string text;
+  std::string blob;  ///< base64; when set, sent as BlobResourceContents instead of `text`
 };
 
 class ResourceProvider {
@@ -130,6 +176,7 @@ struct PromptDefinition {
 struct PromptMessage {
   std::string role;  ///< "user" or "assistant"
   std::string text;
+  bj::object content;  ///< a full content block (image, embedded resource, …); when set, replaces `text`
 };
 
 struct PromptResult {

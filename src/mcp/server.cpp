@@ -1,5 +1,11 @@
 #include "mcp/server.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
@@ -131,14 +137,84 @@ bj::object tool_json(const ToolDefinition& d, const std::string& version) {
   return t;
 }
 
-bj::object server_capabilities(const std::string& version) {
+bj::object server_capabilities(const std::string& version, const ServerOptions& o) {
   bj::object caps;
-  caps["tools"] = bj::object{{"listChanged", false}};
-  caps["resources"] = bj::object{{"subscribe", true}, {"listChanged", false}};
-  caps["prompts"] = bj::object{{"listChanged", false}};
+  caps["tools"] = bj::object{{"listChanged", o.tools_list_changed}};
+  caps["resources"] = bj::object{{"subscribe", true}, {"listChanged", o.resources_list_changed}};
+  caps["prompts"] = bj::object{{"listChanged", o.prompts_list_changed}};
   caps["logging"] = bj::object{};
   if (at_least(version, "2025-03-26")) caps["completions"] = bj::object{};
   return caps;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- multi-round-trip helpers
+
+namespace {
+
+constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+std::string base64url_encode(std::string_view in) {
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+    out += kB64Url[(v >> 18) & 63];
+    out += kB64Url[(v >> 12) & 63];
+    out += kB64Url[(v >> 6) & 63];
+    out += kB64Url[v & 63];
+  }
+  if (i < in.size()) {
+    unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    out += kB64Url[(v >> 18) & 63];
+    out += kB64Url[(v >> 12) & 63];
+    if (i + 1 < in.size()) out += kB64Url[(v >> 6) & 63];
+  }
+  return out;
+}
+
+std::optional<std::string> base64url_decode(std::string_view in) {
+  std::string out;
+  unsigned acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '-') v = 62;
+    else if (c == '_') v = 63;
+    else return std::nullopt;
+    acc = (acc << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+std::string hex(const unsigned char* p, std::size_t n) {
+  static const char* d = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    out += d[p[i] >> 4];
+    out += d[p[i] & 15];
+  }
+  return out;
+}
+
+/// The method a server-to-client request needs the client to have declared.
+const char* capability_for(std::string_view method) {
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "roots/list") return "roots";
+  return nullptr;
 }
 
 }  // namespace
@@ -154,7 +230,99 @@ struct Server::Impl {
   std::mutex idle_mu;
   std::condition_variable idle_cv;
 
-  Impl(Server& s, std::size_t threads) : self(s), workers(threads == 0 ? 1 : threads) {}
+  Impl(Server& s, std::size_t threads) : self(s), workers(threads == 0 ? 1 : threads) {
+    if (RAND_bytes(state_key.data(), static_cast<int>(state_key.size())) != 1)
+      throw std::runtime_error("cannot seed the requestState key");  // start-up failure
+    std::array<unsigned char, 6> r{};
+    RAND_bytes(r.data(), static_cast<int>(r.size()));
+    request_prefix = "azsql-" + hex(r.data(), r.size()) + "-";
+  }
+  ~Impl() { OPENSSL_cleanse(state_key.data(), state_key.size()); }
+
+  // ---- 2026-07-28 requestState: base64url(JSON payload) "." hex(HMAC-SHA256(key, payload)).
+  std::array<unsigned char, 32> state_key{};
+
+  std::string mac(std::string_view data) const {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    HMAC(EVP_sha256(), state_key.data(), static_cast<int>(state_key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
+    return hex(out, len);
+  }
+
+  std::string sign_state(const std::string& method, const std::string& target, const bj::value& app_state) const {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    std::array<unsigned char, 8> nonce{};
+    RAND_bytes(nonce.data(), static_cast<int>(nonce.size()));
+    bj::object payload{{"m", method}, {"t", target}, {"s", app_state}, {"exp", now.count() + 600},
+                       {"n", hex(nonce.data(), nonce.size())}};
+    const std::string body = base64url_encode(bj::serialize(payload));
+    return body + "." + mac(body);
+  }
+
+  /// The application state inside a requestState we issued for this method and target, or nullopt
+  /// when it was tampered with, expired or belongs to another request.
+  std::optional<bj::value> verify_state(std::string_view token, const std::string& method, const std::string& target) const {
+    const auto dot = token.rfind('.');
+    if (dot == std::string_view::npos) return std::nullopt;
+    const std::string_view body = token.substr(0, dot);
+    const std::string expected = mac(body);
+    const std::string_view given = token.substr(dot + 1);
+    if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), expected.size()) != 0)
+      return std::nullopt;
+    auto json_text = base64url_decode(body);
+    if (!json_text) return std::nullopt;
+    boost::system::error_code ec;
+    bj::value v = bj::parse(*json_text, ec);
+    if (ec || !v.is_object()) return std::nullopt;
+    const auto& o = v.get_object();
+    if (json::get_string(o, "m").value_or("") != method || json::get_string(o, "t").value_or("") != target) return std::nullopt;
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch());
+    const auto* exp = o.if_contains("exp");
+    if (!exp || !exp->is_int64() || exp->get_int64() < now.count()) return std::nullopt;
+    const auto* st = o.if_contains("s");
+    return st ? *st : bj::value(nullptr);
+  }
+
+  // ---- 2025-era server-to-client requests awaiting the client's response.
+  struct PendingInput {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    bool ok = false;
+    bj::object result;
+    std::string error;
+    std::string session_id;
+  };
+  std::string request_prefix;
+  std::atomic<std::uint64_t> next_request{1};
+  std::mutex pending_mu;
+  std::unordered_map<std::string, std::shared_ptr<PendingInput>> pending;
+
+  void on_response(const std::shared_ptr<Session>& session, const bj::object& msg) {
+    const auto* id = msg.if_contains("id");
+    if (!id || !id->is_string()) return;
+    std::shared_ptr<PendingInput> p;
+    {
+      std::lock_guard lock(pending_mu);
+      auto it = pending.find(std::string(id->get_string()));
+      if (it == pending.end() || it->second->session_id != session->id()) return;
+      p = it->second;
+      pending.erase(it);
+    }
+    std::lock_guard lock(p->mu);
+    if (const auto* r = msg.if_contains("result"); r && r->is_object()) {
+      p->ok = true;
+      p->result = r->get_object();
+    } else {
+      p->error = "the client answered with an error";
+      if (const auto* e = msg.if_contains("error"); e && e->is_object()) {
+        if (auto m = json::get_string(e->get_object(), "message")) p->error += ": " + std::string(*m);
+      }
+    }
+    p->done = true;
+    p->cv.notify_all();
+  }
 
   void remember(const std::shared_ptr<Session>& s) {
     std::lock_guard lock(sessions_mu);
@@ -212,9 +380,10 @@ struct Server::Impl {
 /// CallContext handed to tools/resources/prompts for one request.
 class CallCtx final : public CallContext {
  public:
-  CallCtx(Server& server, std::shared_ptr<Session> session, std::shared_ptr<Outbox> outbox, CancelToken token,
-          std::optional<bj::value> progress_token)
-      : server_(server),
+  CallCtx(Server::Impl& impl, Server& server, std::shared_ptr<Session> session, std::shared_ptr<Outbox> outbox,
+          CancelToken token, std::optional<bj::value> progress_token)
+      : impl_(impl),
+        server_(server),
         session_(std::move(session)),
         outbox_(std::move(outbox)),
         token_(std::move(token)),
@@ -251,12 +420,91 @@ class CallCtx final : public CallContext {
 
   const ClientInfo& client() const override { return client_; }
 
+  bj::object client_capabilities() const override { return session_->client_capabilities(); }
+  bool modern() const noexcept { return session_->modern_; }
+
+  const bj::value& round_state() const override { return session_->round_state_; }
+  void set_round_state(bj::value state) override {
+    std::lock_guard lock(mu_);
+    next_state_ = std::move(state);
+  }
+
+  InputOutcome request_input(std::string_view key, std::string_view method, bj::object params) override {
+    InputOutcome out;
+    const char* cap = capability_for(method);
+    if (!cap || !session_->client_capabilities().contains(cap)) return out;  // Unsupported
+    if (session_->modern_) {
+      if (session_->mrtr_method_.empty()) return out;
+      if (const auto* r = session_->input_responses_.if_contains(key); r && r->is_object()) {
+        out.status = InputOutcome::Status::Answered;
+        out.result = r->get_object();
+        return out;
+      }
+      std::lock_guard lock(mu_);
+      inputs_[key] = bj::object{{"method", method}, {"params", std::move(params)}};
+      out.status = InputOutcome::Status::Pending;
+      return out;
+    }
+    return ask_and_wait(method, std::move(params));
+  }
+
+  /// The InputRequests recorded this round (empty = the call completed).
+  bj::object take_input_requests() {
+    std::lock_guard lock(mu_);
+    return std::move(inputs_);
+  }
+  bj::value take_next_state() {
+    std::lock_guard lock(mu_);
+    return std::move(next_state_);
+  }
+
  private:
   void send(const bj::object& msg) {
     auto out = outbox_ ? outbox_ : session_->outbox();
     if (out) out->send(msg);
   }
 
+  /// 2025 revisions: a real server-to-client request on the request's stream, answered by a
+  /// JSON-RPC response the transport hands to Server::handle().
+  InputOutcome ask_and_wait(std::string_view method, bj::object params) {
+    InputOutcome out;
+    auto p = std::make_shared<Server::Impl::PendingInput>();
+    p->session_id = (session_->parent_ ? session_->parent_ : session_)->id();
+    const std::string id = impl_.request_prefix + std::to_string(impl_.next_request.fetch_add(1));
+    {
+      std::lock_guard lock(impl_.pending_mu);
+      impl_.pending[id] = p;
+    }
+    auto wake = token_.on_cancel([p] {
+      std::lock_guard lock(p->mu);
+      p->cv.notify_all();
+    });
+    send(bj::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+    const auto deadline = std::chrono::steady_clock::now() + server_.options().input_timeout;
+    std::unique_lock lock(p->mu);
+    p->cv.wait_until(lock, deadline, [&] { return p->done || token_.cancelled(); });
+    if (!p->done) {
+      lock.unlock();
+      std::lock_guard plock(impl_.pending_mu);
+      impl_.pending.erase(id);
+      out.status = InputOutcome::Status::Failed;
+      out.error = token_.cancelled() ? "the request was cancelled" : "the client did not answer in time";
+      return out;
+    }
+    if (p->ok) {
+      out.status = InputOutcome::Status::Answered;
+      out.result = std::move(p->result);
+    } else {
+      out.status = InputOutcome::Status::Failed;
+      out.error = p->error;
+    }
+    return out;
+  }
+
+  Server::Impl& impl_;
+  std::mutex mu_;
+  bj::object inputs_;
+  bj::value next_state_;
   Server& server_;
   std::shared_ptr<Session> session_;
   std::shared_ptr<Outbox> outbox_;
@@ -301,7 +549,7 @@ void Server::Impl::run_on_worker(const std::shared_ptr<Session>& session, const 
   }
   boost::asio::post(workers, [this, session, owner, closed_link, id, outbox = std::move(outbox), token, key, progress_token,
                               method = std::move(method), job = std::move(job), done = std::move(done), start]() mutable {
-    CallCtx ctx(self, session, outbox, token, progress_token);
+    CallCtx ctx(*this, self, session, outbox, token, progress_token);
     RequestEvent ev;
     ev.method = method;
     ev.outcome = "ok";
@@ -317,9 +565,16 @@ void Server::Impl::run_on_worker(const std::shared_ptr<Session>& session, const 
         ev.outcome = "error";
         ev.error_code = code;
       } else {
+        bj::object inputs = ctx.take_input_requests();
+        if (!inputs.empty() && session->modern_) {
+          // 2026-07-28 multi-round-trip request: ask for the input instead of completing.
+          bj::object r{{"resultType", "input_required"}, {"inputRequests", std::move(inputs)}};
+          r["requestState"] = sign_state(session->mrtr_method_, session->mrtr_target_, ctx.take_next_state());
+          result = std::move(r);
+        }
         response = rpc::make_result(id, std::move(result));
       }
-    } catch (const std::exception& ex) {
+    } catch (const std::exception&) {
       response = rpc::make_error(id, errc::kInternalError, "internal error while handling " + method);
       ev.outcome = "error";
       ev.error_code = errc::kInternalError;
@@ -343,6 +598,8 @@ void Server::Impl::run_on_worker(const std::shared_ptr<Session>& session, const 
 }
 
 namespace {
+bool ctx_modern(const CallCtx& ctx) { return ctx.modern(); }
+
 bj::value rpc_error_value(int code, std::string message, std::optional<bj::value> data = std::nullopt) {
   bj::object e;
   e["__rpc_error"] = true;
@@ -398,7 +655,7 @@ void Server::Impl::dispatch(const std::shared_ptr<Session>& session, const bj::o
       if (const auto* caps = json::get_object(params, "capabilities")) session->client_caps_ = *caps;
     }
     session->initialized_ = true;
-    bj::object caps = server_capabilities(version);
+    bj::object caps = server_capabilities(version, self.options_);
     bj::object info;
     info["name"] = self.options_.name;
     if (at_least(version, "2025-06-18")) info["title"] = self.options_.title;
@@ -476,9 +733,18 @@ void Server::Impl::dispatch(const std::shared_ptr<Session>& session, const bj::o
             obs->on_tool_call(ctx.client(), def, args, r,
                               std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
           }
+          if (!r.missing_capability.empty()) {
+            if (ctx_modern(ctx))
+              return rpc_error_value(errc::kMissingClientCapability,
+                                     "Missing required client capability: " + r.missing_capability,
+                                     bj::object{{"requiredCapabilities", bj::object{{r.missing_capability, bj::object{}}}}});
+            r = ToolResult::error(def.name + " needs the client capability '" + r.missing_capability +
+                                  "', which this client did not declare");
+          }
           bj::object out;
           bj::array content;
-          content.push_back(bj::object{{"type", "text"}, {"text", r.text}});
+          if (!r.text.empty() || r.content.empty()) content.push_back(bj::object{{"type", "text"}, {"text", r.text}});
+          for (auto& c : r.content) content.push_back(std::move(c));
           out["content"] = std::move(content);
           if (structured && !r.structured.empty() && (!r.is_error || !def.output_schema.empty()))
             out["structuredContent"] = std::move(r.structured);
@@ -532,7 +798,11 @@ void Server::Impl::dispatch(const std::shared_ptr<Session>& session, const bj::o
             }
             bj::array contents;
             for (const auto& c : *r) {
-              bj::object o{{"uri", c.uri}, {"text", c.text}};
+              bj::object o{{"uri", c.uri}};
+              if (!c.blob.empty())
+                o["blob"] = c.blob;
+              else
+                o["text"] = c.text;
               if (!c.mime_type.empty()) o["mimeType"] = c.mime_type;
               contents.push_back(std::move(o));
             }
@@ -607,7 +877,8 @@ void Server::Impl::dispatch(const std::shared_ptr<Session>& session, const bj::o
           if (!r->description.empty()) out["description"] = r->description;
           bj::array msgs;
           for (const auto& m : r->messages) {
-            msgs.push_back(bj::object{{"role", m.role}, {"content", bj::object{{"type", "text"}, {"text", m.text}}}});
+            msgs.push_back(bj::object{{"role", m.role},
+                                      {"content", m.content.empty() ? bj::object{{"type", "text"}, {"text", m.text}} : m.content}});
           }
           out["messages"] = std::move(msgs);
           return out;
@@ -746,10 +1017,41 @@ void Server::Impl::dispatch_modern(const std::shared_ptr<Session>& transport_ses
                                            std::string(kModernVersion));
   }
 
+  // Multi-round-trip requests (InputRequiredResult): tools/call, prompts/get and resources/read.
+  std::string mrtr_method, mrtr_target;
+  bj::object input_responses;
+  bj::value round_state;
+  if (method == "tools/call" || method == "prompts/get" || method == "resources/read") {
+    mrtr_method = method;
+    mrtr_target = std::string(json::get_string(params, method == "resources/read" ? "uri" : "name").value_or(""));
+    if (auto it = params.find("inputResponses"); it != params.end()) {
+      if (!it->value().is_object()) return fail(errc::kInvalidParams, "params.inputResponses must be an object");
+      for (const auto& kv : it->value().get_object()) {
+        if (!kv.value().is_object())
+          return fail(errc::kInvalidParams,
+                      "params.inputResponses[\"" + std::string(kv.key()) + "\"] must be an object (the client's result)");
+      }
+      input_responses = it->value().get_object();
+    }
+    if (auto it = params.find("requestState"); it != params.end()) {
+      if (!it->value().is_string()) return fail(errc::kInvalidParams, "params.requestState must be a string");
+      auto st = verify_state(std::string_view(it->value().get_string()), mrtr_method, mrtr_target);
+      if (!st)
+        return fail(errc::kInvalidParams,
+                    "requestState integrity check failed: it was altered, expired or belongs to another request");
+      round_state = std::move(*st);
+    }
+  }
+
   auto eph = std::make_shared<Session>(transport_session ? transport_session->id() : std::string("modern"));
   eph->assume_initialized(kModernVersion);
   {
     std::lock_guard lock(eph->mu_);
+    eph->modern_ = true;
+    eph->mrtr_method_ = std::move(mrtr_method);
+    eph->mrtr_target_ = std::move(mrtr_target);
+    eph->input_responses_ = std::move(input_responses);
+    eph->round_state_ = std::move(round_state);
     if (const bj::object* ci = json::get_object(*meta, kMetaClientInfo)) {
       eph->client_.name = std::string(json::get_string(*ci, "name").value_or(""));
       eph->client_.version = std::string(json::get_string(*ci, "version").value_or(""));
@@ -764,7 +1066,7 @@ void Server::Impl::dispatch_modern(const std::shared_ptr<Session>& transport_ses
   if (method == "server/discover") {
     bj::object r;
     r["supportedVersions"] = supported_versions();
-    r["capabilities"] = server_capabilities(kModernVersion);
+    r["capabilities"] = server_capabilities(kModernVersion, self.options_);
     if (!self.options_.instructions.empty()) r["instructions"] = self.options_.instructions;
     r["resultType"] = "complete";
     r["ttlMs"] = 3600000;
@@ -788,7 +1090,8 @@ void Server::Impl::dispatch_modern(const std::shared_ptr<Session>& transport_ses
       if (auto res = o.find("result"); res != o.end() && res->value().is_object()) {
         auto& result = res->value().get_object();
         if (!result.contains("resultType")) result["resultType"] = "complete";
-        if (auto hint = cache_hint(method, uri)) {
+        const bool complete = result["resultType"] == "complete";
+        if (auto hint = complete ? cache_hint(method, uri) : std::nullopt) {
           result["ttlMs"] = hint->first;
           result["cacheScope"] = hint->second;
         }
@@ -820,8 +1123,18 @@ void Server::Impl::listen(const std::shared_ptr<Session>& listener, const std::s
       }
       honored["resourceSubscriptions"] = std::move(kept);
     }
-    // Our tool, prompt and resource lists never change at run time, so the *ListChanged
-    // types are not honoured (the acknowledgement omits them, as the spec asks).
+    // *ListChanged types are honoured only where the server announces listChanged (the
+    // acknowledgement omits the others, as the spec asks).
+    const std::pair<const char*, std::pair<const char*, bool>> lists[] = {
+        {"toolsListChanged", {"tools", self.options_.tools_list_changed}},
+        {"promptsListChanged", {"prompts", self.options_.prompts_list_changed}},
+        {"resourcesListChanged", {"resources", self.options_.resources_list_changed}}};
+    for (const auto& [field, list] : lists) {
+      if (json::get_bool(filter, field).value_or(false) && list.second) {
+        listener->listen_lists_.insert(list.first);
+        honored[field] = true;
+      }
+    }
     listener->subscription_id_ = id;
   }
   auto out = listener->outbox();
@@ -1006,7 +1319,8 @@ void Server::handle(const std::shared_ptr<Session>& session, bj::value message, 
       reply(invalid_request_for(message));
       return;
     case rpc::MessageType::Response:
-      reply(std::nullopt);  // we send no server-to-client requests that await answers yet
+      impl_->on_response(session, message.get_object());  // answers to elicitation/sampling/roots requests
+      reply(std::nullopt);
       return;
     case rpc::MessageType::Notification: {
       const auto& o = message.get_object();
@@ -1036,6 +1350,102 @@ void Server::handle(const std::shared_ptr<Session>& session, bj::value message, 
       impl_->dispatch(session, message.get_object(), std::move(request_outbox),
                       [reply = std::move(reply)](std::optional<bj::value> r) { reply(std::move(r)); });
       return;
+  }
+}
+
+void Server::handle_modern(const std::shared_ptr<Session>& session, bj::value message,
+                           std::shared_ptr<Outbox> request_outbox, Reply reply, const CancelToken* closed) {
+  struct ClosedScope {
+    const CancelToken* prev;
+    explicit ClosedScope(const CancelToken* c) : prev(current_closed) { current_closed = c; }
+    ~ClosedScope() { current_closed = prev; }
+  } scope(closed);
+  impl_->remember(session);
+  if (rpc::classify(message) != rpc::MessageType::Request) {
+    handle(session, std::move(message), std::move(request_outbox), std::move(reply), closed);
+    return;
+  }
+  impl_->dispatch_modern(session, message.get_object(), std::move(request_outbox),
+                         [reply = std::move(reply)](std::optional<bj::value> r) { reply(std::move(r)); }, closed);
+}
+
+std::optional<bj::value> Server::check_modern_request(const bj::value& message, const ModernHeaders& headers) {
+  if (rpc::classify(message) != rpc::MessageType::Request) return std::nullopt;
+  const auto& o = message.get_object();
+  const bj::value id = o.at("id");
+  const std::string method(o.at("method").get_string());
+  const bj::object* params = json::get_object(o, "params");
+  const bj::object* meta = params ? json::get_object(*params, "_meta") : nullptr;
+  auto error = [&](int code, std::string text, std::optional<bj::value> data = std::nullopt) {
+    return std::optional<bj::value>(rpc::make_error(id, code, text, std::move(data)));
+  };
+  auto version = meta ? json::get_string(*meta, kMetaProtocolVersion) : std::nullopt;
+  if (!version) return error(errc::kInvalidParams, "params._meta[\"io.modelcontextprotocol/protocolVersion\"] is required");
+  if (!json::get_object(*meta, kMetaClientCaps))
+    return error(errc::kInvalidParams,
+                 "params._meta[\"io.modelcontextprotocol/clientCapabilities\"] is required (an object; {} for none)");
+  if (!headers.protocol_version)
+    return error(errc::kHeaderMismatch, "Header mismatch: the MCP-Protocol-Version header is required");
+  if (*headers.protocol_version != *version)
+    return error(errc::kHeaderMismatch, "Header mismatch: MCP-Protocol-Version '" + *headers.protocol_version +
+                                            "' differs from params._meta protocolVersion '" + std::string(*version) + "'");
+  if (*version != kModernVersion)
+    return error(errc::kUnsupportedProtocolVersion, "Unsupported protocol version",
+                 bj::object{{"supported", supported_versions()}, {"requested", *version}});
+  if (!headers.method) return error(errc::kHeaderMismatch, "Header mismatch: the Mcp-Method header is required");
+  if (*headers.method != method)
+    return error(errc::kHeaderMismatch, "Header mismatch: Mcp-Method '" + *headers.method + "' differs from the body method '" +
+                                            method + "'");
+  std::optional<std::string_view> name;
+  if (params && (method == "tools/call" || method == "prompts/get")) name = json::get_string(*params, "name");
+  if (params && method == "resources/read") name = json::get_string(*params, "uri");
+  if (name) {
+    if (!headers.name) return error(errc::kHeaderMismatch, "Header mismatch: the Mcp-Name header is required for " + method);
+    if (*headers.name != *name)
+      return error(errc::kHeaderMismatch, "Header mismatch: Mcp-Name differs from the request body");
+  }
+  return std::nullopt;
+}
+
+int Server::modern_http_status(const bj::value& response) {
+  if (!response.is_object()) return 200;
+  const auto* e = response.get_object().if_contains("error");
+  if (!e || !e->is_object()) return 200;
+  const auto* c = e->get_object().if_contains("code");
+  if (!c || !c->is_int64()) return 200;
+  switch (c->get_int64()) {
+    case errc::kMethodNotFound:
+      return 404;
+    case errc::kHeaderMismatch:
+    case errc::kMissingClientCapability:
+    case errc::kUnsupportedProtocolVersion:
+    case errc::kParseError:
+    case errc::kInvalidRequest:
+      return 400;
+    default:
+      return 200;
+  }
+}
+
+void Server::notify_list_changed(std::string_view list) {
+  const bool enabled = (list == "tools" && options_.tools_list_changed) ||
+                       (list == "prompts" && options_.prompts_list_changed) ||
+                       (list == "resources" && options_.resources_list_changed);
+  if (!enabled) return;
+  const std::string method = "notifications/" + std::string(list) + "/list_changed";
+  for (auto& s : impl_->live_sessions()) {
+    std::optional<bj::value> sub_id;
+    bool wants = false;
+    {
+      std::lock_guard lock(s->mu_);
+      sub_id = s->subscription_id_;
+      wants = sub_id ? s->listen_lists_.count(std::string(list)) > 0 : (s->initialized_.load() && !s->modern_);
+    }
+    auto out = s->outbox();
+    if (!wants || !out) continue;
+    bj::object p;
+    if (sub_id) p["_meta"] = bj::object{{kMetaSubscriptionId, *sub_id}};
+    out->send(rpc::make_notification(method, std::move(p)));
   }
 }
 

@@ -73,6 +73,13 @@ class Session {
   /// with the transport's session, so notifications/cancelled on stdio still finds them.
   std::shared_ptr<Session> parent_;
   std::optional<bj::value> subscription_id_;  ///< set on subscriptions/listen streams
+  std::set<std::string> listen_lists_;         ///< "tools"/"prompts"/"resources" list_changed asked for on a listen stream
+  /// 2026-07-28 multi-round-trip request state of this (per-request) session.
+  bool modern_ = false;
+  std::string mrtr_method_;      ///< tools/call, prompts/get or resources/read; empty = MRTR not allowed
+  std::string mrtr_target_;      ///< tool or prompt name, resource URI
+  bj::object input_responses_;   ///< the retry's inputResponses
+  bj::value round_state_;        ///< verified application state from requestState
 };
 
 struct ServerOptions {
@@ -84,6 +91,20 @@ struct ServerOptions {
   std::size_t worker_threads = 4;   ///< threads for tool calls, resource reads, prompts
   std::size_t max_concurrent = 100; ///< in-flight worker jobs; beyond → error -32000 "server busy"
   bool read_only = false;           ///< hide and refuse tools with writes = true
+  /// Advertise `listChanged` for these lists (the caller then calls Server::notify_list_changed()).
+  bool tools_list_changed = false;
+  bool prompts_list_changed = false;
+  bool resources_list_changed = false;
+  /// How long a 2025-era server-to-client request (elicitation, sampling, roots) waits for the answer.
+  std::chrono::milliseconds input_timeout{std::chrono::minutes(5)};
+};
+
+/// The 2026-07-28 Streamable HTTP request headers (basic/transports, "Standard headers"),
+/// already trimmed of surrounding whitespace; nullopt = header absent.
+struct ModernHeaders {
+  std::optional<std::string> protocol_version;  ///< MCP-Protocol-Version
+  std::optional<std::string> method;            ///< Mcp-Method
+  std::optional<std::string> name;              ///< Mcp-Name
 };
 
 /// One finished request, for metrics and audit.
@@ -126,8 +147,28 @@ class Server {
   void handle_text(const std::shared_ptr<Session>& session, std::string_view text, std::shared_ptr<Outbox> request_outbox,
                    Reply reply, const CancelToken* closed = nullptr);
 
+  /// Serves `message` (one request) as a 2026-07-28 stateless request even when its `_meta` lacks
+  /// the protocol version (it is then rejected with -32602). For transports that recognised the
+  /// modern era from elsewhere (HTTP: the MCP-Protocol-Version header without a session).
+  void handle_modern(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
+                     Reply reply, const CancelToken* closed = nullptr);
+
+  /// Checks a 2026-07-28 HTTP request before dispatch, in the order the spec gives: required
+  /// `_meta` fields (-32602), MCP-Protocol-Version header present and equal to the body's
+  /// (-32020), a supported version (-32022), Mcp-Method / Mcp-Name equal to the body (-32020).
+  /// Returns the error response to send with HTTP 400, or nullopt when the request may proceed.
+  static std::optional<bj::value> check_modern_request(const bj::value& message, const ModernHeaders& headers);
+
+  /// HTTP status for a 2026-07-28 response: 404 for -32601, 400 for -32020/-32021/-32022, else 200.
+  static int modern_http_status(const bj::value& response);
+
   /// Sends notifications/resources/updated for `uris` to every subscribed live session.
   void notify_resources_updated(const std::vector<std::string>& uris);
+
+  /// Sends notifications/{tools,prompts,resources}/list_changed (`list` = "tools", "prompts" or
+  /// "resources") to initialized 2025-era sessions and to subscriptions/listen streams that asked
+  /// for it. No-op unless the matching ServerOptions::*_list_changed is set.
+  void notify_list_changed(std::string_view list);
 
   /// Cancels everything in flight and waits up to `grace` for workers to finish.
   void shutdown(std::chrono::milliseconds grace);
@@ -155,6 +196,7 @@ class Server {
   std::atomic<std::size_t> in_flight_{0};
   std::shared_ptr<Observer> observer_;
   friend struct Impl;
+  friend class CallCtx;
 };
 
 /// JSON-RPC error codes (PRODUCT.md §6, MCP spec).
