@@ -1,0 +1,225 @@
+// HTTP for token endpoints: one libcurl easy handle per request, cancellable through the
+// progress callback, bounded by connect and total timeouts.
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <mutex>
+#include <thread>
+
+#include "auth/detail.hpp"
+
+namespace azsql::auth::detail {
+
+namespace {
+
+constexpr std::size_t kMaxBody = 1u << 20;  // token responses are a few KiB
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Sink {
+  std::string body;
+  std::optional<std::chrono::seconds> retry_after;
+  bool overflow = false;
+};
+
+size_t on_body(char* ptr, size_t size, size_t nmemb, void* user) {
+  auto* s = static_cast<Sink*>(user);
+  const size_t n = size * nmemb;
+  if (s->body.size() + n > kMaxBody) {
+    s->overflow = true;
+    return 0;
+  }
+  s->body.append(ptr, n);
+  return n;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+size_t on_header(char* ptr, size_t size, size_t nitems, void* user) {
+  auto* s = static_cast<Sink*>(user);
+  const size_t n = size * nitems;
+  std::string_view line(ptr, n);
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos && lower(line.substr(0, colon)) == "retry-after") {
+    std::string_view v = line.substr(colon + 1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+    long secs = 0;
+    bool digits = !v.empty() && v.size() < 9;
+    for (char c : v) {
+      if (c < '0' || c > '9') {
+        digits = false;
+        break;
+      }
+      secs = secs * 10 + (c - '0');
+    }
+    if (digits) s->retry_after = std::chrono::seconds(secs);  // HTTP-date form: ignored
+  }
+  return n;
+}
+
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancel = static_cast<const CancelToken*>(user);
+  return cancel->cancelled() ? 1 : 0;
+}
+
+}  // namespace
+
+std::string url_host(std::string_view url) {
+  auto p = url.find("://");
+  if (p == std::string_view::npos) return {};
+  std::string_view rest = url.substr(p + 3);
+  auto end = rest.find_first_of("/?#");
+  if (end != std::string_view::npos) rest = rest.substr(0, end);
+  auto at = rest.rfind('@');
+  if (at != std::string_view::npos) rest = rest.substr(at + 1);  // never echo userinfo
+  return std::string(rest);
+}
+
+bool is_loopback_url(std::string_view url) {
+  std::string host = url_host(url);
+  if (host.empty()) return false;
+  if (host.front() == '[') {
+    auto close = host.find(']');
+    return close != std::string::npos && host.substr(1, close - 1) == "::1";
+  }
+  auto colon = host.find(':');
+  if (colon != std::string::npos) host = host.substr(0, colon);
+  host = lower(host);
+  return host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+std::string url_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3);
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out += '&';
+    out += url_encode(k);
+    out += '=';
+    out += url_encode(v);
+  }
+  return out;
+}
+
+bool cancellable_sleep(std::chrono::milliseconds d, const CancelToken& cancel) {
+  const auto deadline = std::chrono::steady_clock::now() + d;
+  while (!cancel.cancelled()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return true;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(deadline - now, std::chrono::milliseconds(20)));
+  }
+  return false;
+}
+
+Result<HttpResponse> http_send(const HttpRequest& req, const CancelToken& cancel) {
+  global_init();
+  if (cancel.cancelled()) return Error::make(ErrorKind::Cancelled, "cancelled");
+  std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
+  if (!h) return Error::make(ErrorKind::Internal, "curl_easy_init failed");
+  CURL* c = h.get();
+  Sink sink;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  curl_slist* hdrs = nullptr;
+  for (const auto& [k, v] : req.headers) hdrs = curl_slist_append(hdrs, (k + ": " + v).c_str());
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> hdr_guard(hdrs, curl_slist_free_all);
+
+  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.timeouts.connect.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeouts.total.count()));
+  // Loopback test endpoints and the link-local IMDS address are never reached through a proxy.
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1,169.254.169.254");
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &cancel);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "azsql-mcp");
+  if (req.method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.c_str());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
+  }
+
+  CURLcode rc = curl_easy_perform(c);
+  const std::string host = url_host(req.url);
+  if (rc != CURLE_OK) {
+    std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    if (rc == CURLE_ABORTED_BY_CALLBACK || cancel.cancelled()) return Error::make(ErrorKind::Cancelled, "cancelled");
+    if (sink.overflow) return Error::make(ErrorKind::Protocol, "response from " + host + " is larger than 1 MiB");
+    Error e;
+    e.transient = true;
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      e.kind = ErrorKind::Timeout;
+      e.message = "request to " + host + " timed out";
+    } else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY) {
+      e.kind = ErrorKind::Unavailable;
+      e.message = "cannot connect to " + host + ": " + detail;
+    } else {
+      e.kind = ErrorKind::Io;
+      e.message = "request to " + host + " failed: " + detail;
+    }
+    return e;
+  }
+  HttpResponse r;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  r.body = std::move(sink.body);
+  r.retry_after = sink.retry_after;
+  return r;
+}
+
+Result<HttpResponse> http_send_with_retry(const HttpRequest& req, const RetryPolicy& policy,
+                                          bool (*retriable)(long status), const CancelToken& cancel) {
+  for (int attempt = 0;; ++attempt) {
+    auto r = http_send(req, cancel);
+    const bool last = attempt >= policy.max_retries;
+    std::optional<std::chrono::seconds> retry_after;
+    long status = 0;
+    if (r.ok()) {
+      status = r->status;
+      if (!retriable(status) || last) return r;
+      retry_after = r->retry_after;
+    } else {
+      const auto kind = r.error().kind;
+      if (kind == ErrorKind::Cancelled || !r.error().transient || last) return r;
+    }
+    double base = static_cast<double>(policy.initial_delay.count()) * std::pow(policy.factor, attempt);
+    auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(std::min(base, static_cast<double>(policy.max_delay.count()))));
+    if (retry_after) delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*retry_after));
+    if (status == 410) delay = std::max(delay, policy.gone_min_delay);
+    delay = std::min(delay, policy.max_delay);
+    if (!cancellable_sleep(delay, cancel)) return Error::make(ErrorKind::Cancelled, "cancelled");
+  }
+}
+
+}  // namespace azsql::auth::detail
