@@ -1,0 +1,582 @@
+// Statement tools: read_data, explain_query, insert_data, update_data (PRODUCT.md §4, §5).
+#include <cstdio>
+#include <map>
+
+#include "sql/classifier.hpp"
+#include "sql/identifier.hpp"
+#include "tools/row_encoder.hpp"
+#include "tools/support.hpp"
+
+namespace azsql::tools::detail {
+
+namespace {
+
+constexpr const char* kParametersSchema = R"({"type":["array","object"],
+  "description":"Values for placeholders: an array for positional ? placeholders, or an object for named ones (@name / :name). Strings, numbers, booleans or null.",
+  "items":{"type":["string","number","integer","boolean","null"]},
+  "additionalProperties":{"type":["string","number","integer","boolean","null"]}})";
+
+std::string fmt_ms(double ms) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f ms", ms);
+  return b;
+}
+
+// ---------------------------------------------------------------- read_data
+
+/// Streams one result set into JSON rows and a compact text rendering, stopping at the row limit or
+/// the byte budget (the driver then cancels the rest of the statement server-side).
+class ReadSink final : public db::RowSink {
+ public:
+  ReadSink(std::size_t limit, std::size_t max_bytes, mcp::CallContext& ctx)
+      : limit_(limit), max_bytes_(max_bytes), ctx_(ctx) {}
+
+  void columns(const std::vector<db::Column>& cols) override {
+    if (++result_sets_ > 1) return;
+    cols_ = cols;
+  }
+
+  bool row(const db::Row& row) override {
+    if (result_sets_ > 1) return false;  // one statement → one result set; ignore anything else
+    if (count_ >= limit_) {
+      truncated_ = true;
+      reason_ = "limit";
+      return false;
+    }
+    const std::size_t before = text_.size();
+    const std::size_t n = append_json_row(row, text_);
+    if (bytes_ + n > max_bytes_) {
+      text_.resize(before);
+      truncated_ = true;
+      reason_ = "max_result_bytes";
+      return false;
+    }
+    text_.push_back('\n');
+    bytes_ += n;
+    rows_.push_back(to_json_row(row));
+    ++count_;
+    if (count_ % 1000 == 0) ctx_.progress(static_cast<double>(count_), static_cast<double>(limit_), "rows read");
+    return true;
+  }
+
+  std::size_t limit_, max_bytes_;
+  mcp::CallContext& ctx_;
+  int result_sets_ = 0;
+  std::vector<db::Column> cols_;
+  bj::array rows_;
+  std::string text_;
+  std::size_t bytes_ = 0, count_ = 0;
+  bool truncated_ = false;
+  std::string reason_;
+};
+
+mcp::ToolAnnotations reads() {
+  mcp::ToolAnnotations a;
+  a.read_only = true;
+  a.destructive = false;
+  a.idempotent = true;
+  a.open_world = false;
+  return a;
+}
+
+class ReadData final : public BaseTool {
+ public:
+  explicit ReadData(const std::shared_ptr<Env>& env) : BaseTool(env, def(env->cfg)) {}
+
+  static mcp::ToolDefinition def(const ToolsConfig& cfg) {
+    mcp::ToolDefinition d;
+    d.name = "read_data";
+    d.title = "Run a read-only query";
+    d.description =
+        "Runs exactly one read-only SQL statement (SELECT, or WITH ... SELECT) and returns typed columns and "
+        "rows. Writes, EXEC, multiple statements and session changes are refused. Pass values through "
+        "`parameters` instead of inlining them. At most `limit` rows come back (default " +
+        std::to_string(cfg.default_row_limit) + ", max " + std::to_string(cfg.max_row_limit) +
+        "); `truncated` says when more rows existed or the result hit the size budget. Values: integers as "
+        "numbers (beyond 2^53 as strings), decimals as exact strings, binary as base64, dates as ISO 8601.";
+    auto in = schema(R"({"type":"object","properties":{
+      "query":{"type":"string","minLength":1,"maxLength":1000000,"description":"One SELECT statement in the database's dialect."},
+      "limit":{"type":"integer","minimum":1,"description":"Maximum rows to return."}},
+      "required":["query"],"additionalProperties":false})");
+    in["properties"].as_object()["parameters"] = schema(kParametersSchema);
+    d.input_schema = std::move(in);
+    auto out = schema(R"({"type":"object","properties":{
+      "columns":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"type":{"type":"string"}},"required":["name","type"]}},
+      "rows":{"type":"array","items":{"type":"array"}},
+      "row_count":{"type":"integer"},"truncated":{"type":"boolean"},
+      "truncated_reason":{"type":"string","enum":["limit","max_result_bytes"]},
+      "limit":{"type":"integer"},"elapsed_ms":{"type":"number"},
+      "notes":{"type":"array","items":{"type":"string"}}}})");
+    d.output_schema = with_error_variant(std::move(out), {"columns", "rows", "row_count", "truncated", "limit"});
+    d.annotations = reads();
+    return d;
+  }
+
+ protected:
+  mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
+    const auto& cfg = env_->cfg;
+    const std::string_view query = json::get_string(args, "query").value_or("");
+    auto verdict = sql::check_read(query, env_->dialect());
+    if (!verdict.allowed) return refusal(verdict.rule, verdict.message);
+    const bj::value* pv = args.if_contains("parameters");
+    auto params = to_params(pv);
+    if (!params.ok()) return invalid("read_data: " + params.error().message);
+
+    std::vector<std::string> notes;
+    std::size_t limit = cfg.default_row_limit;
+    if (auto l = json::get_int(args, "limit")) {
+      limit = static_cast<std::size_t>(std::max<std::int64_t>(1, *l));
+      if (limit > cfg.max_row_limit) {
+        notes.push_back("limit " + std::to_string(limit) + " exceeds the server maximum (MCP_MAX_ROW_LIMIT); clamped to " +
+                        std::to_string(cfg.max_row_limit));
+        limit = cfg.max_row_limit;
+      }
+    }
+
+    auto conn = env_->acquire(ctx);
+    if (!conn.ok()) return error_result(conn.error(), "read_data", env_->dialect(), cfg.query_timeout);
+    ReadSink sink(limit, cfg.max_result_bytes, ctx);
+    const auto t0 = std::chrono::steady_clock::now();
+    auto summary = (*conn)->execute(query, *params, &sink, env_->exec_options(ctx, true));
+    const double elapsed = ms_since(t0);
+    if (!summary.ok()) return error_result(summary.error(), "read_data", env_->dialect(), cfg.query_timeout);
+
+    bj::array cols;
+    std::string text = "columns: ";
+    for (std::size_t i = 0; i < sink.cols_.size(); ++i) {
+      const auto& c = sink.cols_[i];
+      std::string type = c.type.empty() ? json_type_of(c.kind) : c.type;
+      if (i) text += ", ";
+      text += c.name + " (" + type + ")";
+      cols.push_back(bj::object{{"name", c.name}, {"type", std::move(type)}});
+    }
+    text += "\n";
+    text += sink.text_;
+    text += std::to_string(sink.count_) + (sink.count_ == 1 ? " row" : " rows") + " in " + fmt_ms(elapsed);
+    if (sink.truncated_) {
+      if (sink.reason_ == "limit") {
+        text += "; truncated: the limit of " + std::to_string(limit) +
+                " rows was reached and more rows exist (raise limit up to " + std::to_string(cfg.max_row_limit) +
+                ", add WHERE, or aggregate)";
+      } else {
+        text += "; truncated: the result reached the " + std::to_string(cfg.max_result_bytes) +
+                "-byte budget (MCP_MAX_RESULT_BYTES); select fewer columns or rows";
+      }
+    }
+    for (const auto& n : notes) text += "\nNote: " + n;
+
+    bj::object out{{"columns", std::move(cols)},       {"rows", std::move(sink.rows_)},
+                   {"row_count", sink.count_},         {"truncated", sink.truncated_},
+                   {"limit", limit},                   {"elapsed_ms", elapsed}};
+    if (sink.truncated_) out["truncated_reason"] = sink.reason_;
+    if (!notes.empty()) {
+      bj::array na;
+      for (auto& n : notes) na.push_back(bj::string(n));
+      out["notes"] = std::move(na);
+    }
+    mcp::ToolResult r;
+    r.structured = std::move(out);
+    r.text = std::move(text);
+    return r;
+  }
+};
+
+// ---------------------------------------------------------------- explain_query
+
+class ExplainQuery final : public BaseTool {
+ public:
+  explicit ExplainQuery(std::shared_ptr<Env> env) : BaseTool(std::move(env), def()) {}
+
+  static mcp::ToolDefinition def() {
+    mcp::ToolDefinition d;
+    d.name = "explain_query";
+    d.title = "Explain a query plan";
+    d.description =
+        "Shows the estimated execution plan of one read-only query without running it for results "
+        "(SQL Server: SHOWPLAN_XML summarised; SQLite: EXPLAIN QUERY PLAN): operators with estimated rows and "
+        "cost, full scans, and missing-index suggestions. Use it to find out why a query is slow.";
+    auto in = schema(R"({"type":"object","properties":{
+      "query":{"type":"string","minLength":1,"maxLength":1000000,"description":"One SELECT statement."}},
+      "required":["query"],"additionalProperties":false})");
+    in["properties"].as_object()["parameters"] = schema(kParametersSchema);
+    d.input_schema = std::move(in);
+    auto out = schema(R"({"type":"object","properties":{
+      "plan":{"type":"array","items":{"type":"object","properties":{"id":{"type":"integer"},"parent":{"type":"integer"},
+        "op":{"type":"string"},"detail":{"type":"string"},"estimated_rows":{"type":"number"},"estimated_cost":{"type":"number"}},
+        "required":["id","parent","op"]}},
+      "missing_indexes":{"type":"array","items":{"type":"string"}},
+      "warnings":{"type":"array","items":{"type":"string"}},
+      "total_cost":{"type":"number"}}})");
+    d.output_schema = with_error_variant(std::move(out), {"plan", "missing_indexes", "warnings"});
+    d.annotations = reads();
+    return d;
+  }
+
+ protected:
+  mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
+    const std::string_view query = json::get_string(args, "query").value_or("");
+    auto verdict = sql::check_read(query, env_->dialect());
+    if (!verdict.allowed) return refusal(verdict.rule, verdict.message);
+    auto params = to_params(args.if_contains("parameters"));
+    if (!params.ok()) return invalid("explain_query: " + params.error().message);
+    auto conn = env_->acquire(ctx);
+    if (!conn.ok()) return error_result(conn.error(), "explain_query", env_->dialect(), env_->cfg.query_timeout);
+    auto plan = env_->backend->explain(**conn, query, *params, env_->exec_options(ctx, true));
+    if (!plan.ok()) return error_result(plan.error(), "explain_query", env_->dialect(), env_->cfg.query_timeout);
+    mcp::ToolResult r;
+    r.structured = plan_json(*plan);
+    r.text = plan_text(*plan);
+    return r;
+  }
+
+ public:
+  static bj::object plan_json(const db::Plan& p) {
+    bj::array nodes, mi, w;
+    for (const auto& n : p.nodes) {
+      bj::object o{{"id", n.id}, {"parent", n.parent}, {"op", n.op}, {"detail", n.detail}};
+      if (n.estimated_rows) o["estimated_rows"] = *n.estimated_rows;
+      if (n.estimated_cost) o["estimated_cost"] = *n.estimated_cost;
+      nodes.push_back(std::move(o));
+    }
+    for (const auto& s : p.missing_indexes) mi.push_back(bj::string(s));
+    for (const auto& s : p.warnings) w.push_back(bj::string(s));
+    bj::object out{{"plan", std::move(nodes)}, {"missing_indexes", std::move(mi)}, {"warnings", std::move(w)}};
+    if (p.total_cost) out["total_cost"] = *p.total_cost;
+    return out;
+  }
+};
+
+}  // namespace
+
+std::string plan_text(const db::Plan& p) {
+  std::map<int, int> depth;
+  std::string s = "Plan:\n";
+  for (const auto& n : p.nodes) {
+    auto it = depth.find(n.parent);
+    const int dd = it == depth.end() ? 0 : it->second + 1;
+    depth[n.id] = dd;
+    s += std::string(static_cast<std::size_t>(dd) * 2 + 2, ' ') + "- " + n.op;
+    if (!n.detail.empty() && n.detail != n.op) s += " " + n.detail;
+    if (n.estimated_rows) {
+      char b[48];
+      std::snprintf(b, sizeof b, " (rows ~%.4g", *n.estimated_rows);
+      s += b;
+      if (n.estimated_cost) {
+        std::snprintf(b, sizeof b, ", cost %.4g", *n.estimated_cost);
+        s += b;
+      }
+      s += ")";
+    }
+    s += "\n";
+  }
+  if (p.total_cost) {
+    char b[48];
+    std::snprintf(b, sizeof b, "Estimated total cost: %.4g\n", *p.total_cost);
+    s += b;
+  }
+  for (const auto& m : p.missing_indexes) s += "Missing index: " + m + "\n";
+  for (const auto& w : p.warnings) s += "Warning: " + w + "\n";
+  return s;
+}
+
+namespace {
+
+// ---------------------------------------------------------------- writes
+
+mcp::ToolAnnotations writes_annotations(bool destructive) {
+  mcp::ToolAnnotations a;
+  a.read_only = false;
+  a.destructive = destructive;
+  a.idempotent = false;
+  a.open_world = false;
+  return a;
+}
+
+void notify_changed(mcp::CallContext& ctx, const std::optional<std::string>& table) {
+  std::vector<std::string> uris{"database://tables"};
+  if (table) uris.push_back("database://tables/" + *table);
+  ctx.resources_updated(uris);
+}
+
+std::string placeholder(std::size_t i) { return "@p" + std::to_string(i); }
+
+class InsertData final : public BaseTool {
+ public:
+  explicit InsertData(std::shared_ptr<Env> env) : BaseTool(std::move(env), def()) {}
+
+  static mcp::ToolDefinition def() {
+    mcp::ToolDefinition d;
+    d.name = "insert_data";
+    d.title = "Insert rows";
+    d.description =
+        "Inserts rows, in one transaction (all or nothing). Either pass `sql`: one INSERT statement (values "
+        "through `parameters`), or pass `table` and `rows`: an array of objects mapping column names to values "
+        "— the server builds a parameterized INSERT per row and checks the column names. Returns rows affected "
+        "and generated keys (identity / rowid) where the backend reports them.";
+    auto in = schema(R"({"type":"object","properties":{
+      "sql":{"type":"string","minLength":1,"maxLength":1000000,"description":"One INSERT statement."},
+      "table":{"type":"string","minLength":1,"maxLength":512,"description":"Target table for `rows`: 'Region' or 'dbo.Region'."},
+      "rows":{"type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":{"type":["string","number","integer","boolean","null"]}},
+        "description":"Rows to insert into `table`, e.g. [{\"Region_Libelle\":\"Ouest\"}]."}},
+      "anyOf":[{"required":["sql"]},{"required":["table","rows"]}],
+      "additionalProperties":false})");
+    in["properties"].as_object()["parameters"] = schema(kParametersSchema);
+    d.input_schema = std::move(in);
+    auto out = schema(R"({"type":"object","properties":{
+      "rows_affected":{"type":"integer"},"last_insert_id":{"type":"integer"},
+      "generated_keys":{"type":"array","items":{"type":"integer"}},
+      "table":{"type":"string"},"elapsed_ms":{"type":"number"}}})");
+    d.output_schema = with_error_variant(std::move(out), {"rows_affected"});
+    d.annotations = writes_annotations(false);
+    d.writes = true;
+    return d;
+  }
+
+ protected:
+  mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
+    const auto sql_text = json::get_string(args, "sql");
+    const auto table = json::get_string(args, "table");
+    const auto* rows = json::get_array(args, "rows");
+    if (sql_text && (table || rows)) return invalid("insert_data: pass either `sql` or `table` + `rows`, not both");
+    if (sql_text) return run_sql(*sql_text, args.if_contains("parameters"), ctx);
+    if (!table || !rows) return invalid("insert_data: `table` and `rows` go together");
+    if (args.contains("parameters")) return invalid("insert_data: `parameters` goes with `sql`; `rows` carry their own values");
+    return run_rows(*table, *rows, ctx);
+  }
+
+ private:
+  mcp::ToolResult run_sql(std::string_view sql_text, const bj::value* pv, mcp::CallContext& ctx) {
+    auto verdict = sql::check_insert(sql_text, env_->dialect());
+    if (!verdict.allowed) return refusal(verdict.rule, verdict.message);
+    auto params = to_params(pv);
+    if (!params.ok()) return invalid("insert_data: " + params.error().message);
+    auto conn = env_->acquire(ctx);
+    if (!conn.ok()) return error_result(conn.error(), "insert_data", env_->dialect(), env_->cfg.query_timeout);
+    const auto t0 = std::chrono::steady_clock::now();
+    db::Transaction tx(**conn);
+    if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "insert_data", env_->dialect(), env_->cfg.query_timeout);
+    auto r = (*conn)->execute(sql_text, *params, nullptr, env_->exec_options(ctx, false));
+    if (!r.ok()) return error_result(r.error(), "insert_data", env_->dialect(), env_->cfg.query_timeout);
+    if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "insert_data (commit)", env_->dialect(), env_->cfg.query_timeout);
+    const double elapsed = ms_since(t0);
+    auto target = write_target(sql_text, env_->dialect());
+    if (r->rows_affected != 0) notify_changed(ctx, target);
+    const std::int64_t n = std::max<std::int64_t>(r->rows_affected, 0);
+    bj::object out{{"rows_affected", n}, {"elapsed_ms", elapsed}};
+    std::string text = "INSERT operation completed successfully. " + std::to_string(n) + " row(s) inserted.";
+    if (r->last_insert_id) {
+      out["last_insert_id"] = *r->last_insert_id;
+      text += " Last generated key: " + std::to_string(*r->last_insert_id) + ".";
+    }
+    if (target) out["table"] = *target;
+    mcp::ToolResult res;
+    res.structured = std::move(out);
+    res.text = std::move(text);
+    return res;
+  }
+
+  mcp::ToolResult run_rows(std::string_view table_name, const bj::array& rows, mcp::CallContext& ctx) {
+    auto desc = find_table(*env_, ctx, table_name);
+    if (!desc.ok()) {
+      if (desc.error().kind == ErrorKind::NotFound || desc.error().kind == ErrorKind::InvalidInput)
+        return invalid("insert_data: " + desc.error().message);
+      return error_result(desc.error(), "insert_data", env_->dialect(), env_->cfg.query_timeout);
+    }
+    const auto& d = *desc;
+    const Dialect dl = env_->dialect();
+    std::string target = d.table.schema.empty() ? sql::quote_identifier(d.table.name, dl)
+                                                : sql::quote_identifier(d.table.schema, dl) + "." +
+                                                      sql::quote_identifier(d.table.name, dl);
+    // Build every statement first: nothing runs unless every row names real columns.
+    struct Stmt {
+      std::string sql;
+      db::Params params;
+    };
+    std::vector<Stmt> stmts;
+    stmts.reserve(rows.size());
+    for (std::size_t ri = 0; ri < rows.size(); ++ri) {
+      const auto& row = rows[ri].as_object();
+      Stmt st;
+      std::string cols, vals;
+      std::size_t k = 0;
+      for (const auto& kv : row) {
+        const db::ColumnInfo* col = nullptr;
+        for (const auto& c : d.columns) {
+          if (c.name == kv.key()) { col = &c; break; }
+        }
+        if (!col) {
+          for (const auto& c : d.columns) {
+            if (iequals(c.name, kv.key())) { col = &c; break; }
+          }
+        }
+        if (!col) {
+          std::vector<std::string> names;
+          for (const auto& c : d.columns) names.push_back(c.name);
+          auto close = close_names(kv.key(), names, 3);
+          std::string msg = "insert_data: rows[" + std::to_string(ri) + "] names column '" + std::string(kv.key()) +
+                            "', which " + display_name(d.table.schema, d.table.name) + " does not have";
+          msg += close.empty() ? "" : " (did you mean " + close[0] + "?)";
+          msg += "; its columns are:";
+          for (const auto& n : names) msg += " " + n;
+          return invalid(msg);
+        }
+        if (col->computed) return invalid("insert_data: column '" + col->name + "' is computed and cannot be inserted");
+        db::Value value;
+        const auto& jv = kv.value();
+        if (jv.is_null()) value = db::Value::null();
+        else if (jv.is_bool()) value = db::Value::boolean(jv.get_bool());
+        else if (jv.is_int64()) value = db::Value::integer(jv.get_int64());
+        else if (jv.is_uint64()) value = db::Value::integer(static_cast<std::int64_t>(jv.get_uint64()));
+        else if (jv.is_double()) value = db::Value::real(jv.get_double());
+        else if (jv.is_string()) value = db::Value::text(std::string(jv.get_string()));
+        else return invalid("insert_data: rows[" + std::to_string(ri) + "]." + col->name + " must be a scalar");
+        ++k;
+        if (k > 1) {
+          cols += ", ";
+          vals += ", ";
+        }
+        cols += sql::quote_identifier(col->name, dl);
+        vals += placeholder(k);
+        st.params.push_back({placeholder(k), std::move(value)});
+      }
+      st.sql = k == 0 ? "INSERT INTO " + target + " DEFAULT VALUES"
+                      : "INSERT INTO " + target + " (" + cols + ") VALUES (" + vals + ")";
+      stmts.push_back(std::move(st));
+    }
+
+    auto conn = env_->acquire(ctx);
+    if (!conn.ok()) return error_result(conn.error(), "insert_data", dl, env_->cfg.query_timeout);
+    const auto t0 = std::chrono::steady_clock::now();
+    db::Transaction tx(**conn);
+    if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "insert_data", dl, env_->cfg.query_timeout);
+    std::int64_t affected = 0;
+    bj::array keys;
+    std::optional<std::int64_t> last;
+    for (std::size_t i = 0; i < stmts.size(); ++i) {
+      auto r = (*conn)->execute(stmts[i].sql, stmts[i].params, nullptr, env_->exec_options(ctx, false));
+      if (!r.ok()) {
+        auto res = error_result(r.error(), "insert_data (rows[" + std::to_string(i) + "]; nothing was inserted)", dl,
+                                env_->cfg.query_timeout);
+        return res;
+      }
+      affected += std::max<std::int64_t>(r->rows_affected, 0);
+      if (r->last_insert_id) {
+        keys.push_back(*r->last_insert_id);
+        last = r->last_insert_id;
+      }
+    }
+    if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "insert_data (commit)", dl, env_->cfg.query_timeout);
+    const double elapsed = ms_since(t0);
+    const std::string shown = display_name(d.table.schema, d.table.name);
+    if (affected != 0) notify_changed(ctx, shown);
+    std::string text = "INSERT operation completed successfully. " + std::to_string(affected) + " row(s) inserted into " +
+                       shown + ".";
+    if (!keys.empty()) {
+      text += " Generated keys:";
+      for (const auto& k : keys) text += " " + bj::serialize(k);
+      text += ".";
+    }
+    bj::object out{{"rows_affected", affected}, {"table", shown}, {"elapsed_ms", elapsed}};
+    if (last) out["last_insert_id"] = *last;
+    if (!keys.empty()) out["generated_keys"] = std::move(keys);
+    mcp::ToolResult res;
+    res.structured = std::move(out);
+    res.text = std::move(text);
+    return res;
+  }
+};
+
+constexpr std::int64_t kDefaultMaxRows = 1000;
+
+class UpdateData final : public BaseTool {
+ public:
+  explicit UpdateData(std::shared_ptr<Env> env) : BaseTool(std::move(env), def()) {}
+
+  static mcp::ToolDefinition def() {
+    mcp::ToolDefinition d;
+    d.name = "update_data";
+    d.title = "Update or delete rows";
+    d.description =
+        "Runs one UPDATE or DELETE statement inside a transaction. A statement without WHERE is refused unless "
+        "allow_no_where is true. If more than max_rows rows (default 1000) would change, everything is rolled "
+        "back and nothing changes. Pass values through `parameters`. Returns the number of rows affected.";
+    auto in = schema(R"({"type":"object","properties":{
+      "sql":{"type":"string","minLength":1,"maxLength":1000000,"description":"One UPDATE or DELETE statement with a WHERE clause."},
+      "max_rows":{"type":"integer","minimum":0,"description":"Roll back if more rows than this would change (default 1000)."},
+      "allow_no_where":{"type":"boolean","description":"Allow a statement without WHERE (changes every row). Default false."}},
+      "required":["sql"],"additionalProperties":false})");
+    in["properties"].as_object()["parameters"] = schema(kParametersSchema);
+    d.input_schema = std::move(in);
+    auto out = schema(R"({"type":"object","properties":{
+      "operation":{"type":"string"},"rows_affected":{"type":"integer"},"committed":{"type":"boolean"},
+      "max_rows":{"type":"integer"},"table":{"type":"string"},"elapsed_ms":{"type":"number"}}})");
+    d.output_schema = with_error_variant(std::move(out), {"rows_affected", "committed"});
+    d.annotations = writes_annotations(true);
+    d.writes = true;
+    return d;
+  }
+
+ protected:
+  mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
+    const std::string_view sql_text = json::get_string(args, "sql").value_or("");
+    const bool allow_no_where = json::get_bool(args, "allow_no_where").value_or(false);
+    const std::int64_t max_rows = json::get_int(args, "max_rows").value_or(kDefaultMaxRows);
+    auto verdict = sql::check_modify(sql_text, env_->dialect(), allow_no_where, false);
+    if (!verdict.allowed) return refusal(verdict.rule, verdict.message);
+    auto params = to_params(args.if_contains("parameters"));
+    if (!params.ok()) return invalid("update_data: " + params.error().message);
+    const char* op = verdict.kind == sql::StatementKind::Delete ? "DELETE" : "UPDATE";
+    const Dialect dl = env_->dialect();
+
+    auto conn = env_->acquire(ctx);
+    if (!conn.ok()) return error_result(conn.error(), "update_data", dl, env_->cfg.query_timeout);
+    const auto t0 = std::chrono::steady_clock::now();
+    db::Transaction tx(**conn);
+    if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "update_data", dl, env_->cfg.query_timeout);
+    auto r = (*conn)->execute(sql_text, *params, nullptr, env_->exec_options(ctx, false));
+    if (!r.ok()) return error_result(r.error(), "update_data (rolled back)", dl, env_->cfg.query_timeout);
+    const std::int64_t n = r->rows_affected;
+    auto target = write_target(sql_text, dl);
+    if (n > max_rows) {
+      if (auto s = tx.rollback(); !s.ok()) return error_result(s.error(), "update_data (rollback)", dl, env_->cfg.query_timeout);
+      std::string msg = std::string(op) + " would change " + std::to_string(n) + " rows, more than max_rows " +
+                        std::to_string(max_rows) + "; it was rolled back and nothing changed";
+      std::string text = "update_data: " + msg +
+                         ". Narrow the WHERE clause, or pass a larger max_rows if changing that many rows is intended.";
+      bj::object out{{"operation", op},
+                     {"rows_affected", n},
+                     {"committed", false},
+                     {"max_rows", max_rows},
+                     {"elapsed_ms", ms_since(t0)},
+                     {"error", bj::object{{"kind", "limit"}, {"rule", "max_rows"}, {"message", msg}}}};
+      if (target) out["table"] = *target;
+      return mcp::ToolResult::error(std::move(text), std::move(out));
+    }
+    if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "update_data (commit)", dl, env_->cfg.query_timeout);
+    if (n != 0) notify_changed(ctx, target);
+    const std::int64_t shown = std::max<std::int64_t>(n, 0);
+    bj::object out{{"operation", op},
+                   {"rows_affected", shown},
+                   {"committed", true},
+                   {"max_rows", max_rows},
+                   {"elapsed_ms", ms_since(t0)}};
+    if (target) out["table"] = *target;
+    mcp::ToolResult res;
+    res.structured = std::move(out);
+    res.text = std::string(op) + " operation completed successfully. " + std::to_string(shown) + " row(s) affected.";
+    return res;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<mcp::Tool> make_read_data(std::shared_ptr<Env> env) { return std::make_unique<ReadData>(env); }
+std::unique_ptr<mcp::Tool> make_explain_query(std::shared_ptr<Env> env) {
+  return std::make_unique<ExplainQuery>(env);
+}
+std::unique_ptr<mcp::Tool> make_insert_data(std::shared_ptr<Env> env) { return std::make_unique<InsertData>(env); }
+std::unique_ptr<mcp::Tool> make_update_data(std::shared_ptr<Env> env) { return std::make_unique<UpdateData>(env); }
+
+bj::object plan_to_json(const db::Plan& p) { return ExplainQuery::plan_json(p); }
+
+}  // namespace azsql::tools::detail

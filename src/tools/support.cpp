@@ -1,0 +1,620 @@
+#include "tools/support.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include "sql/identifier.hpp"
+
+namespace azsql::tools::detail {
+
+// ---------------------------------------------------------------- outcome ring
+
+void OutcomeRing::record(std::string_view tool, bool ok, std::string_view error) {
+  std::lock_guard lock(mu_);
+  ++total_calls_;
+  if (!ok) ++total_errors_;
+  if (entries_.size() == capacity_) entries_.pop_front();
+  Entry e;
+  e.tool = std::string(tool);
+  e.ok = ok;
+  if (!ok) e.error = std::string(error.substr(0, 300));
+  entries_.push_back(std::move(e));
+}
+
+OutcomeRing::Summary OutcomeRing::summary() const {
+  std::lock_guard lock(mu_);
+  Summary s;
+  s.window = capacity_;
+  s.calls = entries_.size();
+  s.total_calls = total_calls_;
+  s.total_errors = total_errors_;
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (it->ok) continue;
+    ++s.errors;
+    if (s.last_errors.size() < 5) s.last_errors.push_back(*it);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- env
+
+Result<db::PooledConnection> Env::acquire(mcp::CallContext& ctx) const {
+  return backend->pool().acquire(cfg.query_timeout, ctx.cancel());
+}
+
+db::ExecOptions Env::exec_options(mcp::CallContext& ctx, bool read_only) const {
+  db::ExecOptions o;
+  o.timeout = cfg.query_timeout;
+  o.cancel = ctx.cancel();
+  o.read_only = read_only;
+  return o;
+}
+
+mcp::ToolResult BaseTool::call(const bj::object& arguments, mcp::CallContext& ctx) {
+  mcp::ToolResult r = run(arguments, ctx);
+  env_->ring.record(def_.name, !r.is_error, r.is_error ? std::string_view(r.text) : std::string_view());
+  return r;
+}
+
+// ---------------------------------------------------------------- schemas and errors
+
+bj::object schema(std::string_view json_text) { return bj::parse(json_text).as_object(); }
+
+bj::object with_error_variant(bj::object s, std::vector<std::string> success_required) {
+  auto& props = s["properties"].as_object();
+  props["error"] = schema(R"({"type":"object","description":"Present only when the call failed.",
+    "properties":{"kind":{"type":"string"},"number":{"type":"integer"},"rule":{"type":"string"},
+    "message":{"type":"string"},"hint":{"type":"string"}},"required":["kind","message"]})");
+  bj::array req;
+  for (auto& r : success_required) req.push_back(bj::string(r));
+  bj::array any;
+  any.push_back(bj::object{{"required", std::move(req)}});
+  any.push_back(bj::object{{"required", bj::array{"error"}}});
+  s["anyOf"] = std::move(any);
+  return s;
+}
+
+namespace {
+
+std::string server_label(Dialect d) { return d == Dialect::SQLite ? "SQLite" : "SQL Server"; }
+
+const char* kind_name(ErrorKind k) {
+  switch (k) {
+    case ErrorKind::Database: return "database";
+    case ErrorKind::Timeout: return "timeout";
+    case ErrorKind::Cancelled: return "cancelled";
+    case ErrorKind::Refused: return "refused";
+    case ErrorKind::InvalidInput: return "invalid_input";
+    case ErrorKind::NotFound: return "not_found";
+    case ErrorKind::Limit: return "limit";
+    default: return "unavailable";
+  }
+}
+
+}  // namespace
+
+mcp::ToolResult error_result(const Error& e, std::string_view action, Dialect dialect,
+                             std::chrono::milliseconds timeout) {
+  std::string text(action);
+  text += " failed: ";
+  std::string hint;
+  switch (e.kind) {
+    case ErrorKind::Database:
+      text += server_label(dialect) + " error " + std::to_string(e.code) + ": " + e.message;
+      hint = dialect == Dialect::SQLite
+                 ? "Fix the statement and retry: check table and column names with list_tables / describe_table and "
+                   "use SQLite syntax (LIMIT n, \"double-quoted\" identifiers)."
+                 : "Fix the statement and retry: check table and column names with list_tables / describe_table and "
+                   "use T-SQL syntax (TOP (n), [bracketed] identifiers, schema-qualified names).";
+      break;
+    case ErrorKind::Timeout:
+      text += "the statement ran longer than the " + std::to_string(timeout.count() / 1000) +
+              " s statement timeout (MCP_QUERY_TIMEOUT)";
+      hint = "Make the statement cheaper: add a selective WHERE clause, a smaller limit, or check its plan with "
+             "explain_query.";
+      break;
+    case ErrorKind::Cancelled:
+      text += "the request was cancelled";
+      hint = "Nothing was changed by the cancelled statement; run it again if it is still needed.";
+      break;
+    case ErrorKind::InvalidInput:
+    case ErrorKind::NotFound:
+    case ErrorKind::Refused:
+      text += e.message;
+      hint = "Correct the arguments and retry.";
+      break;
+    case ErrorKind::Limit:
+      text += e.message;
+      hint = "Retry shortly; the server is at a configured limit.";
+      break;
+    default:
+      text += "the database is not reachable right now (" + std::string(to_string(e.kind)) + ": " + e.message + ")";
+      hint = "Retry later; health_check shows the database status.";
+      break;
+  }
+  text += ". " + hint;
+  bj::object err{{"kind", kind_name(e.kind)}, {"message", e.message}, {"hint", hint}};
+  if (e.code != 0) err["number"] = e.code;
+  return mcp::ToolResult::error(std::move(text), bj::object{{"error", std::move(err)}});
+}
+
+mcp::ToolResult refusal(std::string_view rule, std::string_view message) {
+  std::string text = "Refused by the safety rule '" + std::string(rule) + "': " + std::string(message);
+  return mcp::ToolResult::error(
+      std::move(text),
+      bj::object{{"error", bj::object{{"kind", "refused"}, {"rule", rule}, {"message", message}}}});
+}
+
+mcp::ToolResult invalid(std::string_view message) {
+  return mcp::ToolResult::error(std::string(message),
+                                bj::object{{"error", bj::object{{"kind", "invalid_input"}, {"message", message}}}});
+}
+
+// ---------------------------------------------------------------- parameters
+
+namespace {
+
+Result<db::Value> scalar(const bj::value& v, const std::string& where) {
+  switch (v.kind()) {
+    case bj::kind::null: return db::Value::null();
+    case bj::kind::bool_: return db::Value::boolean(v.get_bool());
+    case bj::kind::int64: return db::Value::integer(v.get_int64());
+    case bj::kind::uint64:
+      if (v.get_uint64() > static_cast<std::uint64_t>(INT64_MAX))
+        return Error::make(ErrorKind::InvalidInput, where + " is too large for a 64-bit integer");
+      return db::Value::integer(static_cast<std::int64_t>(v.get_uint64()));
+    case bj::kind::double_: return db::Value::real(v.get_double());
+    case bj::kind::string: return db::Value::text(std::string(v.get_string()));
+    default: return Error::make(ErrorKind::InvalidInput, where + " must be a string, number, boolean or null");
+  }
+}
+
+}  // namespace
+
+Result<db::Params> to_params(const bj::value* parameters) {
+  db::Params out;
+  if (!parameters || parameters->is_null()) return out;
+  if (parameters->is_array()) {
+    const auto& a = parameters->get_array();
+    out.reserve(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      auto v = scalar(a[i], "parameters[" + std::to_string(i) + "]");
+      if (!v.ok()) return std::move(v).error();
+      out.push_back({std::string(), std::move(*v)});
+    }
+    return out;
+  }
+  if (parameters->is_object()) {
+    for (const auto& kv : parameters->get_object()) {
+      if (kv.key().empty()) return Error::make(ErrorKind::InvalidInput, "parameter names must not be empty");
+      auto v = scalar(kv.value(), "parameters." + std::string(kv.key()));
+      if (!v.ok()) return std::move(v).error();
+      out.push_back({std::string(kv.key()), std::move(*v)});
+    }
+    return out;
+  }
+  return Error::make(ErrorKind::InvalidInput,
+                     "parameters must be an array (positional ? placeholders) or an object (named placeholders)");
+}
+
+// ---------------------------------------------------------------- names
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::string to_lower(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::string to_upper(std::string_view s) {
+  std::string r(s);
+  for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return r;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  if (a.size() > 256 || b.size() > 256) return std::max(a.size(), b.size());
+  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                        std::tolower(static_cast<unsigned char>(b[j - 1]));
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::vector<std::string> close_names(std::string_view wanted, const std::vector<std::string>& candidates,
+                                     std::size_t max) {
+  struct Scored {
+    std::size_t score;
+    std::string name;
+  };
+  std::vector<Scored> scored;
+  const std::string w = to_lower(wanted);
+  const std::size_t threshold = std::max<std::size_t>(2, wanted.size() / 3);
+  for (const auto& c : candidates) {
+    const std::string lc = to_lower(c);
+    std::size_t d = edit_distance(w, lc);
+    const bool contains = !w.empty() && (lc.find(w) != std::string::npos || (lc.size() >= 3 && w.find(lc) != std::string::npos));
+    if (d <= threshold || contains) scored.push_back({contains ? std::min<std::size_t>(d, 1) : d, c});
+  }
+  std::stable_sort(scored.begin(), scored.end(), [](const Scored& x, const Scored& y) { return x.score < y.score; });
+  std::vector<std::string> out;
+  for (auto& s : scored) {
+    if (out.size() >= max) break;
+    out.push_back(std::move(s.name));
+  }
+  return out;
+}
+
+std::string display_name(std::string_view schema_name, std::string_view name) {
+  if (schema_name.empty() || iequals(schema_name, "main") || iequals(schema_name, "dbo")) return std::string(name);
+  return std::string(schema_name) + "." + std::string(name);
+}
+
+namespace {
+
+/// A tiny token reader for write_target: words, quoted identifiers, punctuation; skips comments.
+struct Lexer {
+  std::string_view s;
+  Dialect d;
+  std::size_t i = 0;
+
+  void skip_space() {
+    while (i < s.size()) {
+      if (std::isspace(static_cast<unsigned char>(s[i]))) {
+        ++i;
+      } else if (s.substr(i, 2) == "--") {
+        while (i < s.size() && s[i] != '\n') ++i;
+      } else if (s.substr(i, 2) == "/*") {
+        auto e = s.find("*/", i + 2);
+        i = e == std::string_view::npos ? s.size() : e + 2;
+      } else {
+        break;
+      }
+    }
+  }
+  /// Next token; `quoted` tells whether it was a delimited identifier (already unquoted).
+  std::optional<std::string> next(bool* quoted = nullptr) {
+    skip_space();
+    if (quoted) *quoted = false;
+    if (i >= s.size()) return std::nullopt;
+    const char c = s[i];
+    if (c == '"' || c == '[' || c == '`') {
+      const char close = c == '[' ? ']' : c;
+      std::string out;
+      ++i;
+      while (i < s.size()) {
+        if (s[i] == close) {
+          if (i + 1 < s.size() && s[i + 1] == close) {
+            out.push_back(close);
+            i += 2;
+            continue;
+          }
+          ++i;
+          if (quoted) *quoted = true;
+          return out;
+        }
+        out.push_back(s[i++]);
+      }
+      return std::nullopt;  // unterminated
+    }
+    auto word_char = [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '$' || ch == '#' || ch == '@' ||
+             static_cast<unsigned char>(ch) >= 0x80;
+    };
+    if (word_char(c)) {
+      std::size_t b = i;
+      while (i < s.size() && word_char(s[i])) ++i;
+      return std::string(s.substr(b, i - b));
+    }
+    ++i;
+    return std::string(1, c);
+  }
+  std::optional<std::string> peek() {
+    auto save = i;
+    auto t = next();
+    i = save;
+    return t;
+  }
+  /// Skips `TOP (n)` / `TOP n` if present.
+  void skip_top() {
+    auto t = peek();
+    if (!t || !iequals(*t, "TOP")) return;
+    next();
+    auto n = next();
+    if (n && *n == "(") {
+      int depth = 1;
+      while (depth > 0) {
+        auto x = next();
+        if (!x) return;
+        if (*x == "(") ++depth;
+        if (*x == ")") --depth;
+      }
+    }
+    auto p = peek();
+    if (p && iequals(*p, "PERCENT")) next();
+  }
+  std::optional<std::string> qualified_name() {
+    bool q = false;
+    auto a = next(&q);
+    if (!a || (!q && !std::isalpha(static_cast<unsigned char>((*a)[0])) && (*a)[0] != '_' && (*a)[0] != '#')) return std::nullopt;
+    auto p = peek();
+    if (p && *p == ".") {
+      next();
+      auto b = next(&q);
+      if (!b) return std::nullopt;
+      auto p2 = peek();
+      if (p2 && *p2 == ".") {  // db.schema.table: keep schema.table
+        next();
+        auto c = next(&q);
+        if (!c) return std::nullopt;
+        return display_name(*b, *c);
+      }
+      return display_name(*a, *b);
+    }
+    return *a;
+  }
+};
+
+}  // namespace
+
+std::optional<std::string> write_target(std::string_view sql, Dialect dialect) {
+  Lexer lx{sql, dialect};
+  auto first = lx.next();
+  if (!first) return std::nullopt;
+  if (iequals(*first, "INSERT") || iequals(*first, "REPLACE")) {
+    lx.skip_top();
+    auto t = lx.peek();
+    if (t && iequals(*t, "OR")) {  // INSERT OR REPLACE
+      lx.next();
+      lx.next();
+      t = lx.peek();
+    }
+    if (t && iequals(*t, "INTO")) lx.next();
+    return lx.qualified_name();
+  }
+  if (iequals(*first, "UPDATE")) {
+    lx.skip_top();
+    auto t = lx.peek();
+    if (t && iequals(*t, "OR")) {  // UPDATE OR ROLLBACK
+      lx.next();
+      lx.next();
+    }
+    return lx.qualified_name();
+  }
+  if (iequals(*first, "DELETE")) {
+    lx.skip_top();
+    auto t = lx.peek();
+    if (t && iequals(*t, "FROM")) lx.next();
+    return lx.qualified_name();
+  }
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------- JSON renderings
+
+bj::object table_info_json(const db::TableInfo& t) {
+  bj::object o{{"schema", t.schema}, {"name", t.name}, {"type", t.type}};
+  if (t.row_count) o["row_count"] = *t.row_count;
+  return o;
+}
+
+namespace {
+
+bj::array strings(const std::vector<std::string>& v) {
+  bj::array a;
+  a.reserve(v.size());
+  for (const auto& s : v) a.push_back(bj::string(s));
+  return a;
+}
+
+bj::object fk_json(const db::ForeignKeyInfo& f, bool with_source) {
+  bj::object o;
+  o["name"] = f.name;
+  if (with_source) {
+    o["schema"] = f.schema;
+    o["table"] = f.table;
+  }
+  o["columns"] = strings(f.columns);
+  o["ref_schema"] = f.ref_schema;
+  o["ref_table"] = f.ref_table;
+  o["ref_columns"] = strings(f.ref_columns);
+  o["on_delete"] = f.on_delete;
+  o["on_update"] = f.on_update;
+  return o;
+}
+
+std::string join(const std::vector<std::string>& v, std::string_view sep = ", ") {
+  std::string s;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (i) s += sep;
+    s += v[i];
+  }
+  return s;
+}
+
+}  // namespace
+
+bj::object description_json(const db::TableDescription& d) {
+  bj::object o;
+  o["table"] = table_info_json(d.table);
+  bj::array cols;
+  cols.reserve(d.columns.size());
+  for (const auto& c : d.columns) {
+    bj::object co{{"name", c.name}, {"type", c.type}, {"nullable", c.nullable}};
+    if (c.default_value) co["default"] = *c.default_value;
+    if (c.identity) co["identity"] = true;
+    if (c.computed) co["computed"] = true;
+    if (c.computed_definition) co["computed_definition"] = *c.computed_definition;
+    if (c.collation) co["collation"] = *c.collation;
+    if (std::find(d.primary_key.begin(), d.primary_key.end(), c.name) != d.primary_key.end()) co["primary_key"] = true;
+    cols.push_back(std::move(co));
+  }
+  o["columns"] = std::move(cols);
+  o["primary_key"] = strings(d.primary_key);
+  bj::array fks, refs, idx, checks;
+  for (const auto& f : d.foreign_keys) fks.push_back(fk_json(f, false));
+  for (const auto& f : d.referenced_by) refs.push_back(fk_json(f, true));
+  for (const auto& i : d.indexes) {
+    bj::object io{{"name", i.name}, {"unique", i.unique}, {"primary_key", i.primary_key}, {"type", i.type},
+                  {"columns", strings(i.columns)}};
+    if (i.filter) io["filter"] = *i.filter;
+    idx.push_back(std::move(io));
+  }
+  for (const auto& c : d.checks) checks.push_back(bj::object{{"name", c.name}, {"definition", c.definition}});
+  o["foreign_keys"] = std::move(fks);
+  o["referenced_by"] = std::move(refs);
+  o["indexes"] = std::move(idx);
+  o["checks"] = std::move(checks);
+  return o;
+}
+
+std::string description_text(const db::TableDescription& d) {
+  std::string s = "Table " + display_name(d.table.schema, d.table.name) + " (" + d.table.type;
+  if (d.table.row_count) s += ", ~" + std::to_string(*d.table.row_count) + " rows";
+  s += ")\nColumns:\n";
+  for (const auto& c : d.columns) {
+    s += "  " + c.name + " " + c.type + (c.nullable ? " NULL" : " NOT NULL");
+    if (std::find(d.primary_key.begin(), d.primary_key.end(), c.name) != d.primary_key.end()) s += " PK";
+    if (c.identity) s += " IDENTITY";
+    if (c.default_value) s += " DEFAULT " + *c.default_value;
+    if (c.computed) s += " AS " + c.computed_definition.value_or("(computed)");
+    s += "\n";
+  }
+  if (!d.primary_key.empty()) s += "Primary key: (" + join(d.primary_key) + ")\n";
+  for (const auto& f : d.foreign_keys) {
+    s += "Foreign key: (" + join(f.columns) + ") -> " + display_name(f.ref_schema, f.ref_table) + "(" +
+         join(f.ref_columns) + ")";
+    if (!f.on_delete.empty() && f.on_delete != "NO ACTION") s += " ON DELETE " + f.on_delete;
+    s += "\n";
+  }
+  for (const auto& f : d.referenced_by) {
+    s += "Referenced by: " + display_name(f.schema, f.table) + "(" + join(f.columns) + ") -> (" + join(f.ref_columns) +
+         ")\n";
+  }
+  for (const auto& i : d.indexes) {
+    s += "Index: " + i.name + (i.primary_key ? " PRIMARY KEY" : i.unique ? " UNIQUE" : "") +
+         (i.type.empty() ? "" : " " + i.type) + " (" + join(i.columns) + ")";
+    if (i.filter) s += " WHERE " + *i.filter;
+    s += "\n";
+  }
+  for (const auto& c : d.checks) s += "Check: " + c.name + " " + c.definition + "\n";
+  return s;
+}
+
+bj::object pool_json(const db::PoolStats& s) {
+  return bj::object{{"max_size", s.max_size}, {"open", s.open},       {"in_use", s.in_use},
+                    {"waits", s.waits},       {"created", s.created}, {"discarded", s.discarded}};
+}
+
+bj::object recent_json(const OutcomeRing::Summary& s) {
+  bj::object o{{"window", s.window},
+               {"calls", s.calls},
+               {"errors", s.errors},
+               {"error_rate", s.calls ? static_cast<double>(s.errors) / static_cast<double>(s.calls) : 0.0},
+               {"total_calls", s.total_calls},
+               {"total_errors", s.total_errors}};
+  bj::array last;
+  for (const auto& e : s.last_errors) last.push_back(bj::object{{"tool", e.tool}, {"error", e.error}});
+  o["last_errors"] = std::move(last);
+  return o;
+}
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+  return static_cast<double>(us) / 1000.0;
+}
+
+// ---------------------------------------------------------------- database helpers
+
+Result<double> ping_database(Env& env, mcp::CallContext& ctx) {
+  const auto t0 = std::chrono::steady_clock::now();
+  auto conn = env.acquire(ctx);
+  if (!conn.ok()) return std::move(conn).error();
+  auto r = (*conn)->execute("SELECT 1", {}, nullptr, env.exec_options(ctx, true));
+  if (!r.ok()) return std::move(r).error();
+  return ms_since(t0);
+}
+
+Result<std::vector<db::TableInfo>> all_tables(Env& env, mcp::CallContext& ctx, bool include_views) {
+  auto conn = env.acquire(ctx);
+  if (!conn.ok()) return std::move(conn).error();
+  db::ListTablesOptions o;
+  o.include_views = include_views;
+  return env.backend->list_tables(**conn, o);
+}
+
+Result<db::TableDescription> find_table(Env& env, mcp::CallContext& ctx, std::string_view table_name) {
+  auto parsed = sql::parse_qualified_name(table_name, env.dialect());
+  if (!parsed)
+    return Error::make(ErrorKind::InvalidInput,
+                       "'" + std::string(table_name.substr(0, 200)) +
+                           "' is not a valid table name; use name, schema.name or a bracketed/quoted form");
+  auto conn = env.acquire(ctx);
+  if (!conn.ok()) return std::move(conn).error();
+  auto d = env.backend->describe_table(**conn, db::QualifiedName{parsed->schema, parsed->name});
+  if (!d.ok()) return std::move(d).error();
+  if (*d) return std::move(**d);
+  // Unknown: suggest close names from the real catalog.
+  db::ListTablesOptions o;
+  o.include_views = true;
+  auto tables = env.backend->list_tables(**conn, o);
+  std::vector<std::string> names;
+  if (tables.ok()) {
+    for (const auto& t : *tables) names.push_back(display_name(t.schema, t.name));
+  }
+  auto close = close_names(parsed->schema.empty() ? parsed->name : parsed->schema + "." + parsed->name, names);
+  if (close.empty() && !parsed->schema.empty()) close = close_names(parsed->name, names);
+  std::string msg = "table '" + std::string(table_name.substr(0, 200)) + "' does not exist";
+  if (!close.empty()) {
+    msg += "; did you mean ";
+    for (std::size_t i = 0; i < close.size(); ++i) msg += (i ? ", " : "") + close[i];
+    msg += "?";
+  } else {
+    msg += "; call list_tables to see the tables";
+  }
+  return Error::make(ErrorKind::NotFound, std::move(msg));
+}
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out.push_back(s[i]);
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    int h = hex(s[i + 1]), l = hex(s[i + 2]);
+    if (h < 0 || l < 0) return std::nullopt;
+    out.push_back(static_cast<char>(h * 16 + l));
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace azsql::tools::detail
