@@ -1,6 +1,17 @@
 #pragma once
-/// Statement classification for T-SQL and SQLite (PRODUCT.md §5). Pure: no I/O, no allocation
-/// beyond the result, never throws, safe on arbitrary (hostile) input.
+/// Statement classification for T-SQL and SQLite (PRODUCT.md §5). Pure: no I/O, never throws,
+/// linear time, no recursion; safe on arbitrary (hostile) input. Thread-safe (no shared mutable state).
+///
+/// How statements are found: the input is tokenized (sql/lexer.hpp: comments, strings, bracketed /
+/// quoted names, nested T-SQL comments). SQLite statements end only at ';' (SQLite rejects
+/// `SELECT 1 SELECT 2`). T-SQL also starts a new statement at a statement-leading keyword at
+/// parenthesis depth 0 (SELECT, INSERT, DELETE, EXEC, COMMIT, DECLARE, ... — `SELECT 1 SELECT 2` and
+/// newline-separated statements are two statements) unless the keyword continues the current one
+/// (UNION/EXCEPT/INTERSECT SELECT, the body of WITH ..., INSERT ... SELECT/EXEC, MERGE ... THEN
+/// UPDATE/INSERT/DELETE, UPDATE ... SET, table hints `WITH (...)`, `WITH TIES/ROLLUP/CUBE`,
+/// `OFFSET ... FETCH`, `CASE ... ELSE ... END`, `INNER MERGE JOIN`). When unsure it splits: a
+/// spurious split only refuses, a missed one could let a write through.
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +27,7 @@ enum class StatementKind {
   Delete,
   Merge,
   Ddl,          ///< CREATE / ALTER / DROP / TRUNCATE / RENAME ...
-  Exec,         ///< EXEC / EXECUTE / dynamic SQL
+  Exec,         ///< EXEC / EXECUTE / dynamic SQL / a T-SQL batch that starts with a procedure name
   Transaction,  ///< BEGIN / COMMIT / ROLLBACK / SAVE / SAVEPOINT / RELEASE
   Set,          ///< SET / DECLARE / USE
   Pragma,
@@ -24,29 +35,58 @@ enum class StatementKind {
   Other,        ///< anything else (GRANT, BACKUP, DBCC, VACUUM, ...)
 };
 
+/// Lower-case name of a kind ("select", "insert", ...).
 const char* to_string(StatementKind k) noexcept;
 
+/// What one statement is and what it contains.
 struct StatementInfo {
   StatementKind kind = StatementKind::Other;
-  std::size_t begin = 0, end = 0;  ///< byte range in the input
-  bool has_where = false;          ///< top-level WHERE present (UPDATE/DELETE)
+  std::size_t begin = 0, end = 0;  ///< byte range in the input (first token to last token, no ';')
+  bool has_where = false;          ///< top-level WHERE present (UPDATE/DELETE); one in a subquery does not count
   bool select_into = false;        ///< SELECT ... INTO
-  bool modifies_data = false;      ///< a CTE/sub-part writes (WITH x AS (...) DELETE ...)
+  /// The statement writes data: an INSERT/UPDATE/DELETE/MERGE (also after WITH ...), SELECT ... INTO,
+  /// OUTPUT ... INTO, or a write nested in parentheses (composable DML).
+  bool modifies_data = false;
+  bool output_into = false;        ///< T-SQL OUTPUT ... INTO (writes a second table)
+  bool nested_write = false;       ///< INSERT/UPDATE/DELETE/MERGE inside parentheses
+  bool locking_hint = false;       ///< T-SQL UPDLOCK / XLOCK / HOLDLOCK / TABLOCK / TABLOCKX / PAGLOCK hint
+  bool with_cte = false;           ///< starts with WITH (common table expressions)
   /// Dangerous constructs found anywhere in the statement, by rule name:
-  /// "xp_call", "openrowset", "openquery", "opendatasource", "bulk_insert", "waitfor",
-  /// "sp_configure", "load_extension", "pragma_assignment", "dynamic_sql", ...
+  /// "xp_call" (xp_*, sp_OA*), "openrowset", "openquery", "opendatasource", "bulk_insert", "waitfor",
+  /// "sp_configure", "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer",
+  /// "pragma_assignment", "dynamic_sql" (EXEC(...), EXEC @s, EXEC '...', sp_executesql), "insert_exec",
+  /// "next_value_for" (sequences advance outside transactions), "shutdown", "kill", "reconfigure",
+  /// "dbcc", "backup", "restore", "grant", "revoke", "deny", "alter_login" / "create_login" /
+  /// "drop_login", "execute_as", "attach", "detach".
   std::vector<std::string> dangers;
 };
 
+/// The statements of an input, or why it could not be read.
 struct Classification {
   std::vector<StatementInfo> statements;  ///< empty statements (just ';' or comments) are dropped
-  std::string error;                      ///< non-empty when the input could not be lexed (unterminated string/comment, too deep)
+  /// Non-empty when the input could not be read (unterminated string/comment, unbalanced
+  /// parentheses, too deep, too long, unusual whitespace); `statements` is then empty.
+  std::string error;
+  /// Rule name for `error`: "lex_error", "unusual_whitespace", "unbalanced_parentheses",
+  /// "too_deep", "too_long".
+  std::string error_rule;
 };
+
+/// Longest input classify() reads (1 MiB); longer inputs get error_rule "too_long".
+inline constexpr std::size_t kMaxStatementBytes = 1u << 20;
+/// Deepest parenthesis nesting classify() accepts; deeper inputs get error_rule "too_deep".
+inline constexpr std::size_t kMaxNestingDepth = 200;
 
 Classification classify(std::string_view sql, Dialect dialect);
 
 /// The decision for one tool. `rule` names the rule that refused it (stable, snake_case),
 /// `message` says what to change, in words a model can act on.
+///
+/// Rules: "too_long", "lex_error", "unusual_whitespace", "unbalanced_parentheses", "too_deep",
+/// "empty", "multiple_statements", "dangerous_function:<danger>" (see StatementInfo::dangers),
+/// "not_read_only" (read: not a query, or a query that writes), "select_into", "locking_hint",
+/// "not_insert", "output_into", "nested_write", "not_update_or_delete", "merge_not_allowed",
+/// "missing_where".
 struct Verdict {
   bool allowed = false;
   std::string rule;
@@ -55,11 +95,18 @@ struct Verdict {
   bool has_where = false;
 };
 
-/// read_data / explain_query: exactly one read-only statement, nothing dangerous.
+/// read_data / explain_query: exactly one read-only statement (SELECT, WITH ... SELECT, VALUES,
+/// parenthesised SELECT), nothing dangerous, no SELECT ... INTO, no T-SQL locking hints (a read
+/// must not take update/exclusive locks). PRAGMA is refused too, even reading ones (SQLite: use
+/// `SELECT * FROM pragma_table_info('t')`).
 Verdict check_read(std::string_view sql, Dialect dialect);
-/// insert_data: exactly one INSERT (INSERT ... SELECT allowed; no dangers).
+/// insert_data: exactly one INSERT (INSERT ... SELECT / VALUES / DEFAULT VALUES, WITH ... INSERT,
+/// SQLite REPLACE / INSERT OR REPLACE / ON CONFLICT upserts); no dangers, no INSERT ... EXEC, no
+/// OUTPUT ... INTO, no write nested in parentheses.
 Verdict check_insert(std::string_view sql, Dialect dialect);
-/// update_data: exactly one UPDATE or DELETE (MERGE when allow_merge), with a WHERE unless allow_no_where.
+/// update_data: exactly one UPDATE or DELETE (MERGE when allow_merge), with a top-level WHERE unless
+/// allow_no_where (MERGE needs none: its ON clause is the filter); no dangers, no OUTPUT ... INTO,
+/// no write nested in parentheses.
 Verdict check_modify(std::string_view sql, Dialect dialect, bool allow_no_where, bool allow_merge);
 
 }  // namespace azsql::sql

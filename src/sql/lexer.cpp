@@ -1,0 +1,295 @@
+#include "sql/lexer.hpp"
+
+#include <cstdio>
+
+namespace azsql::sql {
+namespace {
+
+bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_hex(unsigned char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+/// Length of an unusual whitespace / invisible format character (UTF-8) at `i`, 0 if none.
+/// Covers NEL, NBSP, soft hyphen, U+1680, U+180E, U+2000–U+200F, U+2028–U+202F, U+205F–U+206F,
+/// U+3000 and U+FEFF.
+std::size_t odd_space_len(std::string_view s, std::size_t i) {
+  const auto at = [&](std::size_t k) -> unsigned {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
+  };
+  const unsigned b0 = at(0), b1 = at(1), b2 = at(2);
+  if (b0 == 0xC2 && (b1 == 0x85 || b1 == 0xA0 || b1 == 0xAD)) return 2;
+  if (b0 == 0xE1 && b1 == 0x9A && b2 == 0x80) return 3;
+  if (b0 == 0xE1 && b1 == 0xA0 && b2 == 0x8E) return 3;
+  if (b0 == 0xE2 && b1 == 0x80 && ((b2 >= 0x80 && b2 <= 0x8F) || (b2 >= 0xA8 && b2 <= 0xAF))) return 3;
+  if (b0 == 0xE2 && b1 == 0x81 && b2 >= 0x9F && b2 <= 0xAF) return 3;
+  if (b0 == 0xE3 && b1 == 0x80 && b2 == 0x80) return 3;
+  if (b0 == 0xEF && b1 == 0xBB && b2 == 0xBF) return 3;
+  return 0;
+}
+
+/// A line break other than LF / CRLF (lone CR, VT, FF, NEL, U+2028, U+2029): one engine may end a
+/// `--` comment there and another not, so such a character inside a line comment is refused.
+std::size_t odd_line_break_len(std::string_view s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c == '\r') return (i + 1 < s.size() && s[i + 1] == '\n') ? 0 : 1;
+  if (c == '\v' || c == '\f') return 1;
+  if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) return 2;
+  if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80) {
+    const auto b2 = static_cast<unsigned char>(s[i + 2]);
+    if (b2 == 0xA8 || b2 == 0xA9) return 3;
+  }
+  return 0;
+}
+
+std::string code_point_label(std::string_view s, std::size_t i) {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  unsigned cp = b0;
+  if (b0 >= 0xE0 && i + 2 < s.size()) {
+    cp = ((b0 & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+         (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+  } else if (b0 >= 0xC0 && i + 1 < s.size()) {
+    cp = ((b0 & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+  }
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "U+%04X", cp);
+  return buf;
+}
+
+class Lexer {
+ public:
+  Lexer(std::string_view s, Dialect d) : s_(s), tsql_(d == Dialect::TSql) {}
+
+  LexResult run() {
+    LexResult r;
+    r.tokens.reserve(s_.size() / 4 + 4);
+    std::size_t i = 0;
+    const std::size_t n = s_.size();
+    while (i < n && r.error_rule.empty()) {
+      const auto c = static_cast<unsigned char>(s_[i]);
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        ++i;
+      } else if (c == '\v' || c == '\f') {
+        fail(r, "unusual_whitespace", i,
+             std::string("a ") + (c == '\v' ? "vertical tab" : "form feed") +
+                 " outside a string; use plain spaces and newlines");
+      } else if (c < 0x20 || c == 0x7F) {
+        fail(r, "lex_error", i, "a control character outside a string; remove it");
+      } else if (c >= 0x80 && odd_space_len(s_, i) != 0) {
+        fail(r, "unusual_whitespace", i,
+             "the invisible or unusual whitespace character " + code_point_label(s_, i) +
+                 " outside a string; replace it with a plain space");
+      } else if (c == '-' && i + 1 < n && s_[i + 1] == '-') {
+        i = line_comment(r, i);
+      } else if (c == '/' && i + 1 < n && s_[i + 1] == '*') {
+        i = block_comment(r, i);
+      } else if (c == '\'') {
+        i = quoted(r, i, '\'', '\'', TokenKind::String, "string literal");
+      } else if (c == '"') {
+        i = quoted(r, i, '"', '"', TokenKind::QuotedIdent, "double-quoted identifier");
+      } else if (c == '[') {
+        // T-SQL escapes ']' as ']]'; SQLite ends the name at the first ']'.
+        i = quoted(r, i, '[', tsql_ ? ']' : '\0', TokenKind::QuotedIdent, "bracketed identifier");
+      } else if (c == '`') {
+        if (tsql_) {
+          fail(r, "lex_error", i, "T-SQL has no backtick quoting; use [brackets] for identifiers");
+        } else {
+          i = quoted(r, i, '`', '`', TokenKind::QuotedIdent, "backtick identifier");
+        }
+      } else if (is_digit(c) || (c == '.' && i + 1 < n && is_digit(static_cast<unsigned char>(s_[i + 1])))) {
+        i = number(r, i, i);
+      } else if (tsql_ && c == '$' && i + 1 < n &&
+                 (is_digit(static_cast<unsigned char>(s_[i + 1])) || s_[i + 1] == '.')) {
+        i = number(r, i, i + 1);  // money literal
+      } else if (c == '@' || (!tsql_ && (c == ':' || c == '$' || c == '#'))) {
+        std::size_t j = i + 1;
+        if (tsql_ && j < n && s_[j] == '@') ++j;
+        const std::size_t name_begin = j;
+        j = ident_tail(j);
+        if (j == name_begin) {
+          r.tokens.push_back({TokenKind::Punct, i, i + 1});
+          ++i;
+        } else {
+          r.tokens.push_back({TokenKind::Variable, i, j});
+          i = j;
+        }
+      } else if (!tsql_ && c == '?') {
+        std::size_t j = i + 1;
+        while (j < n && is_digit(static_cast<unsigned char>(s_[j]))) ++j;
+        r.tokens.push_back({TokenKind::Variable, i, j});
+        i = j;
+      } else if (is_ascii_letter(c) || c == '_' || c >= 0x80 || (tsql_ && (c == '#' || c == '$'))) {
+        const std::size_t j = ident_tail(i + 1);
+        if (r.error_rule.empty()) r.tokens.push_back({TokenKind::Word, i, j});
+        i = j;
+        if (!odd_error_.empty()) {
+          fail(r, "unusual_whitespace", odd_at_,
+               "the invisible or unusual whitespace character " + code_point_label(s_, odd_at_) +
+                   " inside a name; replace it with a plain space or quote the name");
+        }
+      } else {
+        TokenKind k = TokenKind::Punct;
+        if (c == '(') k = TokenKind::LParen;
+        else if (c == ')') k = TokenKind::RParen;
+        else if (c == ';') k = TokenKind::Semicolon;
+        else if (c == '.') k = TokenKind::Dot;
+        else if (c == ',') k = TokenKind::Comma;
+        r.tokens.push_back({k, i, i + 1});
+        ++i;
+      }
+    }
+    if (!r.error_rule.empty()) r.tokens.clear();
+    return r;
+  }
+
+ private:
+  bool ident_char(std::size_t j) const {
+    const auto c = static_cast<unsigned char>(s_[j]);
+    if (is_ascii_letter(c) || is_digit(c) || c == '_' || c == '$') return true;
+    if (c >= 0x80) return true;
+    return tsql_ && (c == '@' || c == '#');
+  }
+
+  /// End of an identifier's remaining characters starting at `j`; notes an odd space inside.
+  std::size_t ident_tail(std::size_t j) {
+    while (j < s_.size() && ident_char(j)) {
+      if (static_cast<unsigned char>(s_[j]) >= 0x80 && odd_space_len(s_, j) != 0) {
+        odd_error_ = "x";
+        odd_at_ = j;
+        return j;
+      }
+      ++j;
+    }
+    return j;
+  }
+
+  static void fail(LexResult& r, const char* rule, std::size_t at, std::string why) {
+    r.error_rule = rule;
+    r.error_offset = at;
+    r.error = "cannot read the statement at byte " + std::to_string(at) + ": " + std::move(why);
+  }
+
+  std::size_t line_comment(LexResult& r, std::size_t i) {
+    std::size_t j = i + 2;
+    while (j < s_.size() && s_[j] != '\n') {
+      if (s_[j] == '\0') {
+        fail(r, "lex_error", j, "a NUL character; remove it");
+        return s_.size();
+      }
+      if (odd_line_break_len(s_, j) != 0) {
+        fail(r, "unusual_whitespace", j,
+             "an unusual line break (" + code_point_label(s_, j) +
+                 ") inside a -- comment; end comments with a plain newline or use /* */");
+        return s_.size();
+      }
+      ++j;
+    }
+    return j;
+  }
+
+  std::size_t block_comment(LexResult& r, std::size_t i) {
+    std::size_t depth = 1;
+    std::size_t j = i + 2;
+    while (j < s_.size()) {
+      if (s_[j] == '\0') {
+        fail(r, "lex_error", j, "a NUL character; remove it");
+        return s_.size();
+      }
+      if (tsql_ && s_[j] == '/' && j + 1 < s_.size() && s_[j + 1] == '*') {
+        ++depth;  // T-SQL block comments nest
+        j += 2;
+      } else if (s_[j] == '*' && j + 1 < s_.size() && s_[j + 1] == '/') {
+        j += 2;
+        if (--depth == 0) return j;
+      } else {
+        ++j;
+      }
+    }
+    fail(r, "lex_error", i,
+         tsql_ ? "unterminated /* comment (T-SQL comments nest: every /* needs its own */)"
+               : "unterminated /* comment; close it with */");
+    return s_.size();
+  }
+
+  /// Quoted token from `open` to `close`; a doubled `close` is an escape unless close_escape is '\0'.
+  std::size_t quoted(LexResult& r, std::size_t i, char open, char close_escape, TokenKind kind,
+                     const char* what) {
+    const char close = open == '[' ? ']' : open;
+    std::size_t j = i + 1;
+    while (j < s_.size()) {
+      if (s_[j] == '\0') {
+        fail(r, "lex_error", j, "a NUL character; remove it");
+        return s_.size();
+      }
+      if (s_[j] == close) {
+        if (close_escape != '\0' && j + 1 < s_.size() && s_[j + 1] == close_escape) {
+          j += 2;
+          continue;
+        }
+        r.tokens.push_back({kind, i, j + 1});
+        return j + 1;
+      }
+      ++j;
+    }
+    fail(r, "lex_error", i, std::string("unterminated ") + what + "; close it (double the quote to escape it)");
+    return s_.size();
+  }
+
+  std::size_t number(LexResult& r, std::size_t start, std::size_t i) {
+    const std::size_t n = s_.size();
+    std::size_t j = i;
+    const auto dig = [&](std::size_t k) { return k < n && is_digit(static_cast<unsigned char>(s_[k])); };
+    if (s_[j] == '0' && j + 1 < n && (s_[j + 1] == 'x' || s_[j + 1] == 'X')) {
+      j += 2;
+      while (j < n && is_hex(static_cast<unsigned char>(s_[j]))) ++j;
+      if (!tsql_ && j == i + 2) j = i + 1;  // SQLite needs a digit after 0x; let the glue check refuse
+    } else {
+      while (dig(j)) ++j;
+      if (j < n && s_[j] == '.') {
+        ++j;
+        while (dig(j)) ++j;
+      }
+      if (j < n && (s_[j] == 'e' || s_[j] == 'E')) {
+        std::size_t k = j + 1;
+        if (k < n && (s_[k] == '+' || s_[k] == '-')) ++k;
+        if (dig(k)) {
+          j = k;
+          while (dig(j)) ++j;
+        }
+      }
+    }
+    if (j < n && ident_char(j) && odd_space_len(s_, j) == 0) {
+      fail(r, "lex_error", start,
+           "a number directly followed by a letter; put a space between a number and the next word");
+      return n;
+    }
+    r.tokens.push_back({TokenKind::Number, start, j});
+    return j;
+  }
+
+  std::string_view s_;
+  bool tsql_;
+  std::string odd_error_;
+  std::size_t odd_at_ = 0;
+};
+
+}  // namespace
+
+LexResult lex(std::string_view sql, Dialect dialect) { return Lexer(sql, dialect).run(); }
+
+std::string unquote_identifier(std::string_view t, Dialect dialect) {
+  if (t.size() < 2) return std::string(t);
+  const char open = t.front();
+  char close = open;
+  if (open == '[') close = ']';
+  else if (open != '"' && open != '`') return std::string(t);
+  const bool escapes = open != '[' || dialect == Dialect::TSql;
+  std::string out;
+  out.reserve(t.size());
+  for (std::size_t i = 1; i + 1 < t.size(); ++i) {
+    out.push_back(t[i]);
+    if (escapes && t[i] == close && i + 2 < t.size() && t[i + 1] == close) ++i;
+  }
+  return out;
+}
+
+}  // namespace azsql::sql
