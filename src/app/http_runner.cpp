@@ -1,10 +1,148 @@
+// Serves Streamable HTTP (PRODUCT.md §1, §4, §7): the MCP endpoint, /health and /metrics, until
+// SIGTERM/SIGINT, then shuts down gracefully (stop accepting, finish in-flight calls, close streams).
+#include <signal.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
 #include "app/backend_factory.hpp"
+#include "observability/audit/audit_log.hpp"
+#include "observability/metrics/metrics.hpp"
+#include "transport/http/http_server.hpp"
 
 namespace azsql::app {
 
-int run_http(const Config&, mcp::Server&, const std::shared_ptr<db::Backend>&,
-             const std::function<void(const std::string&)>&) {
-  return 1;
+namespace bj = boost::json;
+namespace th = azsql::transport::http;
+
+namespace {
+
+/// Borrows a pooled connection and runs SELECT 1 with a short timeout.
+observability::CachedProbe::Outcome probe_database(db::Backend& backend) {
+  using namespace std::chrono;
+  observability::CachedProbe::Outcome out;
+  const auto t0 = steady_clock::now();
+  auto conn = backend.pool().acquire(milliseconds(2000));
+  if (!conn.ok()) {
+    out.error = std::string("cannot get a connection (") + to_string(conn.error().kind) + ")";
+  } else {
+    db::ExecOptions o;
+    o.timeout = milliseconds(2000);
+    o.read_only = true;
+    auto r = (*conn)->execute("SELECT 1", {}, nullptr, o);
+    out.ok = r.ok();
+    if (!r.ok()) out.error = std::string("SELECT 1 failed (") + to_string(r.error().kind) + ")";
+  }
+  out.latency_ms = static_cast<double>(duration_cast<microseconds>(steady_clock::now() - t0).count()) / 1000.0;
+  return out;
+}
+
+bool wants_json(const th::RouteRequest& r) {
+  if (r.query.find("format=json") != std::string::npos) return true;
+  if (r.query.find("format=") != std::string::npos) return false;
+  return r.accept.find("application/json") != std::string::npos;
+}
+
+}  // namespace
+
+int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::Backend>& db,
+             const std::function<void(const std::string& endpoint)>& banner) {
+  const auto started = std::chrono::steady_clock::now();
+
+  observability::MetricsOptions mo;
+  mo.version = AZSQL_VERSION;
+  mo.backend = db->name();
+  mo.max_history = cfg.max_request_history;
+  auto metrics = std::make_shared<observability::Metrics>(mo);
+
+  // One observer for the core: metrics, plus the audit log when configured.
+  auto fanout = std::make_shared<observability::ObserverFanout>();
+  fanout->add(metrics);
+  if (!cfg.audit_log.empty()) {
+    std::string err;
+    auto audit = observability::AuditLog::open({cfg.audit_log, cfg.audit_redact}, &err);
+    if (!audit) {
+      std::fprintf(stderr, "azsql-mcp: %s\n", err.c_str());
+      return 2;
+    }
+    fanout->add(audit);
+  }
+  server.set_observer(fanout);
+
+  th::HttpOptions ho;
+  ho.host = cfg.host;
+  ho.port = cfg.port;
+  ho.api_path = cfg.api_path;
+  ho.stateless = cfg.stateless_http;
+  ho.json_response = cfg.json_response;
+  ho.enable_cors = cfg.enable_cors;
+  ho.allowed_origins = cfg.allowed_origins;
+  ho.enable_compression = cfg.enable_compression;
+  ho.max_concurrent_requests = cfg.max_concurrent_requests;
+  ho.max_body_bytes = cfg.max_stream_size;
+  ho.stream_timeout = std::chrono::seconds(cfg.stream_timeout_s);
+  ho.auth_token = cfg.auth_token;
+  ho.on_response = [m = metrics.get()](unsigned status) { m->count_http_response(status); };
+  th::HttpServer http(server, ho);
+
+  metrics->set_sources({[&http] { return http.session_count(); }, [&http] { return http.in_flight(); },
+                        [db]() -> std::optional<observability::PoolSnapshot> {
+                          auto s = db->pool().stats();
+                          return observability::PoolSnapshot{s.max_size, s.open, s.in_use, s.waits};
+                        }});
+
+  auto probe = std::make_shared<observability::CachedProbe>([db] { return probe_database(*db); },
+                                                            std::chrono::milliseconds(1000));
+  http.add_route(cfg.health_path, [&cfg, db, probe, started, &http](const th::RouteRequest&) {
+    auto p = probe->get();
+    bj::object body;
+    body["status"] = p.ok ? "healthy" : "unhealthy";
+    body["version"] = AZSQL_VERSION;
+    body["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+    body["backend"] = db->name();
+    bj::object dbo{{"status", p.ok ? "connected" : "unreachable"}, {"latency_ms", p.latency_ms}};
+    if (!p.ok) dbo["error"] = p.error;
+    body["database"] = std::move(dbo);
+    body["features"] = bj::object{{"transport", "streamable-http"},
+                                  {"stateless", cfg.stateless_http},
+                                  {"json_response", cfg.json_response},
+                                  {"cors", cfg.enable_cors},
+                                  {"compression", cfg.enable_compression},
+                                  {"auth", !cfg.auth_token.empty()},
+                                  {"read_only", cfg.read_only},
+                                  {"sessions", http.session_count()}};
+    return th::RouteResponse{p.ok ? 200u : 503u, "application/json", bj::serialize(body)};
+  });
+  http.add_route(cfg.metrics_path, [metrics](const th::RouteRequest& r) {
+    if (wants_json(r)) return th::RouteResponse{200, "application/json", bj::serialize(metrics->summary_json())};
+    return th::RouteResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics->prometheus_text()};
+  });
+
+  // Signals first, so a SIGTERM right after start-up is not lost.
+  boost::asio::io_context sig_io;
+  boost::asio::signal_set signals(sig_io, SIGINT, SIGTERM);
+  int received = 0;
+  signals.async_wait([&](const boost::system::error_code& ec, int sig) {
+    if (!ec) received = sig;
+  });
+
+  auto port = http.start();
+  if (!port.ok()) {
+    std::fprintf(stderr, "azsql-mcp: %s\n", port.error().message.c_str());
+    return 1;
+  }
+  banner(http.endpoint());
+  sig_io.run();  // until SIGINT / SIGTERM
+  spdlog::info("received signal {}: shutting down (finishing in-flight requests)", received);
+  http.shutdown(std::chrono::seconds(10));
+  server.set_observer(nullptr);
+  spdlog::info("stopped");
+  return 0;
 }
 
 }  // namespace azsql::app

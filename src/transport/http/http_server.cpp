@@ -89,6 +89,13 @@ bool accepts(std::string_view accept, std::string_view type) {
   return false;
 }
 
+/// A header value without surrounding optional whitespace (RFC 9110 §5.5).
+std::string_view trim_ows(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
 bool supported_header_version(std::string_view v) {
   return mcp::is_supported_version(v) || v == mcp::kModernVersion;
 }
@@ -426,6 +433,15 @@ struct HttpServer::Impl {
 
   // ------------------------------------------------------------ dispatch
 
+  /// Runs a route handler on the helper pool (parameters live in the coroutine frame).
+  static net::awaitable<RouteResponse> run_route(RouteHandler h, RouteRequest rr) {
+    try {
+      co_return h(rr);
+    } catch (const std::exception&) {
+      co_return RouteResponse{500, "application/json", error_body(mcp::errc::kInternalError, "Internal error")};
+    }
+  }
+
   net::awaitable<bool> handle(beast::tcp_stream& stream, Request& req) {
     std::string_view target = req.target();
     auto qpos = target.find('?');
@@ -476,16 +492,8 @@ struct HttpServer::Impl {
       rr.query = std::string(query);
       if (auto a = req.find(bhttp::field::accept); a != req.end()) rr.accept = std::string(a->value());
       RouteHandler h = route->second;
-      RouteResponse out = co_await net::co_spawn(
-          aux->get_executor(),
-          [h, rr]() -> net::awaitable<RouteResponse> {
-            try {
-              co_return h(rr);
-            } catch (const std::exception&) {
-              co_return RouteResponse{500, "application/json", error_body(mcp::errc::kInternalError, "Internal error")};
-            }
-          },
-          net::use_awaitable);
+      RouteResponse out = co_await net::co_spawn(aux->get_executor(), run_route(route->second, std::move(rr)),
+                                                  net::use_awaitable);
       auto res = make_response(req, out.status, std::move(out.body), out.content_type);
       maybe_compress(res, req);
       if (req.method() == bhttp::verb::head) {
@@ -516,7 +524,10 @@ struct HttpServer::Impl {
       }
     }
 
-    if (auto pv = req.find(kVersionHeader); pv != req.end() && !supported_header_version(pv->value())) {
+    // A POST without a session may be a 2026-07-28 request: handle_post answers a bad version there
+    // with the request id (-32020 / -32022, basic/transports).
+    const bool sessionless_post = req.method() == bhttp::verb::post && req.find(kSessionHeader) == req.end();
+    if (auto pv = req.find(kVersionHeader); pv != req.end() && !sessionless_post && !supported_header_version(pv->value())) {
       auto res = error_response(req, 400, mcp::errc::kInvalidRequest,
                                 "Bad Request: unsupported MCP-Protocol-Version '" +
                                     std::string(pv->value().substr(0, 64)) + "'");
@@ -609,7 +620,38 @@ struct HttpServer::Impl {
     }
 
     const bool is_init = mcp::Server::is_initialize(msg);
-    const bool modern = !is_init && mcp::Server::modern_version(msg).has_value();
+    // 2026-07-28 (stateless era): a request carrying the `_meta` protocol version, or — without a
+    // session — one that names a version in the MCP-Protocol-Version header or carries `_meta`,
+    // unless it is plain legacy traffic (no `_meta`, a 2025-era header).
+    const auto pvh = req.find(kVersionHeader);
+    const bool has_sid = req.find(kSessionHeader) != req.end();
+    const bool has_meta = msg.is_object() && msg.get_object().contains("params") &&
+                          msg.get_object().at("params").is_object() &&
+                          msg.get_object().at("params").get_object().contains("_meta");
+    const bool legacy_header = pvh != req.end() && mcp::is_supported_version(trim_ows(pvh->value()));
+    const bool modern =
+        msg.is_object() && (mcp::Server::modern_version(msg).has_value() ||
+                            (!is_init && !has_sid && (pvh != req.end() || has_meta) && !(!has_meta && legacy_header)));
+    if (modern) {
+      mcp::ModernHeaders mh;
+      auto header = [&](std::string_view name) -> std::optional<std::string> {
+        auto h = req.find(name);
+        if (h == req.end()) return std::nullopt;
+        return std::string(trim_ows(h->value()));
+      };
+      mh.protocol_version = header(kVersionHeader);
+      mh.method = header("Mcp-Method");
+      mh.name = header("Mcp-Name");
+      if (auto bad = mcp::Server::check_modern_request(msg, mh)) {
+        auto res = make_response(req, 400, bj::serialize(*bad));
+        co_return co_await write(stream, res);
+      }
+    } else if (pvh != req.end() && !supported_header_version(pvh->value())) {
+      auto res = error_response(req, 400, mcp::errc::kInvalidRequest,
+                                "Bad Request: unsupported MCP-Protocol-Version '" +
+                                    std::string(pvh->value().substr(0, 64)) + "'");
+      co_return co_await write(stream, res);
+    }
     std::optional<Response> err;
     std::shared_ptr<HttpSession> hs;
     bool ephemeral = false;
@@ -685,12 +727,14 @@ struct HttpServer::Impl {
       }
       bool is_error = r->is_object() && r->get_object().contains("error");
       if (use_sse) {
+        std::string text = bj::serialize(*r);
         {
           std::lock_guard lock(pend->mu);
           pend->reply_is_error = is_error;
           pend->has_reply = true;
+          if (is_error) pend->reply = text;
         }
-        outbox->push(bj::serialize(*r), true);
+        outbox->push(std::move(text), true);
       } else {
         {
           std::lock_guard lock(pend->mu);
@@ -702,7 +746,12 @@ struct HttpServer::Impl {
         waker->wake();
       }
     };
-    server.handle(hs->mcp(), std::move(msg), use_sse ? outbox : nullptr, on_reply, &closed);
+    // The priming id is taken before the request runs so that it precedes every event of the stream.
+    const std::string priming_id = use_sse && !ephemeral ? hs->events().prime(stream_name) : std::string();
+    if (modern)
+      server.handle_modern(hs->mcp(), std::move(msg), use_sse ? outbox : nullptr, on_reply, &closed);
+    else
+      server.handle(hs->mcp(), std::move(msg), use_sse ? outbox : nullptr, on_reply, &closed);
 
     if (!use_sse) {
       for (;;) {
@@ -719,7 +768,12 @@ struct HttpServer::Impl {
         sessions.remove(hs->id());
         new_sid.clear();
       }
-      auto res = pend->has_reply ? make_response(req, 200, std::move(pend->reply)) : make_response(req, 202, "");
+      unsigned status = 200;
+      if (modern && pend->has_reply && pend->reply_is_error) {
+        boost::system::error_code pec;
+        status = static_cast<unsigned>(mcp::Server::modern_http_status(bj::parse(pend->reply, pec)));
+      }
+      auto res = pend->has_reply ? make_response(req, status, std::move(pend->reply)) : make_response(req, 202, "");
       if (!new_sid.empty()) res.set(kSessionHeader, new_sid);
       maybe_compress(res, req);
       co_return co_await write(stream, res);
@@ -728,7 +782,7 @@ struct HttpServer::Impl {
     // SSE: a priming event (an id, no data) lets 2025-11-25 clients resume a dropped stream.
     std::string priming;
     if (!ephemeral && hs->mcp()->protocol_version() >= "2025-11-25") {
-      priming = format_sse_event(hs->events().prime(stream_name), "", opt.retry_ms);
+      priming = format_sse_event(priming_id, "", opt.retry_ms);
       *resumable = true;
     }
     auto drain = [&pend](std::string& out, bool& done, bool& any_id) {
@@ -759,6 +813,20 @@ struct HttpServer::Impl {
       std::unique_lock lock(pend->mu);
       done = pend->done;
       lock.unlock();
+      if (done && modern && pend->reply_is_error) {
+        std::string reply;
+        {
+          std::lock_guard plock(pend->mu);
+          reply = pend->reply;
+        }
+        boost::system::error_code pec;
+        const auto status = static_cast<unsigned>(mcp::Server::modern_http_status(bj::parse(reply, pec)));
+        if (status != 200) {
+          watch.reset();
+          auto res = make_response(req, status, std::move(reply));
+          co_return co_await write(stream, res);
+        }
+      }
       if (done) {
         drain(body, done, any_id);
         watch.reset();
@@ -801,7 +869,18 @@ struct HttpServer::Impl {
 
   // ------------------------------------------------------------ GET (SSE stream)
 
+  /// 2026-07-28 has no GET stream and no sessions to delete (basic/transports): 405.
+  bool modern_without_session(const Request& req) const {
+    auto pv = req.find(kVersionHeader);
+    return pv != req.end() && trim_ows(pv->value()) == mcp::kModernVersion && req.find(kSessionHeader) == req.end();
+  }
+
   net::awaitable<bool> handle_get(beast::tcp_stream& stream, Request& req) {
+    if (modern_without_session(req)) {
+      auto res = error_response(req, 405, -32000, "Method Not Allowed: protocol version 2026-07-28 uses POST only");
+      res.set(bhttp::field::allow, "POST");
+      co_return co_await write(stream, res);
+    }
     auto acc = req.find(bhttp::field::accept);
     if (acc == req.end() || !accepts(acc->value(), "text/event-stream")) {
       auto res = error_response(req, 406, -32000, "Not Acceptable: Accept must include text/event-stream");
@@ -892,6 +971,11 @@ struct HttpServer::Impl {
   // ------------------------------------------------------------ DELETE
 
   net::awaitable<bool> handle_delete(beast::tcp_stream& stream, Request& req) {
+    if (modern_without_session(req)) {
+      auto res = error_response(req, 405, -32000, "Method Not Allowed: protocol version 2026-07-28 has no sessions");
+      res.set(bhttp::field::allow, "POST");
+      co_return co_await write(stream, res);
+    }
     if (opt.stateless) {
       auto res = error_response(req, 405, -32000, "Method Not Allowed: the server is stateless (no sessions)");
       res.set(bhttp::field::allow, "POST");
