@@ -20,11 +20,19 @@ export function sha256File(p) {
   return createHash('sha256').update(readFileSync(p)).digest('hex');
 }
 
-/** Creates the demo database at dbPath by running the binary once (it creates it on first start). */
+/** Creates the demo database at dbPath: the binary builds it in its default location (under
+ *  XDG_DATA_HOME) on first start; we copy it from there so every test works on its own file. */
 export async function makeDemoDb(dbPath) {
-  const c = await connectStdio({ SQLITE_PATH: dbPath });
-  await c.client.close();
-  if (!existsSync(dbPath)) throw new Error('demo database was not created');
+  const home = tempDir('azsql-demo-home-');
+  try {
+    const c = await connectStdio({ XDG_DATA_HOME: home });
+    await c.client.close();
+    const built = path.join(home, 'azsql-mcp', 'demo.db');
+    if (!existsSync(built)) throw new Error('demo database was not created');
+    copyFileSync(built, dbPath);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 /** Starts azsql-mcp over stdio with the official SDK client. */
@@ -139,6 +147,12 @@ export function sqlite3(db, sql) {
 export function rssKiB(pid) {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(s)[1]);
+}
+
+/** Peak resident set size (VmHWM) of a process, in KiB. */
+export function peakRssKiB(pid) {
+  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(s)[1]);
 }
 
 export { rmSync, copyFileSync, existsSync };
