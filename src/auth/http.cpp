@@ -95,7 +95,17 @@ bool is_loopback_url(std::string_view url) {
   auto colon = host.find(':');
   if (colon != std::string::npos) host = host.substr(0, colon);
   host = lower(host);
-  return host == "localhost" || host.rfind("127.", 0) == 0;
+  if (host == "localhost") return true;
+  if (host.rfind("127.", 0) != 0) return false;
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
 }
 
 std::string url_encode(std::string_view s) {
