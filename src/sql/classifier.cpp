@@ -14,7 +14,7 @@ enum class Kw : std::uint8_t {
   None, All, Alter, Analyze, As, Attach, Backup, Begin, Break, Bulk, Case, Checkpoint, Close, Commit,
   Continue, Conversation, Create, Cube, Dbcc, Deallocate, Declare, Default, Delete, Deny, Detach,
   Disable, Distributed, Do, Drop, Else, Enable, End, Except, Exec, Execute, Explain, Fetch, For, Get,
-  Goto, Grant, Holdlock, If, Insert, Intersect, Into, Join, Kill, Lineno, Login, Merge, Move, Next,
+  Goto, Grant, Holdlock, If, Insert, Intersect, Into, Join, Kill, Lineno, Login, Merge, Move, Next, Nowait,
   On, Open, Opendatasource, Openquery, Openrowset, Output, Paglock, Pragma, Print, Raiserror,
   Readtext, Receive, Reconfigure, Reindex, Release, Replace, Restore, Return, Revert, Revoke,
   Rollback, Rollup, Row, Rows, Save, Savepoint, Select, Send, Set, Setuser, Shutdown, Statistics,
@@ -45,7 +45,7 @@ constexpr std::array kKeywords = {
     KwEntry{"HOLDLOCK", Kw::Holdlock}, KwEntry{"IF", Kw::If}, KwEntry{"INSERT", Kw::Insert},
     KwEntry{"INTERSECT", Kw::Intersect}, KwEntry{"INTO", Kw::Into}, KwEntry{"JOIN", Kw::Join},
     KwEntry{"KILL", Kw::Kill}, KwEntry{"LINENO", Kw::Lineno}, KwEntry{"LOGIN", Kw::Login},
-    KwEntry{"MERGE", Kw::Merge}, KwEntry{"MOVE", Kw::Move}, KwEntry{"NEXT", Kw::Next},
+    KwEntry{"MERGE", Kw::Merge}, KwEntry{"MOVE", Kw::Move}, KwEntry{"NEXT", Kw::Next}, KwEntry{"NOWAIT", Kw::Nowait},
     KwEntry{"ON", Kw::On}, KwEntry{"OPEN", Kw::Open}, KwEntry{"OPENDATASOURCE", Kw::Opendatasource},
     KwEntry{"OPENQUERY", Kw::Openquery}, KwEntry{"OPENROWSET", Kw::Openrowset},
     KwEntry{"OUTPUT", Kw::Output}, KwEntry{"PAGLOCK", Kw::Paglock}, KwEntry{"PRAGMA", Kw::Pragma},
@@ -138,6 +138,7 @@ struct Stmt {
   bool lead_is_name = false;  // starts with a non-keyword word or quoted name
   Kw main = Kw::None;         // SELECT/INSERT/UPDATE/DELETE/MERGE (after WITH ...), VALUES/REPLACE (SQLite)
   bool insert_body = false;   // INSERT's SELECT/VALUES/EXEC/DEFAULT seen
+  bool insert_with = false;   // SQLite INSERT ... WITH ...: its SELECT has not come yet
   bool pending_set = false;   // an UPDATE whose SET has not come yet
   bool exec_seen = false;
   bool output_seen = false;
@@ -181,7 +182,7 @@ class Classifier {
         st = Stmt{};
         continue;
       }
-      if (tsql_ && depth == 0 && st.count > 0 && t.kind == TokenKind::Word && starts_statement(st, i)) {
+      if (depth == 0 && st.count > 0 && t.kind == TokenKind::Word && starts_statement(st, i)) {
         finish(st, out);
         st = Stmt{};
       }
@@ -217,8 +218,40 @@ class Classifier {
     return out;
   }
 
-  /// T-SQL: does the keyword at token i (depth 0, statement non-empty) begin a new statement?
+  /// SQLite: does the reserved keyword at token i (depth 0, statement non-empty) begin a new
+  /// statement? SQLite itself rejects `SELECT 1 DELETE FROM t`; splitting makes the refusal ours.
+  bool sqlite_starts_statement(const Stmt& st, std::size_t i) const {
+    const Kw k = kw(i);
+    const Kw prev = st.last_kw;
+    if (st.lead == Kw::Create || st.lead == Kw::Alter || st.lead == Kw::Drop) return false;  // triggers, DDL
+    const bool in_with_prefix = st.lead == Kw::With && st.main == Kw::None;
+    switch (k) {
+      case Kw::Select:
+      case Kw::Values:
+        if (prev == Kw::Union || prev == Kw::Except || prev == Kw::Intersect || prev == Kw::All) return false;
+        if (k == Kw::Values && prev == Kw::Default) return false;
+        if ((st.main == Kw::Insert || st.main == Kw::Replace) && (!st.insert_body || st.insert_with)) return false;
+        return !in_with_prefix;
+      case Kw::Insert:
+      case Kw::Delete:
+        return !in_with_prefix;
+      case Kw::Update:
+        return !(in_with_prefix || prev == Kw::Do);
+      case Kw::Create:
+      case Kw::Drop:
+      case Kw::Alter:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /// Does the keyword at token i (depth 0, statement non-empty) begin a new statement?
   bool starts_statement(const Stmt& st, std::size_t i) const {
+    if (!tsql_) return sqlite_starts_statement(st, i);
+    // GRANT/REVOKE/DENY list permissions named like statements (GRANT SELECT, INSERT ON t); they are
+    // refused by every check, so keeping the rest in them is safe.
+    if (st.lead == Kw::Grant || st.lead == Kw::Revoke || st.lead == Kw::Deny) return false;
     const Kw k = kw(i);
     const Kw prev = st.last_kw;
     const bool in_with_prefix = st.lead == Kw::With && st.main == Kw::None;
@@ -240,9 +273,15 @@ class Classifier {
       case Kw::Set:
         return !st.pending_set;
       case Kw::With:
+        // Only a query or DML statement can be followed by a CTE statement; the WITH options of
+        // other statements (ALTER LOGIN ... WITH PASSWORD, SHUTDOWN WITH NOWAIT) stay in them
+        // (those statements are refused by every check anyway).
+        if (st.main == Kw::None) return false;
         // table hints WITH (NOLOCK), OPENJSON ... WITH (...), TOP n WITH TIES, GROUP BY WITH ROLLUP/CUBE
         return !(kind(i + 1) == TokenKind::LParen || kw(i + 1) == Kw::Ties || kw(i + 1) == Kw::Rollup ||
-                 kw(i + 1) == Kw::Cube);
+                 kw(i + 1) == Kw::Cube || kw(i + 1) == Kw::Nowait);
+      case Kw::Grant:
+        return prev != Kw::With;  // WITH GRANT OPTION
       case Kw::Exec:
       case Kw::Execute:
         return !(st.main == Kw::Insert && !st.insert_body);
@@ -299,6 +338,7 @@ class Classifier {
                  (k == Kw::Select || k == Kw::Values || k == Kw::Exec || k == Kw::Execute ||
                   k == Kw::Default || (k == Kw::With && !tsql_))) {
         st.insert_body = true;
+        st.insert_with = k == Kw::With;
         if (k == Kw::Exec || k == Kw::Execute) add_danger(st, "insert_exec");
       }
     }
@@ -310,6 +350,8 @@ class Classifier {
           st.pending_set = true;
         } else if (k == Kw::Set) {
           st.pending_set = false;
+        } else if ((k == Kw::Select || k == Kw::Values) && st.insert_with && st.count > 0) {
+          st.insert_with = false;
         } else if (k == Kw::Case) {
           ++st.case_depth;
         } else if (k == Kw::End && st.case_depth > 0) {
@@ -398,7 +440,7 @@ class Classifier {
         if (tsql_) st.info.locking_hint = true;
         return;
       case Kw::Next:
-        if (tsql_ && kw(i + 1) == Kw::Value && kw(i + 2) == Kw::For) add_danger(st, "next_value_for");
+        if (tsql_ && kw(i + 1) == Kw::Value && kw(i + 2) == Kw::For) st.info.sequence_advance = true;
         return;
       case Kw::Exec:
       case Kw::Execute: {
@@ -521,7 +563,6 @@ std::string danger_advice(const std::string& d) {
   if (d == "bulk_insert") return "BULK INSERT reads server files and is not allowed; use insert_data with VALUES";
   if (d == "waitfor") return "WAITFOR is not allowed; remove it";
   if (d == "insert_exec") return "INSERT ... EXEC runs a procedure and is not allowed; use INSERT ... VALUES or INSERT ... SELECT";
-  if (d == "next_value_for") return "NEXT VALUE FOR advances a sequence (not undone by rollback); not allowed here";
   if (d == "pragma_assignment") return "PRAGMA that sets a value is not allowed; read pragmas with SELECT * FROM pragma_<name>(...)";
   if (d == "load_extension" || d == "readfile" || d == "writefile" || d == "edit" || d == "fts3_tokenizer")
     return d + "() touches files or native code and is not allowed; remove it";
@@ -624,6 +665,11 @@ Verdict check_read(std::string_view sql, Dialect dialect) {
     }
     if (info.modifies_data) {
       return refuse("not_read_only", "the query contains a write (INSERT/UPDATE/DELETE/MERGE); read_data only reads", info.kind);
+    }
+    if (info.sequence_advance) {
+      return refuse("dangerous_function:next_value_for",
+                    "NEXT VALUE FOR advances a sequence, which a rollback does not undo; read the "
+                    "current value from sys.sequences instead", info.kind);
     }
     if (info.locking_hint) {
       return refuse("locking_hint", "remove the UPDLOCK/XLOCK/HOLDLOCK/TABLOCK/PAGLOCK hint; reads do not take update or exclusive locks", info.kind);

@@ -3,8 +3,9 @@
 /// linear time, no recursion; safe on arbitrary (hostile) input. Thread-safe (no shared mutable state).
 ///
 /// How statements are found: the input is tokenized (sql/lexer.hpp: comments, strings, bracketed /
-/// quoted names, nested T-SQL comments). SQLite statements end only at ';' (SQLite rejects
-/// `SELECT 1 SELECT 2`). T-SQL also starts a new statement at a statement-leading keyword at
+/// quoted names, nested T-SQL comments). Statements end at ';'. SQLite rejects `SELECT 1 SELECT 2`,
+/// but we still split there at its reserved statement keywords (SELECT, VALUES, INSERT, UPDATE, DELETE,
+/// CREATE, DROP, ALTER) unless they continue the statement, so the refusal is ours. T-SQL also starts a new statement at a statement-leading keyword at
 /// parenthesis depth 0 (SELECT, INSERT, DELETE, EXEC, COMMIT, DECLARE, ... — `SELECT 1 SELECT 2` and
 /// newline-separated statements are two statements) unless the keyword continues the current one
 /// (UNION/EXCEPT/INTERSECT SELECT, the body of WITH ..., INSERT ... SELECT/EXEC, MERGE ... THEN
@@ -51,11 +52,14 @@ struct StatementInfo {
   bool nested_write = false;       ///< INSERT/UPDATE/DELETE/MERGE inside parentheses
   bool locking_hint = false;       ///< T-SQL UPDLOCK / XLOCK / HOLDLOCK / TABLOCK / TABLOCKX / PAGLOCK hint
   bool with_cte = false;           ///< starts with WITH (common table expressions)
+  /// T-SQL NEXT VALUE FOR: advances a sequence even when the transaction rolls back (refused by
+  /// check_read as "dangerous_function:next_value_for"; fine in INSERT/UPDATE).
+  bool sequence_advance = false;
   /// Dangerous constructs found anywhere in the statement, by rule name:
   /// "xp_call" (xp_*, sp_OA*), "openrowset", "openquery", "opendatasource", "bulk_insert", "waitfor",
   /// "sp_configure", "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer",
   /// "pragma_assignment", "dynamic_sql" (EXEC(...), EXEC @s, EXEC '...', sp_executesql), "insert_exec",
-  /// "next_value_for" (sequences advance outside transactions), "shutdown", "kill", "reconfigure",
+  /// "shutdown", "kill", "reconfigure",
   /// "dbcc", "backup", "restore", "grant", "revoke", "deny", "alter_login" / "create_login" /
   /// "drop_login", "execute_as", "attach", "detach".
   std::vector<std::string> dangers;
