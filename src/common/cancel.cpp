@@ -1,11 +1,14 @@
 #include "common/cancel.hpp"
 
+#include <thread>
+
 namespace azsql {
 
 struct CancelToken::Registration::State {
   std::mutex mu;
   std::mutex run_mu;  // held while callbacks run, so a registration outlives its callback
   std::atomic<bool> cancelled{false};
+  std::atomic<std::thread::id> runner{};   // the thread running the callbacks, while it does
   std::vector<std::function<void()>> fns;  // empty slot = unregistered
 };
 
@@ -21,9 +24,11 @@ void CancelToken::cancel() const {
     if (s_->cancelled.exchange(true)) return;
     fns.swap(s_->fns);
   }
+  s_->runner.store(std::this_thread::get_id());
   for (auto& fn : fns) {
     if (fn) fn();
   }
+  s_->runner.store(std::thread::id{});
 }
 
 bool CancelToken::cancelled() const noexcept { return s_->cancelled.load(std::memory_order_acquire); }
@@ -52,7 +57,10 @@ CancelToken::Registration::~Registration() {
       return;
     }
   }
-  // cancel() took the callbacks: wait until they have finished running.
+  // cancel() took the callbacks: wait until they have finished running — unless this thread is
+  // the one running them (a callback dropped the last owner of a registration of the same
+  // token, e.g. a closed stream ending a subscriptions/listen request): waiting would deadlock.
+  if (state_->runner.load() == std::this_thread::get_id()) return;
   std::lock_guard run(state_->run_mu);
 }
 

@@ -42,6 +42,25 @@ struct FakeConn final : db::Connection {
   bool* healthy_;
 };
 
+// A callback chain (outer → inner) whose inner callback drops the last owner of a registration on
+// the outer token, while the outer token is still running its callbacks on this thread: this used
+// to wait forever for the outer token's callbacks to finish.
+TEST(CancelToken, DroppingARegistrationInsideItsOwnTokensCallbacksDoesNotDeadlock) {
+  CancelToken outer, inner;
+  auto outer_reg = std::make_shared<CancelToken::Registration>(outer.on_cancel([inner] { inner.cancel(); }));
+  int ran = 0;
+  auto holder = std::make_shared<std::shared_ptr<CancelToken::Registration>>(outer_reg);
+  outer_reg.reset();
+  auto inner_reg = inner.on_cancel([holder, &ran] {
+    holder->reset();  // last owner of the outer registration goes away here
+    ++ran;
+  });
+  std::thread t([&] { outer.cancel(); });
+  t.join();  // returns (gtest's own timeout would flag a hang)
+  EXPECT_EQ(ran, 1);
+  EXPECT_TRUE(inner.cancelled());
+}
+
 TEST(Pool, ReusesWaitsTimesOutAndDiscardsBroken) {
   bool healthy = true;
   int made = 0;

@@ -294,5 +294,20 @@ TEST_F(Mrtr, HandleModernRejectsMissingMetaAndListenGetsListChanged) {
   server->shutdown(std::chrono::milliseconds(100));
 }
 
+TEST_F(Mrtr, ClosingAListenStreamEndsItWithoutAResponse) {
+  CancelToken closed;
+  std::promise<std::optional<bj::value>> p;
+  server->handle_text(session, modern("\"L2\"", "subscriptions/listen", R"("notifications":{"toolsListChanged":true})"),
+                      nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); }, &closed);
+  std::thread t([&] { closed.cancel(); });
+  t.join();
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_FALSE(f.get().has_value());
+  outbox->take();
+  server->notify_list_changed("tools");  // the closed stream is gone
+  EXPECT_TRUE(outbox->take().empty());
+}
+
 }  // namespace
 }  // namespace azsql::mcp
