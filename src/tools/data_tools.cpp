@@ -34,7 +34,16 @@ class ReadSink final : public db::RowSink {
   void columns(const std::vector<db::Column>& cols) override {
     if (++result_sets_ > 1) return;
     cols_ = cols;
+    // The text rendering is built in place: a header line, one JSON array per row, a footer.
+    text_ = "columns: ";
+    for (std::size_t i = 0; i < cols_.size(); ++i) {
+      if (i) text_ += ", ";
+      text_ += cols_[i].name + " (" + type_of(cols_[i]) + ")";
+    }
+    text_ += "\n";
   }
+
+  static std::string type_of(const db::Column& c) { return c.type.empty() ? json_type_of(c.kind) : c.type; }
 
   bool row(const db::Row& row) override {
     if (result_sets_ > 1) return false;  // one statement → one result set; ignore anything else
@@ -142,16 +151,9 @@ class ReadData final : public BaseTool {
     if (!summary.ok()) return error_result(summary.error(), "read_data", env_->dialect(), cfg.query_timeout);
 
     bj::array cols;
-    std::string text = "columns: ";
-    for (std::size_t i = 0; i < sink.cols_.size(); ++i) {
-      const auto& c = sink.cols_[i];
-      std::string type = c.type.empty() ? json_type_of(c.kind) : c.type;
-      if (i) text += ", ";
-      text += c.name + " (" + type + ")";
-      cols.push_back(bj::object{{"name", c.name}, {"type", std::move(type)}});
-    }
-    text += "\n";
-    text += sink.text_;
+    for (const auto& c : sink.cols_) cols.push_back(bj::object{{"name", c.name}, {"type", ReadSink::type_of(c)}});
+    std::string text = std::move(sink.text_);
+    if (sink.result_sets_ == 0) text = "columns: (none)\n";
     text += std::to_string(sink.count_) + (sink.count_ == 1 ? " row" : " rows") + " in " + fmt_ms(elapsed);
     if (sink.truncated_) {
       if (sink.reason_ == "limit") {

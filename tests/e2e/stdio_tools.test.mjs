@@ -257,7 +257,8 @@ test('writes smuggled into read_data, UPDATE without WHERE and bad SQL are tool 
 
 test('a 100,000-row result is trimmed and says so; server memory stays bounded', async () => {
   const db = path.join(dir, 'big.db');
-  sqlite3(db, `CREATE TABLE big(id INTEGER PRIMARY KEY, pad TEXT);
+  // WAL mode, as the server opens every file (opening a rollback-journal file would switch its header to WAL).
+  sqlite3(db, `PRAGMA journal_mode=WAL; CREATE TABLE big(id INTEGER PRIMARY KEY, pad TEXT);
     WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000)
     INSERT INTO big SELECT x, printf('%.1000c', 'x') FROM c;`);
   assert.equal(sqlite3(db, 'SELECT count(*) FROM big').trim(), '100000');
