@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 APT_PACKAGES=(
-  g++ clang cmake ninja-build ccache pkg-config git make
+  g++ clang libclang-rt-14-dev cmake ninja-build ccache pkg-config git make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev
   libspdlog-dev libcli11-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev

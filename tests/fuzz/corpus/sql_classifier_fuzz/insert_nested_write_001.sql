@@ -1,0 +1,1 @@
+INSERT INTO log SELECT * FROM (DELETE FROM t OUTPUT deleted.*) AS d

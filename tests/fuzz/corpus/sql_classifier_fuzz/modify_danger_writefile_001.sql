@@ -1,0 +1,1 @@
+UPDATE t SET a = writefile('/tmp/x', b) WHERE id = 1

@@ -1,0 +1,1 @@
+MERGE t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET t.a = s.a;

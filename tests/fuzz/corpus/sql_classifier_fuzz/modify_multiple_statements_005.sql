@@ -1,0 +1,1 @@
+UPDATE t SET a = 1 WHERE id = 1; EXEC xp_cmdshell 'x'

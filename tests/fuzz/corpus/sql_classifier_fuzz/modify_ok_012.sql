@@ -1,0 +1,1 @@
+UPDATE t WITH (ROWLOCK) SET a = 1 WHERE id = 1

@@ -1,0 +1,1 @@
+UPDATE t SET a = NEXT VALUE FOR dbo.seq WHERE id = 1

@@ -1,0 +1,1 @@
+UPDATE t SET a = u.b FROM (SELECT id, b FROM u WHERE c = 1) AS u WHERE t.id = u.id

@@ -1,0 +1,1 @@
+WITH r AS (SELECT * FROM Region) SELECT * FROM r

@@ -1,0 +1,1 @@
+SELECT * FROM Article WHERE RegionId = 1 LIMIT 10

@@ -1,0 +1,1 @@
+WITH XMLNAMESPACES ('urn:x' AS x) SELECT 1 AS a
