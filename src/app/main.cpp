@@ -78,6 +78,7 @@ int main(int argc, char** argv) {
   tcfg.max_result_bytes = cfg.max_result_bytes;
   tcfg.query_timeout = std::chrono::seconds(cfg.query_timeout_s);
   tcfg.read_only = cfg.read_only;
+  tcfg.history_size = cfg.max_request_history;
   tools::register_all(*registry, db, tcfg);
 
   mcp::ServerOptions sopts;

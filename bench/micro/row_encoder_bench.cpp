@@ -1,0 +1,70 @@
+// Row → JSON encoding (src/tools/row_encoder.*): the per-row cost of read_data, on rows shaped like
+// the benchmark table t (id, name, price, created) and on a wide mixed row.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+
+#include "tools/row_encoder.hpp"
+
+using namespace azsql;
+
+namespace {
+
+std::vector<db::Row> bench_rows(std::size_t n) {
+  static const char* words[] = {"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett"};
+  std::vector<db::Row> rows;
+  rows.reserve(n);
+  for (std::size_t i = 1; i <= n; ++i) {
+    char created[32];
+    std::snprintf(created, sizeof created, "2024-%02zu-%02zuT%02zu:%02zu:%02zuZ", 1 + i % 12, 1 + i % 28, i % 24, i % 60,
+                  (i * 7) % 60);
+    rows.push_back({db::Value::integer(static_cast<std::int64_t>(i)),
+                    db::Value::text(std::string(words[i % 10]) + " item " + std::to_string(i)),
+                    db::Value::real(static_cast<double>(i % 1000) + 0.35), db::Value::text(created)});
+  }
+  return rows;
+}
+
+void BM_AppendJsonRow(benchmark::State& state) {
+  const auto rows = bench_rows(10000);
+  std::string out;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    out.clear();
+    for (const auto& r : rows) tools::append_json_row(r, out);
+    bytes += out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_AppendJsonRow)->Unit(benchmark::kMicrosecond);
+
+void BM_ToJsonRowDom(benchmark::State& state) {
+  const auto rows = bench_rows(10000);
+  for (auto _ : state) {
+    boost::json::array a;
+    a.reserve(rows.size());
+    for (const auto& r : rows) a.push_back(tools::to_json_row(r));
+    benchmark::DoNotOptimize(a.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows.size()));
+}
+BENCHMARK(BM_ToJsonRowDom)->Unit(benchmark::kMicrosecond);
+
+void BM_AppendJsonMixed(benchmark::State& state) {
+  const db::Row row{db::Value::integer(1LL << 60), db::Value::of(db::Value::Kind::Decimal, "12345.6789"),
+                    db::Value::boolean(true), db::Value::null(), db::Value::binary(std::string(64, '\x7f')),
+                    db::Value::of(db::Value::Kind::DateTimeOffset, "2024-01-02T03:04:05.1234567+01:00"),
+                    db::Value::text("a \"quoted\" line\nwith caf\xc3\xa9")};
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    tools::append_json_row(row, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_AppendJsonMixed);
+
+}  // namespace
