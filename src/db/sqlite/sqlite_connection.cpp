@@ -97,7 +97,8 @@ std::string lower(const char* s) {
 
 /// A prepared statement kept across calls, with the column facts derived from it.
 struct SqliteConnection::CachedStatement {
-  std::string key;
+  std::string key;  ///< the SQL text as given
+  bool read_only = false;
   sqlite3_stmt* stmt = nullptr;
   bool insert_like = false;  ///< first keyword INSERT/REPLACE: report last_insert_id
   int meta_reprepares = -1;  ///< SQLITE_STMTSTATUS_REPREPARE when `columns` was computed
@@ -156,8 +157,13 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
   sqlite3_set_authorizer(db, &SqliteConnection::authorize, c.get());
   if (auto s = c->exec_simple("PRAGMA foreign_keys=ON"); !s.ok()) return std::move(s).error();
   if (options.wal) {
-    if (auto s = c->exec_simple("PRAGMA journal_mode=WAL"); !s.ok()) return std::move(s).error();
-    if (auto s = c->exec_simple("PRAGMA synchronous=NORMAL"); !s.ok()) return std::move(s).error();
+    if (auto s = c->exec_simple("PRAGMA journal_mode=WAL"); !s.ok()) {
+      // A file on read-only media keeps its journal mode; anything else (not a database, corrupt) is fatal.
+      const int primary = s.error().code & 0xff;
+      if (primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN) return std::move(s).error();
+    } else if (auto s2 = c->exec_simple("PRAGMA synchronous=NORMAL"); !s2.ok()) {
+      return std::move(s2).error();
+    }
   }
   return c;
 }
@@ -165,7 +171,7 @@ Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::stri
 SqliteConnection::SqliteConnection(sqlite3* db, const OpenOptions& options) : db_(db), options_(options) {}
 
 SqliteConnection::~SqliteConnection() {
-  cache_.clear();
+  for (auto& index : cache_) index.clear();
   lru_.clear();  // finalizes every cached statement before the handle closes
   sqlite3_close_v2(db_);
 }
@@ -252,17 +258,14 @@ int SqliteConnection::busy(void* p, int count) {
 void SqliteConnection::evict_over_capacity() {
   const std::size_t cap = std::max<std::size_t>(1, options_.statement_cache_size);
   while (lru_.size() > cap) {
-    cache_.erase(lru_.back()->key);
+    cache_[lru_.back()->read_only ? 1 : 0].erase(lru_.back()->key);
     lru_.pop_back();
   }
 }
 
 Result<SqliteConnection::CachedStatement*> SqliteConnection::prepare(std::string_view sql, bool read_only) {
-  std::string key;
-  key.reserve(sql.size() + 1);
-  key.push_back(read_only ? 'R' : 'W');
-  key.append(sql);
-  if (auto it = cache_.find(key); it != cache_.end()) {
+  Index& index = cache_[read_only ? 1 : 0];
+  if (auto it = index.find(sql); it != index.end()) {
     lru_.splice(lru_.begin(), lru_, it->second);
     return lru_.front().get();
   }
@@ -292,12 +295,13 @@ Result<SqliteConnection::CachedStatement*> SqliteConnection::prepare(std::string
   }
 
   auto entry = std::make_unique<CachedStatement>();
-  entry->key = std::move(key);
+  entry->key = std::string(sql);
+  entry->read_only = read_only;
   entry->stmt = stmt;
   const std::string kw = first_keyword(body);
   entry->insert_like = kw == "INSERT" || kw == "REPLACE";
   lru_.push_front(std::move(entry));
-  cache_.emplace(lru_.front()->key, lru_.begin());
+  index.emplace(lru_.front()->key, lru_.begin());
   CachedStatement* out = lru_.front().get();
   evict_over_capacity();
   return out;
@@ -312,10 +316,6 @@ Result<ExecSummary> SqliteConnection::execute(std::string_view sql, const Params
   // of read-only calls keeps its cached statements.
   const bool want_query_only = opts.read_only;
   if (want_query_only != query_only_) {
-    if (!want_query_only && !sqlite3_get_autocommit(db_)) {
-      // Never happens through this class (read-only calls cannot BEGIN); keep the invariant anyway.
-      return Error::make(ErrorKind::Internal, "read-only mode left a transaction open");
-    }
     if (auto s = exec_simple(want_query_only ? "PRAGMA query_only=ON" : "PRAGMA query_only=OFF"); !s.ok()) {
       return std::move(s).error();
     }
@@ -358,7 +358,8 @@ Result<ExecSummary> SqliteConnection::execute(std::string_view sql, const Params
 
   // Bind parameters: named ones by name, the rest fill the remaining slots in order.
   const int nslots = sqlite3_bind_parameter_count(stmt);
-  std::vector<bool> bound(static_cast<std::size_t>(nslots) + 1, false);
+  std::vector<bool>& bound = bound_;
+  bound.assign(static_cast<std::size_t>(nslots) + 1, false);
   auto bind_one = [&](int idx, const Value& v) -> int {
     switch (v.kind) {
       case Value::Kind::Null: return sqlite3_bind_null(stmt, idx);

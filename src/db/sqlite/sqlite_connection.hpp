@@ -11,7 +11,9 @@
 /// statement must satisfy sqlite3_stmt_readonly(), it runs under `PRAGMA query_only=ON`, and an
 /// authorizer denies ATTACH/DETACH, transaction control, PRAGMAs outside a list of pure reads and
 /// load_extension(). Extension loading is never enabled and SQLITE_DBCONFIG_DEFENSIVE is on.
+#include <array>
 #include <chrono>
+#include <functional>
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -65,7 +67,7 @@ class SqliteConnection final : public Connection {
   /// The raw handle, for tests and the demo builder. Owned by this object.
   sqlite3* handle() const noexcept { return db_; }
   /// Statements currently cached.
-  std::size_t cached_statements() const noexcept { return cache_.size(); }
+  std::size_t cached_statements() const noexcept { return lru_.size(); }
 
  private:
   struct CachedStatement;
@@ -85,14 +87,21 @@ class SqliteConnection final : public Connection {
   OpenOptions options_;
   bool broken_ = false;
 
-  // LRU statement cache: most recently used at the front. Keyed by mode + SQL text, because the
+  // LRU statement cache: most recently used at the front. Keyed by mode and SQL text, because the
   // authorizer runs at prepare time and a statement prepared for a write call must never be reused
   // for a read-only one.
-  std::list<std::unique_ptr<CachedStatement>> lru_;
-  std::unordered_map<std::string, std::list<std::unique_ptr<CachedStatement>>::iterator> cache_;
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using Lru = std::list<std::unique_ptr<CachedStatement>>;
+  using Index = std::unordered_map<std::string, Lru::iterator, TextHash, std::equal_to<>>;
+  Lru lru_;
+  std::array<Index, 2> cache_;  ///< [0] statements prepared for writes, [1] for read-only calls
 
   // State of the running call, read by the authorizer, progress and busy callbacks.
   ExecState* active_ = nullptr;
+  std::vector<bool> bound_;  ///< scratch: which parameter slots the current call bound
   bool ro_mode_ = false;
   bool query_only_ = false;  ///< current PRAGMA query_only (sticky between calls, see execute())
   std::string denied_;

@@ -345,6 +345,25 @@ TEST_F(ConnectionTest, TransactionsCommitAndRollBack) {
   EXPECT_NE(sqlite3_get_autocommit(conn->handle()), 0);
 }
 
+TEST_F(ConnectionTest, ReadOnlyCallInsideAWriteTransaction) {
+  run(*conn, "CREATE TABLE mix (a)");
+  ASSERT_TRUE(conn->begin().ok());
+  run(*conn, "INSERT INTO mix VALUES (1)");
+  ExecOptions ro;
+  ro.read_only = true;
+  Capture seen;
+  run(*conn, "SELECT count(*) FROM mix", {}, &seen, ro);  // sees its own transaction's row
+  EXPECT_EQ(seen.rows.at(0).at(0).i, 1);
+  auto refused = conn->execute("INSERT INTO mix VALUES (2)", {}, nullptr, ro);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::Refused);
+  run(*conn, "INSERT INTO mix VALUES (3)");  // write mode again, same transaction
+  ASSERT_TRUE(conn->commit().ok());
+  Capture after;
+  run(*conn, "SELECT group_concat(a) FROM mix", {}, &after);
+  EXPECT_EQ(after.rows.at(0).at(0).s, "1,3");
+}
+
 TEST_F(ConnectionTest, StatementCacheIsBoundedAndSurvivesSchemaChanges) {
   run(*conn, "CREATE TABLE c (a INTEGER)");
   run(*conn, "INSERT INTO c VALUES (1)");
