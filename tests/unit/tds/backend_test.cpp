@@ -73,10 +73,12 @@ TEST_F(TdsBackendTest, ListTables) {
   o.pattern = "%article%";
   t = (*b)->list_tables(**c, o);
   ASSERT_TRUE(t.ok()) << t.error().message;
-  ASSERT_EQ(t->size(), 2u);
+  ASSERT_EQ(t->size(), 3u);  // LIKE is case-insensitive: Article, CategorieArticles, v_ArticleDetails
   EXPECT_EQ((*t)[0].name, "Article");
-  EXPECT_EQ((*t)[1].name, "v_ArticleDetails");
-  EXPECT_EQ((*t)[1].type, "view");
+  EXPECT_EQ((*t)[1].name, "CategorieArticles");
+  EXPECT_EQ((*t)[2].name, "v_ArticleDetails");
+  EXPECT_EQ((*t)[2].type, "view");
+  EXPECT_FALSE((*t)[2].row_count.has_value());
   o.schema = "nosuchschema";
   t = (*b)->list_tables(**c, o);
   ASSERT_TRUE(t.ok());
