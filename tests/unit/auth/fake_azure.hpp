@@ -20,12 +20,18 @@ inline std::string source_path(const std::string& rel) { return std::string(AZSQ
 
 inline std::string python() { return ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"; }
 
-/// A per-process scratch directory (removed at exit by the OS tmp cleaner; small).
+/// A per-process scratch directory, removed at exit.
 inline const std::string& scratch_dir() {
   static const std::string dir = [] {
     std::string tmpl = (std::filesystem::temp_directory_path() / "azsql_auth_test_XXXXXX").string();
     char* d = ::mkdtemp(tmpl.data());
-    return std::string(d ? d : "/tmp");
+    if (d == nullptr) return std::string("/tmp");
+    static const std::string* const leaked = new std::string(d);  // outlives static destructors
+    std::atexit([] {
+      std::error_code ec;
+      std::filesystem::remove_all(*leaked, ec);
+    });
+    return std::string(d);
   }();
   return dir;
 }

@@ -1,0 +1,28 @@
+#pragma once
+/// Builds the Entra ID credential (src/auth) from the server configuration, and the token callback
+/// the TDS driver takes (db::tds::TdsOptions::access_token).
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/config.hpp"
+#include "auth/factory.hpp"
+
+namespace azsql::app {
+
+/// Maps Config to auth::CredentialConfig. Settings Config does not carry (IDENTITY_ENDPOINT,
+/// IDENTITY_HEADER, AZSQL_IMDS_ENDPOINT / AZURE_POD_IDENTITY_AUTHORITY_HOST, AZSQL_AZ_PATH, PATH,
+/// AZURE_CLIENT_CERTIFICATE_PASSWORD) come from `env`.
+auth::CredentialConfig credential_config(const Config& cfg, const auth::EnvLookup& env);
+
+/// The cached credential for cfg.auth_type, or nullptr when the server uses SQL authentication
+/// (auth_type "sql"). `on_refresh` (optional) observes every token refresh — for the metrics.
+Result<std::shared_ptr<auth::CachingCredential>> make_token_credential(
+    const Config& cfg, const auth::EnvLookup& env,
+    std::function<void(const auth::RefreshEvent&)> on_refresh = {});
+
+/// The TDS driver's access_token callback for `credential` (empty function when it is null).
+std::function<Result<std::string>(bool force_refresh)> tds_access_token(
+    const std::shared_ptr<auth::CachingCredential>& credential);
+
+}  // namespace azsql::app
