@@ -12,12 +12,12 @@ namespace {
 // Keywords the classifier looks at. Anything else is Kw::None.
 enum class Kw : std::uint8_t {
   None, All, Alter, Analyze, As, Attach, Backup, Begin, Break, Bulk, Case, Checkpoint, Close, Commit,
-  Continue, Conversation, Create, Cube, Dbcc, Deallocate, Declare, Default, Delete, Deny, Detach,
+  Add, Continue, Conversation, Counter, Create, Cube, Dbcc, Deallocate, Declare, Default, Delete, Deny, Detach,
   Disable, Distributed, Do, Drop, Else, Enable, End, Except, Exec, Execute, Explain, Fetch, For, Get,
   Goto, Grant, Holdlock, If, Insert, Intersect, Into, Join, Kill, Lineno, Login, Merge, Move, Next, Nowait,
-  On, Open, Opendatasource, Openquery, Openrowset, Output, Paglock, Pragma, Print, Raiserror,
+  Offset, On, Open, Opendatasource, Openquery, Openrowset, Output, Paglock, Pragma, Print, Raiserror,
   Readtext, Receive, Reconfigure, Reindex, Release, Replace, Restore, Return, Revert, Revoke,
-  Rollback, Rollup, Row, Rows, Save, Savepoint, Select, Send, Set, Setuser, Shutdown, Statistics,
+  Rollback, Rollup, Row, Rows, Save, Savepoint, Select, Send, Sensitivity, Set, Setuser, Shutdown, Signature, Statistics,
   Tablock, Tablockx, Then, Throw, Ties, Top, Tran, Transaction, Trigger, Truncate, Union, Update,
   Updatetext, Updlock, Use, Vacuum, Value, Values, Waitfor, Where, While, With, Writetext, Xlock,
 };
@@ -28,12 +28,12 @@ struct KwEntry {
 };
 
 constexpr std::array kKeywords = {
-    KwEntry{"ALL", Kw::All}, KwEntry{"ALTER", Kw::Alter}, KwEntry{"ANALYZE", Kw::Analyze},
+    KwEntry{"ADD", Kw::Add}, KwEntry{"ALL", Kw::All}, KwEntry{"ALTER", Kw::Alter}, KwEntry{"ANALYZE", Kw::Analyze},
     KwEntry{"AS", Kw::As}, KwEntry{"ATTACH", Kw::Attach}, KwEntry{"BACKUP", Kw::Backup},
     KwEntry{"BEGIN", Kw::Begin}, KwEntry{"BREAK", Kw::Break}, KwEntry{"BULK", Kw::Bulk},
     KwEntry{"CASE", Kw::Case}, KwEntry{"CHECKPOINT", Kw::Checkpoint}, KwEntry{"CLOSE", Kw::Close},
     KwEntry{"COMMIT", Kw::Commit}, KwEntry{"CONTINUE", Kw::Continue},
-    KwEntry{"CONVERSATION", Kw::Conversation}, KwEntry{"CREATE", Kw::Create}, KwEntry{"CUBE", Kw::Cube},
+    KwEntry{"CONVERSATION", Kw::Conversation}, KwEntry{"COUNTER", Kw::Counter}, KwEntry{"CREATE", Kw::Create}, KwEntry{"CUBE", Kw::Cube},
     KwEntry{"DBCC", Kw::Dbcc}, KwEntry{"DEALLOCATE", Kw::Deallocate}, KwEntry{"DECLARE", Kw::Declare},
     KwEntry{"DEFAULT", Kw::Default}, KwEntry{"DELETE", Kw::Delete}, KwEntry{"DENY", Kw::Deny},
     KwEntry{"DETACH", Kw::Detach}, KwEntry{"DISABLE", Kw::Disable},
@@ -46,7 +46,7 @@ constexpr std::array kKeywords = {
     KwEntry{"INTERSECT", Kw::Intersect}, KwEntry{"INTO", Kw::Into}, KwEntry{"JOIN", Kw::Join},
     KwEntry{"KILL", Kw::Kill}, KwEntry{"LINENO", Kw::Lineno}, KwEntry{"LOGIN", Kw::Login},
     KwEntry{"MERGE", Kw::Merge}, KwEntry{"MOVE", Kw::Move}, KwEntry{"NEXT", Kw::Next}, KwEntry{"NOWAIT", Kw::Nowait},
-    KwEntry{"ON", Kw::On}, KwEntry{"OPEN", Kw::Open}, KwEntry{"OPENDATASOURCE", Kw::Opendatasource},
+    KwEntry{"OFFSET", Kw::Offset}, KwEntry{"ON", Kw::On}, KwEntry{"OPEN", Kw::Open}, KwEntry{"OPENDATASOURCE", Kw::Opendatasource},
     KwEntry{"OPENQUERY", Kw::Openquery}, KwEntry{"OPENROWSET", Kw::Openrowset},
     KwEntry{"OUTPUT", Kw::Output}, KwEntry{"PAGLOCK", Kw::Paglock}, KwEntry{"PRAGMA", Kw::Pragma},
     KwEntry{"PRINT", Kw::Print}, KwEntry{"RAISERROR", Kw::Raiserror}, KwEntry{"READTEXT", Kw::Readtext},
@@ -56,7 +56,7 @@ constexpr std::array kKeywords = {
     KwEntry{"REVOKE", Kw::Revoke}, KwEntry{"ROLLBACK", Kw::Rollback}, KwEntry{"ROLLUP", Kw::Rollup},
     KwEntry{"ROW", Kw::Row}, KwEntry{"ROWS", Kw::Rows}, KwEntry{"SAVE", Kw::Save},
     KwEntry{"SAVEPOINT", Kw::Savepoint}, KwEntry{"SELECT", Kw::Select}, KwEntry{"SEND", Kw::Send},
-    KwEntry{"SET", Kw::Set}, KwEntry{"SETUSER", Kw::Setuser}, KwEntry{"SHUTDOWN", Kw::Shutdown},
+    KwEntry{"SENSITIVITY", Kw::Sensitivity}, KwEntry{"SET", Kw::Set}, KwEntry{"SETUSER", Kw::Setuser}, KwEntry{"SHUTDOWN", Kw::Shutdown}, KwEntry{"SIGNATURE", Kw::Signature},
     KwEntry{"STATISTICS", Kw::Statistics}, KwEntry{"TABLOCK", Kw::Tablock},
     KwEntry{"TABLOCKX", Kw::Tablockx}, KwEntry{"THEN", Kw::Then}, KwEntry{"THROW", Kw::Throw},
     KwEntry{"TIES", Kw::Ties}, KwEntry{"TOP", Kw::Top}, KwEntry{"TRAN", Kw::Tran},
@@ -142,6 +142,7 @@ struct Stmt {
   bool pending_set = false;   // an UPDATE whose SET has not come yet
   bool exec_seen = false;
   bool output_seen = false;
+  bool offset_seen = false;   // OFFSET at depth 0 (so ROWS FETCH continues it)
   std::size_t case_depth = 0;  // open CASE at depth 0
   Kw last_kw = Kw::None;       // keyword of the previous token (None if not a keyword)
   Kw second_kw = Kw::None;     // keyword of the second token
@@ -286,7 +287,9 @@ class Classifier {
       case Kw::Execute:
         return !(st.main == Kw::Insert && !st.insert_body);
       case Kw::Fetch:
-        return !(prev == Kw::Rows || prev == Kw::Row);  // OFFSET n ROWS FETCH NEXT ...
+        return !(st.offset_seen && (prev == Kw::Rows || prev == Kw::Row));  // OFFSET n ROWS FETCH NEXT ...
+      case Kw::Add:
+        return kw(i + 1) == Kw::Signature || kw(i + 1) == Kw::Counter || kw(i + 1) == Kw::Sensitivity;
       case Kw::End:
       case Kw::Else:
         return st.case_depth == 0;
@@ -358,6 +361,8 @@ class Classifier {
           --st.case_depth;
         } else if (k == Kw::Where && (st.main == Kw::Update || st.main == Kw::Delete)) {
           st.info.has_where = true;
+        } else if (k == Kw::Offset) {
+          st.offset_seen = true;
         } else if (k == Kw::Output && tsql_) {
           st.output_seen = true;
         } else if (k == Kw::Into && st.output_seen) {

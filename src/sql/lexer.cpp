@@ -55,12 +55,75 @@ std::string code_point_label(std::string_view s, std::size_t i) {
   return buf;
 }
 
+/// Offset of the first invalid UTF-8 sequence (overlong, surrogate, above U+10FFFF, truncated,
+/// stray continuation byte), or npos. A lenient decoder on the way to the server could read an
+/// overlong sequence as a quote that we never saw.
+std::size_t invalid_utf8_at(std::string_view s) {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  while (i < n) {
+    const auto b0 = static_cast<unsigned char>(s[i]);
+    if (b0 < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (b0 >= 0xC2 && b0 <= 0xDF) {
+      len = 2;
+    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+      len = 3;
+      if (b0 == 0xE0) lo = 0xA0;
+      if (b0 == 0xED) hi = 0x9F;  // no UTF-16 surrogates
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+      len = 4;
+      if (b0 == 0xF0) lo = 0x90;
+      if (b0 == 0xF4) hi = 0x8F;
+    } else {
+      return i;
+    }
+    if (i + len > n) return i;
+    const auto b1 = static_cast<unsigned char>(s[i + 1]);
+    if (b1 < lo || b1 > hi) return i;
+    for (std::size_t k = 2; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < 0x80 || b > 0xBF) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+/// Length of a look-alike of a quote, bracket or semicolon (UTF-8) at `i`, 0 if none: U+02BC,
+/// U+2018/2019/201B/201C/201D/201F, U+2032/2033, U+037E, U+FE54, U+FF02, U+FF07, U+FF1B, U+FF3B,
+/// U+FF3D. Outside strings they are syntax errors at best; refusing them costs nothing and rules
+/// out an engine that folds them into ASCII punctuation.
+std::size_t lookalike_len(std::string_view s, std::size_t i) {
+  const auto at = [&](std::size_t k) -> unsigned {
+    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
+  };
+  const unsigned b0 = at(0), b1 = at(1), b2 = at(2);
+  if (b0 == 0xCA && b1 == 0xBC) return 2;
+  if (b0 == 0xCD && b1 == 0xBE) return 2;
+  if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0x98 || b2 == 0x99 || b2 == 0x9B || b2 == 0x9C || b2 == 0x9D || b2 == 0x9F))
+    return 3;
+  if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0xB2 || b2 == 0xB3)) return 3;
+  if (b0 == 0xEF && b1 == 0xB9 && b2 == 0x94) return 3;
+  if (b0 == 0xEF && b1 == 0xBC && (b2 == 0x82 || b2 == 0x87 || b2 == 0x9B || b2 == 0xBB)) return 3;
+  if (b0 == 0xEF && b1 == 0xBC && b2 == 0xBD) return 3;
+  return 0;
+}
+
 class Lexer {
  public:
   Lexer(std::string_view s, Dialect d) : s_(s), tsql_(d == Dialect::TSql) {}
 
   LexResult run() {
     LexResult r;
+    if (const std::size_t bad = invalid_utf8_at(s_); bad != std::string_view::npos) {
+      fail(r, "lex_error", bad, "invalid UTF-8; send the statement as UTF-8 text");
+      return r;
+    }
     r.tokens.reserve(s_.size() / 4 + 4);
     std::size_t i = 0;
     const std::size_t n = s_.size();
@@ -78,6 +141,10 @@ class Lexer {
         fail(r, "unusual_whitespace", i,
              "the invisible or unusual whitespace character " + code_point_label(s_, i) +
                  " outside a string; replace it with a plain space");
+      } else if (c >= 0x80 && lookalike_len(s_, i) != 0) {
+        fail(r, "lex_error", i,
+             "the character " + code_point_label(s_, i) +
+                 " looks like a quote, bracket or semicolon; outside strings use the ASCII character");
       } else if (c == '-' && i + 1 < n && s_[i + 1] == '-') {
         i = line_comment(r, i);
       } else if (c == '/' && i + 1 < n && s_[i + 1] == '*') {
@@ -122,9 +189,15 @@ class Lexer {
         if (r.error_rule.empty()) r.tokens.push_back({TokenKind::Word, i, j});
         i = j;
         if (!odd_error_.empty()) {
-          fail(r, "unusual_whitespace", odd_at_,
-               "the invisible or unusual whitespace character " + code_point_label(s_, odd_at_) +
-                   " inside a name; replace it with a plain space or quote the name");
+          if (lookalike_len(s_, odd_at_) != 0) {
+            fail(r, "lex_error", odd_at_,
+                 "the character " + code_point_label(s_, odd_at_) +
+                     " looks like a quote, bracket or semicolon; outside strings use the ASCII character");
+          } else {
+            fail(r, "unusual_whitespace", odd_at_,
+                 "the invisible or unusual whitespace character " + code_point_label(s_, odd_at_) +
+                     " inside a name; replace it with a plain space or quote the name");
+          }
         }
       } else {
         TokenKind k = TokenKind::Punct;
@@ -152,7 +225,7 @@ class Lexer {
   /// End of an identifier's remaining characters starting at `j`; notes an odd space inside.
   std::size_t ident_tail(std::size_t j) {
     while (j < s_.size() && ident_char(j)) {
-      if (static_cast<unsigned char>(s_[j]) >= 0x80 && odd_space_len(s_, j) != 0) {
+      if (static_cast<unsigned char>(s_[j]) >= 0x80 && (odd_space_len(s_, j) != 0 || lookalike_len(s_, j) != 0)) {
         odd_error_ = "x";
         odd_at_ = j;
         return j;
@@ -257,7 +330,7 @@ class Lexer {
         }
       }
     }
-    if (j < n && ident_char(j) && odd_space_len(s_, j) == 0) {
+    if (j < n && ident_char(j) && odd_space_len(s_, j) == 0 && lookalike_len(s_, j) == 0) {
       fail(r, "lex_error", start,
            "a number directly followed by a letter; put a space between a number and the next word");
       return n;

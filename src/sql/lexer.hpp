@@ -42,9 +42,11 @@ struct LexResult {
 
 /// Splits `sql` into tokens for `dialect`. Refuses (error_rule set) unterminated strings, comments and
 /// quoted identifiers, NUL/control characters, a number glued to a word (`1DELETE`), T-SQL backticks,
-/// and unusual whitespace or invisible format characters outside strings and comments (vertical tab,
-/// form feed, NBSP, U+2028, zero-width and bidi controls, BOM): the server might split tokens or end
-/// a `--` comment where we would not. Thread-safe (no shared state).
+/// unusual whitespace or invisible format characters outside strings and comments (vertical tab,
+/// form feed, NBSP, U+2028, zero-width and bidi controls, BOM) and look-alikes of quotes, brackets
+/// and semicolons outside strings: the server might split tokens or end a `--` comment where we
+/// would not. Invalid UTF-8 anywhere is refused (a lenient decoder could turn an overlong sequence
+/// into a quote). Thread-safe (no shared state).
 LexResult lex(std::string_view sql, Dialect dialect);
 
 /// The text of a quoted identifier token without its quotes, escapes undone.
