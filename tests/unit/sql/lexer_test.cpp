@@ -74,6 +74,13 @@ TEST(Lexer, RefusesWhatEnginesMightReadDifferently) {
     EXPECT_TRUE(r.tokens.empty());
     EXPECT_FALSE(r.error.empty());
   }
+  for (const char* bad : {"SELECT '\xC0\xA7'", "SELECT '\xED\xA0\x80'", "SELECT '\xE2\x80'", "SELECT '\xF5\x80\x80\x80'",
+                          "SELECT '\x80'", "SELECT 1 \xEF\xBC\x9B DELETE", "SELECT \xE2\x80\x99x\xE2\x80\x99"}) {
+    LexResult r = lex(bad, Dialect::TSql);
+    EXPECT_EQ(r.error_rule, "lex_error") << bad;
+  }
+  // Valid multi-byte UTF-8 (2, 3 and 4 bytes) is fine, and look-alikes inside strings too.
+  EXPECT_EQ(lex("SELECT '\xC3\xA9\xE6\x97\xA5\xF0\x9F\x98\x80\xE2\x80\x99'", Dialect::SQLite).error_rule, "");
   const std::string with_nul("SELECT 'a\0b'", 12);
   EXPECT_EQ(lex(with_nul, Dialect::SQLite).error_rule, "lex_error");
 }
