@@ -4,13 +4,85 @@
 
 #include "db/sqlite/demo_database.hpp"
 #include "db/sqlite/sqlite_backend.hpp"
+#include "db/tds/connection_string.hpp"
+#include "db/tds/tds_backend.hpp"
 
 namespace azsql::app {
 
-Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg) {
+namespace {
+
+bool is_loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// SQL Server branch (owned by the TDS module): settings from the variables, overridden by the
+// keys present in AZURE_SQL_CONNECTION_STRING.
+Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, AccessTokenFn access_token) {
+  namespace tds = db::tds;
+  tds::TdsBackendOptions o;
+  auto& c = o.connection;
+  std::string auth = cfg.auth_type;
+  std::string user = cfg.username, password = cfg.password, encrypt = cfg.encrypt;
+  c.trust_server_certificate = cfg.trust_server_certificate;
+  c.hostname_in_certificate = cfg.hostname_in_certificate;
+  c.ca_file = cfg.ca_file;
+  c.connect_timeout = std::chrono::seconds(cfg.connection_timeout_s);
+  c.read_only_intent = cfg.application_intent == "ReadOnly";
+  c.database = cfg.azure_sql_database;
+  if (!cfg.azure_sql_server.empty()) {
+    if (auto s = tds::parse_server(cfg.azure_sql_server, c.host, c.port); !s.ok())
+      return Error::make(ErrorKind::InvalidInput, "AZURE_SQL_SERVER: " + s.error().message);
+  }
+  if (!cfg.connection_string.empty()) {
+    auto cs = tds::parse_connection_string(cfg.connection_string);
+    if (!cs.ok()) return Error::make(ErrorKind::InvalidInput, "AZURE_SQL_CONNECTION_STRING: " + cs.error().message);
+    if (cs->host) { c.host = *cs->host; c.port = cs->port.value_or(1433); }
+    if (cs->database) c.database = *cs->database;
+    if (cs->user) user = *cs->user;
+    if (cs->password) password = *cs->password;
+    if (cs->encrypt) encrypt = *cs->encrypt;
+    if (cs->trust_server_certificate) c.trust_server_certificate = *cs->trust_server_certificate;
+    if (cs->hostname_in_certificate) c.hostname_in_certificate = *cs->hostname_in_certificate;
+    if (cs->connect_timeout_s) c.connect_timeout = std::chrono::seconds(*cs->connect_timeout_s);
+    if (cs->read_only_intent) c.read_only_intent = *cs->read_only_intent;
+    if (cs->application_name) c.app_name = *cs->application_name;
+    if (cs->auth_type) auth = *cs->auth_type;
+    else if (cs->user && cfg.auth_type == "default_credential") auth = "sql";  // User Id + Password, no Authentication=
+  }
+  if (cfg.azure_sql_server.empty() && (cfg.connection_string.empty() || c.host.empty()))
+    return Error::make(ErrorKind::InvalidInput, "AZURE_SQL_CONNECTION_STRING: no Server= given");
+  if (encrypt == "strict") c.encrypt = tds::EncryptMode::Strict;
+  else if (encrypt == "no") c.encrypt = tds::EncryptMode::No;
+  else c.encrypt = tds::EncryptMode::Yes;
+  if (c.encrypt == tds::EncryptMode::No && !is_loopback(c.host))
+    return Error::make(ErrorKind::InvalidInput, "invalid setting AZURE_SQL_ENCRYPT='no' for host '" + c.host +
+                                                    "': only allowed for a loopback server (use yes or strict)");
+  if (auth == "sql") {
+    if (user.empty()) return Error::make(ErrorKind::InvalidInput, "SQL authentication needs AZURE_SQL_USERNAME (or User Id=)");
+    c.user = user;
+    c.password = password;
+  } else if (access_token) {
+    c.access_token = std::move(access_token);
+  } else if (auth == "access_token" && !cfg.access_token.empty()) {
+    c.access_token = [tok = cfg.access_token](bool) -> Result<std::string> { return tok; };
+  } else {
+    return Error::make(ErrorKind::InvalidInput, "authentication type '" + auth +
+                                                    "' needs an Entra token provider, which this build does not "
+                                                    "have wired; use AZURE_SQL_AUTH_TYPE=sql with a user name and password");
+  }
+  o.pool_size = cfg.pool_size;
+  o.read_only_mode = cfg.read_only;
+  o.catalog_timeout = std::chrono::seconds(cfg.query_timeout_s);
+  auto backend = tds::TdsBackend::open(std::move(o));
+  if (!backend.ok()) return std::move(backend).error();
+  return std::shared_ptr<db::Backend>(std::move(backend).value());
+}
+
+}  // namespace
+
+Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessTokenFn access_token) {
   if (!cfg.azure_sql_server.empty() || !cfg.connection_string.empty()) {
-    // The SQL Server (TDS) backend is wired here once it lands.
-    return Error::make(ErrorKind::Unavailable, "the SQL Server backend is not available in this build");
+    return make_sqlserver_backend(cfg, std::move(access_token));
   }
 
   // SQLite: the configured file, or the demo database (created on first run).

@@ -10,9 +10,13 @@
 
 namespace azsql::app {
 
+/// Entra access-token callback for the SQL Server backend (FEDAUTH); force_refresh after a refused login.
+using AccessTokenFn = std::function<Result<std::string>(bool force_refresh)>;
+
 /// Opens the configured backend: SQL Server when a server or connection string is set, else SQLite
-/// (creating the demo database on first run).
-Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg);
+/// (creating the demo database on first run). `access_token` serves Entra auth types (the app bridges
+/// src/auth); without it only SQL authentication (and AZURE_SQL_ACCESS_TOKEN) can log in.
+Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessTokenFn access_token = {});
 
 /// Serves Streamable HTTP until SIGTERM/SIGINT; returns the process exit code.
 int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::Backend>& db,

@@ -31,6 +31,7 @@ const std::vector<SettingSpec>& setting_specs() {
       {"AZURE_SQL_ENCRYPT", "encrypt", "yes", "yes (TLS negotiated in PRELOGIN) | strict (TDS 8.0) | no (loopback only)"},
       {"AZURE_SQL_TRUST_SERVER_CERTIFICATE", "trust-server-certificate", "no", "skip certificate validation (yes|no)"},
       {"AZURE_SQL_HOSTNAME_IN_CERTIFICATE", "hostname-in-certificate", nullptr, "expected host name in the server certificate"},
+      {"AZURE_SQL_CA_FILE", "ca-file", nullptr, "PEM file of CA certificates trusted for the server certificate (default: the system store)"},
       {"AZURE_SQL_APPLICATION_INTENT", "application-intent", nullptr, "ReadOnly routes to Azure SQL read replicas"},
       {"AZURE_SQL_CONNECTION_TIMEOUT", "connection-timeout", "30", "login timeout, seconds"},
       {"AZURE_SQL_DRIVER", "driver", nullptr, "accepted and ignored (no ODBC driver is needed)"},
@@ -270,6 +271,7 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   c.authority_host = r.str("AZURE_AUTHORITY_HOST");
   c.access_token = r.str("AZURE_SQL_ACCESS_TOKEN");
   c.hostname_in_certificate = r.str("AZURE_SQL_HOSTNAME_IN_CERTIFICATE");
+  c.ca_file = r.str("AZURE_SQL_CA_FILE");
   c.auth_token = r.str("MCP_AUTH_TOKEN");
   c.audit_log = r.str("MCP_AUDIT_LOG");
 

@@ -37,6 +37,7 @@ struct Config {
   std::string encrypt = "yes";  ///< yes | strict | no
   bool trust_server_certificate = false;
   std::string hostname_in_certificate;
+  std::string ca_file;  ///< AZURE_SQL_CA_FILE: PEM CA bundle for the server certificate (tests, private CAs)
   std::string application_intent;  ///< "" or ReadOnly
   int connection_timeout_s = 30;
   std::string sqlite_path;  ///< empty → demo database
