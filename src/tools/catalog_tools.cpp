@@ -71,7 +71,7 @@ class ListTables final : public BaseTool {
       else if (t.row_count) text += " (~" + std::to_string(*t.row_count) + " rows)";
     }
     mcp::ToolResult r;
-    r.structured = bj::object{{"tables", std::move(arr)}, {"count", tables->size()}};
+    r.structured = bj::object{{"tables", std::move(arr)}, {"count", i64(tables->size())}};
     r.text = std::move(text);
     return r;
   }
@@ -189,7 +189,7 @@ class SearchObjects final : public BaseTool {
     const bool truncated = matches.size() > limit;
     if (truncated) matches.resize(limit);
 
-    bj::object out{{"detail_level", level}, {"count", matches.size()}, {"truncated", truncated}};
+    bj::object out{{"detail_level", level}, {"count", i64(matches.size())}, {"truncated", truncated}};
     std::string text;
     auto qualified = [](const db::ObjectMatch& m) {
       if (!m.parent.empty() && (m.type == "column" || m.type == "index")) return m.parent + "." + m.name;
@@ -301,9 +301,9 @@ class DatabaseInfoTool final : public BaseTool {
     o["roles"] = std::move(roles);
     o["warnings"] = std::move(warnings);
     o["pool"] = pool_json(env_->backend->pool().stats());
-    o["limits"] = bj::object{{"default_row_limit", env_->cfg.default_row_limit},
-                             {"max_row_limit", env_->cfg.max_row_limit},
-                             {"max_result_bytes", env_->cfg.max_result_bytes},
+    o["limits"] = bj::object{{"default_row_limit", i64(env_->cfg.default_row_limit)},
+                             {"max_row_limit", i64(env_->cfg.max_row_limit)},
+                             {"max_result_bytes", i64(env_->cfg.max_result_bytes)},
                              {"query_timeout_s", env_->cfg.query_timeout.count() / 1000}};
     std::string text = i.product + " " + i.server_version + (i.edition.empty() ? "" : " (" + i.edition + ")") +
                        "; dialect " + to_string(env_->dialect()) +
@@ -376,7 +376,7 @@ class ListAvailableTools final : public BaseTool {
     text = "Available tools (" + std::to_string(n) + ")" + (env_->cfg.read_only ? ", read-only mode" : "") + ":\n" +
            text;
     mcp::ToolResult r;
-    r.structured = bj::object{{"tools", std::move(tools)}, {"count", n}, {"read_only_mode", env_->cfg.read_only}};
+    r.structured = bj::object{{"tools", std::move(tools)}, {"count", i64(n)}, {"read_only_mode", env_->cfg.read_only}};
     r.text = std::move(text);
     return r;
   }

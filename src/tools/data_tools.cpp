@@ -168,8 +168,8 @@ class ReadData final : public BaseTool {
     for (const auto& n : notes) text += "\nNote: " + n;
 
     bj::object out{{"columns", std::move(cols)},       {"rows", std::move(sink.rows_)},
-                   {"row_count", sink.count_},         {"truncated", sink.truncated_},
-                   {"limit", limit},                   {"elapsed_ms", elapsed}};
+                   {"row_count", i64(sink.count_)},         {"truncated", sink.truncated_},
+                   {"limit", i64(limit)},                   {"elapsed_ms", elapsed}};
     if (sink.truncated_) out["truncated_reason"] = sink.reason_;
     if (!notes.empty()) {
       bj::array na;

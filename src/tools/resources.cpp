@@ -55,7 +55,7 @@ class Resources final : public mcp::ResourceProvider {
     if (!tables.ok()) return std::move(tables).error();
     bj::array a;
     for (const auto& t : *tables) a.push_back(table_info_json(t));
-    return bj::object{{"count", tables->size()}, {"tables", std::move(a)}};
+    return bj::object{{"count", i64(tables->size())}, {"tables", std::move(a)}};
   }
 
   Result<bj::object> table_json(std::string_view encoded, mcp::CallContext& ctx) {
@@ -87,7 +87,7 @@ class Resources final : public mcp::ResourceProvider {
     }
     return bj::object{{"backend", env_->backend->name()},
                       {"dialect", to_string(env_->dialect())},
-                      {"table_count", tables->size()},
+                      {"table_count", i64(tables->size())},
                       {"truncated", tables->size() > kMaxSchemaTables},
                       {"tables", std::move(out)}};
   }

@@ -525,17 +525,17 @@ std::string description_text(const db::TableDescription& d) {
 }
 
 bj::object pool_json(const db::PoolStats& s) {
-  return bj::object{{"max_size", s.max_size}, {"open", s.open},       {"in_use", s.in_use},
-                    {"waits", s.waits},       {"created", s.created}, {"discarded", s.discarded}};
+  return bj::object{{"max_size", i64(s.max_size)}, {"open", i64(s.open)},       {"in_use", i64(s.in_use)},
+                    {"waits", i64(s.waits)},       {"created", i64(s.created)}, {"discarded", i64(s.discarded)}};
 }
 
 bj::object recent_json(const OutcomeRing::Summary& s) {
-  bj::object o{{"window", s.window},
-               {"calls", s.calls},
-               {"errors", s.errors},
+  bj::object o{{"window", i64(s.window)},
+               {"calls", i64(s.calls)},
+               {"errors", i64(s.errors)},
                {"error_rate", s.calls ? static_cast<double>(s.errors) / static_cast<double>(s.calls) : 0.0},
-               {"total_calls", s.total_calls},
-               {"total_errors", s.total_errors}};
+               {"total_calls", i64(s.total_calls)},
+               {"total_errors", i64(s.total_errors)}};
   bj::array last;
   for (const auto& e : s.last_errors) last.push_back(bj::object{{"tool", e.tool}, {"error", e.error}});
   o["last_errors"] = std::move(last);

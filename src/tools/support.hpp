@@ -64,6 +64,9 @@ struct Env {
   db::ExecOptions exec_options(mcp::CallContext& ctx, bool read_only) const;
 };
 
+/// Counts as signed JSON integers (Boost.JSON keeps size_t as uint64; consumers read int64).
+inline std::int64_t i64(std::uint64_t n) { return static_cast<std::int64_t>(n); }
+
 /// Parses JSON text of a schema at start-up (the texts are ours; a typo is a bug → throws).
 bj::object schema(std::string_view json_text);
 

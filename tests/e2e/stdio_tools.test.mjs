@@ -292,3 +292,33 @@ test('a 100,000-row result is trimmed and says so; server memory stays bounded',
   });
   assert.equal(sha256File(db), hash);
 });
+
+test('a long read sends progress notifications when the client asks for them', async () => {
+  await withClient({ SQLITE_PATH: freshDb() }, async (client) => {
+    const seen = [];
+    const r = await client.callTool({ name: 'read_data', arguments: {
+      query: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 5500) SELECT x FROM c', limit: 10000 } },
+    undefined, { onprogress: (p) => seen.push(p) });
+    assert.equal(r.structuredContent.row_count, 5500);
+    assert.deepEqual(seen.map((p) => p.progress), [1000, 2000, 3000, 4000, 5000]);
+    assert.ok(seen.every((p) => p.total === 10000 && /rows/.test(p.message)));
+  });
+});
+
+test('the audit log gets one line per tool call with rows, outcome and the database error number', async () => {
+  const audit = path.join(dir, 'audit.jsonl');
+  await withClient({ SQLITE_PATH: freshDb(), MCP_AUDIT_LOG: audit }, async (client) => {
+    await client.callTool({ name: 'read_data', arguments: { query: 'SELECT * FROM Region', limit: 2 } });
+    await client.callTool({ name: 'read_data', arguments: { query: 'SELECT * FROM NoSuchTable' } });
+    await client.callTool({ name: 'insert_data', arguments: { sql: 'INSERT INTO Region (Region_Libelle) VALUES (?)', parameters: ['Audited'] } });
+  });
+  const lines = (await import('node:fs')).readFileSync(audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 3);
+  assert.deepEqual(lines.map((l) => [l.tool, l.outcome]), [['read_data', 'ok'], ['read_data', 'error'], ['insert_data', 'ok']]);
+  assert.equal(lines[0].rows, 2);
+  assert.equal(lines[0].statement, 'SELECT * FROM Region');
+  assert.equal(typeof lines[1].error_number, 'number');
+  assert.equal(lines[2].rows, 1);
+  assert.equal(lines[2].parameters, 1);
+  assert.ok(!JSON.stringify(lines).includes('Audited'), 'parameter values are never logged');
+});
