@@ -15,7 +15,9 @@ struct ParsedName {
 };
 
 /// Parses `name`, `schema.name`, `[schema].[name]`, `"schema"."name"` (and mixes; T-SQL
-/// `[a]]b]` escapes). nullopt for empty or malformed input, or more than two parts.
+/// `[a]]b]` escapes; SQLite also `` `a` ``, and `[a]` without escapes). Surrounding ASCII whitespace
+/// is ignored. nullopt for empty or malformed input, more than two parts, invalid UTF-8, control
+/// characters, or a T-SQL part longer than 128 characters.
 std::optional<ParsedName> parse_qualified_name(std::string_view text, Dialect dialect);
 
 /// `[na]]me]` (T-SQL) or `"na""me"` (SQLite).

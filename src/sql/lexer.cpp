@@ -349,6 +349,8 @@ class Lexer {
 
 LexResult lex(std::string_view sql, Dialect dialect) { return Lexer(sql, dialect).run(); }
 
+bool is_valid_utf8(std::string_view s) noexcept { return invalid_utf8_at(s) == std::string_view::npos; }
+
 std::string unquote_identifier(std::string_view t, Dialect dialect) {
   if (t.size() < 2) return std::string(t);
   const char open = t.front();

@@ -54,6 +54,10 @@ TEST(ParseQualifiedName, RejectsMalformed) {
   // Control characters inside quotes.
   EXPECT_FALSE(parse_qualified_name(std::string_view("[a\0b]", 5), Dialect::TSql));
   EXPECT_FALSE(parse_qualified_name("\"a\nb\"", Dialect::SQLite));
+  // Invalid UTF-8 (it could not be quoted safely).
+  EXPECT_FALSE(parse_qualified_name("\xE1", Dialect::SQLite));
+  EXPECT_FALSE(parse_qualified_name("[a\xC0\xA7]", Dialect::TSql));
+  EXPECT_TRUE(parse_qualified_name("\xC3\xA9t\xC3\xA9", Dialect::TSql));
   // Over-long T-SQL name (129 characters).
   EXPECT_FALSE(parse_qualified_name(std::string(129, 'x'), Dialect::TSql));
   EXPECT_TRUE(parse_qualified_name(std::string(128, 'x'), Dialect::TSql));
