@@ -396,7 +396,18 @@ Result<DatabaseInfo> SqliteBackend::database_info(Connection& c) {
 }
 
 Result<Plan> SqliteBackend::explain(Connection& c, std::string_view q, const Params& params, const ExecOptions& o) {
-  const std::size_t start = skip_insignificant(q, 0, true);
+  std::size_t start = skip_insignificant(q, 0, true);
+  // A query that already says EXPLAIN [QUERY PLAN] is explained once, as a plan.
+  for (const std::string_view word : {"EXPLAIN", "QUERY", "PLAN"}) {
+    const std::size_t at = skip_insignificant(q, start, false);
+    const std::string_view rest = q.substr(std::min(at, q.size()));
+    if (rest.size() > word.size() && iequals(rest.substr(0, word.size()), word) &&
+        !std::isalnum(static_cast<unsigned char>(rest[word.size()])) && rest[word.size()] != '_') {
+      start = at + word.size();
+    } else {
+      break;
+    }
+  }
   const std::string sql = "EXPLAIN QUERY PLAN " + std::string(q.substr(std::min(start, q.size())));
   auto rows = query(c, sql, params, o);
   if (!rows.ok()) return std::move(rows).error();
@@ -406,12 +417,19 @@ Result<Plan> SqliteBackend::explain(Connection& c, std::string_view q, const Par
     PlanNode node;
     node.id = static_cast<int>(int_of(r[0]));
     node.parent = static_cast<int>(int_of(r[1]));
-    node.detail = text_of(r[3]);
-    const auto space = node.detail.find(' ');
-    const std::string first = node.detail.substr(0, space);
-    node.op = (first == "SCAN" || first == "SEARCH") ? first : node.detail;
+    // "SCAN Article" / "SEARCH Article USING INDEX …": the operator, then what it works on. Other rows
+    // ("USE TEMP B-TREE FOR ORDER BY", "CO-ROUTINE …") are operators as a whole.
+    const std::string text = text_of(r[3]);
+    const auto space = text.find(' ');
+    const std::string first = text.substr(0, space);
+    if ((first == "SCAN" || first == "SEARCH") && space != std::string::npos) {
+      node.op = first;
+      node.detail = text.substr(space + 1);
+    } else {
+      node.op = text;
+    }
     if (first == "SCAN" && space != std::string::npos) {
-      std::string target = node.detail.substr(space + 1);
+      std::string target = node.detail;
       if (target.rfind("TABLE ", 0) == 0) target = target.substr(6);  // SQLite < 3.36 wording
       const bool uses_index = target.find(" USING ") != std::string::npos;
       const bool pseudo = target.rfind("CONSTANT ROW", 0) == 0 || target.rfind('(', 0) == 0 || target.empty();
@@ -420,8 +438,8 @@ Result<Plan> SqliteBackend::explain(Connection& c, std::string_view q, const Par
         plan.warnings.push_back("full scan of " + table);
         scanned.insert(table);
       }
-    } else if (node.detail.rfind("USE TEMP B-TREE", 0) == 0) {
-      plan.warnings.push_back("sorts with a temporary B-tree (" + node.detail.substr(16) + ")");
+    } else if (text.rfind("USE TEMP B-TREE ", 0) == 0) {
+      plan.warnings.push_back("sorts with a temporary B-tree (" + text.substr(16) + ")");
     }
     plan.nodes.push_back(std::move(node));
   }

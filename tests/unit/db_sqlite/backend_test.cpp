@@ -205,6 +205,7 @@ TEST_F(DemoBackendTest, ExplainWarnsAboutFullScansAndSuggestsAnIndex) {
   ASSERT_TRUE(scan.ok()) << scan.error().message;
   ASSERT_FALSE(scan->nodes.empty());
   EXPECT_EQ(scan->nodes[0].op, "SCAN");
+  EXPECT_EQ(scan->nodes[0].detail, "Article");
   EXPECT_EQ(scan->warnings, std::vector<std::string>{"full scan of Article"});
   ASSERT_EQ(scan->missing_indexes.size(), 1u);
   EXPECT_EQ(scan->missing_indexes[0], "CREATE INDEX \"IX_Article_Tarif\" ON \"Article\" (\"Tarif\")");
@@ -225,10 +226,24 @@ TEST_F(DemoBackendTest, ExplainWarnsAboutFullScansAndSuggestsAnIndex) {
   EXPECT_TRUE(uses_ix);
   EXPECT_TRUE(sorts);
 
+  // Already prefixed with EXPLAIN QUERY PLAN: explained once.
+  auto prefixed = backend->explain(*conn, "explain query plan SELECT * FROM Article WHERE Tarif > 500", {}, o);
+  ASSERT_TRUE(prefixed.ok()) << prefixed.error().message;
+  EXPECT_EQ(prefixed->warnings, scan->warnings);
+
   // A join: parent ids link the plan rows.
   auto join = backend->explain(*conn, "SELECT * FROM v_ArticleDetails WHERE Region = 'Bretagne'", {}, o);
   ASSERT_TRUE(join.ok());
   EXPECT_GE(join->nodes.size(), 2u);
+  auto sub = backend->explain(
+      *conn, "SELECT * FROM Article WHERE RegionId IN (SELECT Region_Id FROM Region WHERE Region_Libelle LIKE 'B%')",
+      {}, o);
+  ASSERT_TRUE(sub.ok());
+  bool linked = false;
+  for (const auto& child : sub->nodes) {
+    for (const auto& parent : sub->nodes) linked = linked || (child.parent != 0 && child.parent == parent.id);
+  }
+  EXPECT_TRUE(linked) << "no plan row points at its parent";
 
   // The statement under EXPLAIN is still one statement and still read-only.
   auto two = backend->explain(*conn, "SELECT 1; DELETE FROM Article", {}, o);
