@@ -154,7 +154,7 @@ class SearchObjects final : public BaseTool {
         "columns.";
     d.input_schema = schema(R"({"type":"object","properties":{
       "pattern":{"type":"string","minLength":1,"maxLength":256,"description":"LIKE pattern on object names, e.g. 'Reg%' or 'price'."},
-      "types":{"type":"array","items":{"type":"string","enum":["table","view","column","procedure","function","index"]},"description":"Object types to search (default: all)."},
+      "types":{"type":"array","items":{"type":"string","enum":["table","view","column","procedure","function","index","trigger"]},"description":"Object types to search (default: all)."},
       "detail_level":{"type":"string","enum":["names","summary","full"],"description":"names (default) | summary | full"},
       "limit":{"type":"integer","minimum":1,"maximum":1000,"description":"Maximum matches (default 100)."}},
       "required":["pattern"],"additionalProperties":false})");

@@ -296,7 +296,7 @@ mcp::ToolAnnotations writes_annotations(bool destructive) {
 
 void notify_changed(mcp::CallContext& ctx, const std::optional<std::string>& table) {
   std::vector<std::string> uris{"database://tables"};
-  if (table) uris.push_back("database://tables/" + *table);
+  if (table) uris.push_back("database://tables/" + percent_encode(*table));
   ctx.resources_updated(uris);
 }
 

@@ -598,6 +598,23 @@ Result<db::TableDescription> find_table(Env& env, mcp::CallContext& ctx, std::st
   return Error::make(ErrorKind::NotFound, std::move(msg));
 }
 
+std::string percent_encode(std::string_view s) {
+  static constexpr char kHexUpper[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out.push_back(c);
+    } else {
+      out.push_back('%');
+      out.push_back(kHexUpper[u >> 4]);
+      out.push_back(kHexUpper[u & 15]);
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());

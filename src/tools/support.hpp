@@ -129,6 +129,8 @@ Result<std::vector<db::TableInfo>> all_tables(Env& env, mcp::CallContext& ctx, b
 /// ErrorKind::NotFound whose message suggests close names.
 Result<db::TableDescription> find_table(Env& env, mcp::CallContext& ctx, std::string_view table_name);
 
+/// Percent-encodes everything but RFC 3986 unreserved characters (RFC 6570 simple expansion).
+std::string percent_encode(std::string_view s);
 /// Percent-decodes a URI component; nullopt on a malformed escape.
 std::optional<std::string> percent_decode(std::string_view s);
 

@@ -75,6 +75,8 @@ TEST(Support, PercentDecode) {
   EXPECT_EQ(percent_decode("dbo.Article"), "dbo.Article");
   EXPECT_EQ(percent_decode("%5Bdbo%5D.%5BMy%20Table%5D"), "[dbo].[My Table]");
   EXPECT_EQ(percent_decode("bad%2"), std::nullopt);
+  EXPECT_EQ(percent_encode("sales.My Table/x"), "sales.My%20Table%2Fx");
+  EXPECT_EQ(percent_decode(percent_encode("[dbo].[a]]b]")), "[dbo].[a]]b]");
   EXPECT_EQ(percent_decode("bad%zz"), std::nullopt);
 }
 
