@@ -376,6 +376,11 @@ class Classifier {
       word_dangers(st, i, k);
     } else if (t.kind == TokenKind::QuotedIdent) {
       name_dangers(st, i);
+    } else if (tsql_ && t.kind == TokenKind::Punct && text(i) == "{") {
+      // ODBC escape {call proc} / {?= call proc}: a procedure call inside another statement
+      const bool call = (kind(i + 1) == TokenKind::Word && iequals(text(i + 1), "call")) ||
+                        (kind(i + 1) == TokenKind::Punct && text(i + 1) == "?");
+      if (call) add_danger(st, "odbc_call");
     }
 
     st.last_kw = k;
@@ -489,6 +494,11 @@ class Classifier {
       else if (iequals(name, "writefile")) add_danger(st, "writefile");
       else if (iequals(name, "edit")) add_danger(st, "edit");
       else if (iequals(name, "fts3_tokenizer")) add_danger(st, "fts3_tokenizer");
+      else if (iequals(name, "fsdir")) add_danger(st, "fsdir");
+      else if (iequals(name, "zipfile")) add_danger(st, "zipfile");
+      else if (iequals(name, "fn_get_audit_file") || iequals(name, "fn_xe_file_target_read_file") ||
+               iequals(name, "fn_trace_gettable"))
+        add_danger(st, "server_file_read");
     }
   }
 

@@ -57,7 +57,9 @@ struct StatementInfo {
   bool sequence_advance = false;
   /// Dangerous constructs found anywhere in the statement, by rule name:
   /// "xp_call" (xp_*, sp_OA*), "openrowset", "openquery", "opendatasource", "bulk_insert", "waitfor",
-  /// "sp_configure", "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer",
+  /// "sp_configure", "load_extension", "readfile", "writefile", "edit", "fts3_tokenizer", "fsdir",
+  /// "zipfile", "server_file_read" (sys.fn_get_audit_file, fn_xe_file_target_read_file,
+  /// fn_trace_gettable), "odbc_call" (T-SQL `{call p}`),
   /// "pragma_assignment", "dynamic_sql" (EXEC(...), EXEC @s, EXEC '...', sp_executesql), "insert_exec",
   /// "shutdown", "kill", "reconfigure",
   /// "dbcc", "backup", "restore", "grant", "revoke", "deny", "alter_login" / "create_login" /
