@@ -22,7 +22,8 @@ auth::CredentialConfig credential_config(const Config& cfg, const auth::EnvLooku
   auto rest = [&env](const std::string& name) -> std::optional<std::string> {
     static const char* const kAllowed[] = {"IDENTITY_ENDPOINT", "IDENTITY_HEADER", "AZSQL_IMDS_ENDPOINT",
                                            "AZURE_POD_IDENTITY_AUTHORITY_HOST", "AZSQL_AZ_PATH", "PATH",
-                                           "AZURE_CLIENT_CERTIFICATE_PASSWORD"};
+                                           "AZURE_CLIENT_CERTIFICATE_PASSWORD", "IDENTITY_SERVER_THUMBPRINT",
+                                           "IMDS_ENDPOINT", "MSI_ENDPOINT"};
     for (const char* a : kAllowed) {
       if (name == a) return env ? env(name) : std::nullopt;
     }

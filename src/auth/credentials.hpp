@@ -31,13 +31,15 @@ struct HttpTimeouts {
 /// Bounded exponential back-off for retriable HTTP answers (and connection failures).
 /// Delay before retry n (0-based) = min(max_delay, initial_delay * factor^n), raised to Retry-After
 /// when the server sends one (still capped by max_delay), and to gone_min_delay for HTTP 410
-/// (IMDS is being upgraded; Microsoft asks clients to keep retrying for about 70 s).
+/// (IMDS is being upgraded; Microsoft asks clients to keep retrying for about 70 s, hence up to
+/// gone_max_retries retries of at least gone_min_delay each while the answer is 410).
 struct RetryPolicy {
   int max_retries = 4;
   std::chrono::milliseconds initial_delay{800};
   double factor = 2.0;
   std::chrono::milliseconds max_delay{20000};
   std::chrono::milliseconds gone_min_delay{10000};
+  int gone_max_retries = 7;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -47,7 +49,8 @@ struct RetryPolicy {
 /// (`GET {imds}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=…`, header
 /// `Metadata: true`, selectors client_id / object_id / msi_res_id). Retries 404, 408, 410, 429 and
 /// 5xx per RetryPolicy. IMDS 400 "Identity not found" → ErrorKind::Unavailable with a clear text.
-/// Service Fabric, Azure Arc and Cloud Shell (MSI_ENDPOINT) sources are not implemented.
+/// Service Fabric, Azure Arc and Cloud Shell / Azure ML (MSI_ENDPOINT) sources are not implemented;
+/// when their variables are set the credential says so (Unavailable) instead of trying IMDS.
 struct ManagedIdentityOptions {
   std::string client_id;    ///< user-assigned identity by client id (at most one selector)
   std::string object_id;    ///< … by object (principal) id
@@ -57,15 +60,28 @@ struct ManagedIdentityOptions {
   std::string identity_header;    ///< value for X-IDENTITY-HEADER
   /// DefaultAzureCredential mode: the first IMDS request uses probe_timeout and no retries, and a
   /// connection failure / timeout is reported as Unavailable so the chain moves on.
+  /// Non-empty when the environment names a source we do not implement ("Service Fabric",
+  /// "Azure Arc", "Cloud Shell / Azure ML"): get_token then fails with Unavailable saying so.
+  std::string unsupported_source;
   bool probe_imds = false;
   std::chrono::milliseconds probe_timeout{1000};
   HttpTimeouts timeouts;
   RetryPolicy retry;
 
   /// Endpoints and selectors from the environment (IDENTITY_ENDPOINT, IDENTITY_HEADER,
-  /// AZSQL_IMDS_ENDPOINT / AZURE_POD_IDENTITY_AUTHORITY_HOST). Selectors are left empty.
+  /// AZSQL_IMDS_ENDPOINT / AZURE_POD_IDENTITY_AUTHORITY_HOST, and the variables that reveal an
+  /// unsupported source). Selectors are left empty.
   static ManagedIdentityOptions from_environment(const EnvLookup& env);
 };
+
+/// Which managed identity source the variables select when it is one we do not implement, in
+/// azure-identity's detection order: IDENTITY_ENDPOINT + IDENTITY_HEADER + IDENTITY_SERVER_THUMBPRINT
+/// → "Service Fabric"; IDENTITY_ENDPOINT + IMDS_ENDPOINT (no header) → "Azure Arc"; MSI_ENDPOINT →
+/// "Cloud Shell / Azure ML"; otherwise "" (App Service or IMDS, both implemented).
+std::string unsupported_managed_identity_source(const std::string& identity_endpoint,
+                                                const std::string& identity_header,
+                                                const std::string& identity_server_thumbprint,
+                                                const std::string& arc_imds_endpoint, const std::string& msi_endpoint);
 
 class ManagedIdentityCredential final : public TokenCredential {
  public:
@@ -89,7 +105,7 @@ struct EntraOptions {
   std::string authority_host{kDefaultAuthorityHost};  ///< https, or http on a loopback host
   HttpTimeouts timeouts;
   RetryPolicy retry{2, std::chrono::milliseconds(500), 2.0, std::chrono::milliseconds(5000),
-                    std::chrono::milliseconds(5000)};  ///< 408 / 429 / 5xx only
+                    std::chrono::milliseconds(5000), 2};  ///< 408 / 429 / 5xx only
 };
 
 /// Service principal with a client secret (form field client_secret).
@@ -104,8 +120,9 @@ class ClientSecretCredential final : public TokenCredential {
   std::string secret_;
 };
 
-/// Service principal with a certificate: a PEM file holding the certificate and its private key
-/// (AZURE_CLIENT_CERTIFICATE_PATH, optionally encrypted with AZURE_CLIENT_CERTIFICATE_PASSWORD).
+/// Service principal with a certificate: a PEM file holding the certificate and its private key, or
+/// a PKCS#12 (.pfx) file (AZURE_CLIENT_CERTIFICATE_PATH; AZURE_CLIENT_CERTIFICATE_PASSWORD decrypts
+/// an encrypted PEM key or the PKCS#12 file).
 /// Sends a client assertion JWT signed RS256 with header `x5t` = base64url(SHA-1 of the DER
 /// certificate) and claims aud = token URL, iss = sub = client id, jti, nbf = now, exp = now + 10 min.
 /// The file is read at each token request (certificate rotation needs no restart).

@@ -57,6 +57,8 @@ DefaultAzureCredential::DefaultAzureCredential(const CredentialConfig& c) {
   if (!c.imds_endpoint.empty()) mi.imds_endpoint = c.imds_endpoint;
   mi.identity_endpoint = c.identity_endpoint;
   mi.identity_header = c.identity_header;
+  mi.unsupported_source = unsupported_managed_identity_source(
+      c.identity_endpoint, c.identity_header, c.identity_server_thumbprint, c.arc_imds_endpoint, c.msi_endpoint);
   mi.probe_imds = true;
   mi.probe_timeout = c.imds_probe_timeout;
   mi.timeouts = c.timeouts;

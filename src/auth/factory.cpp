@@ -27,6 +27,9 @@ void CredentialConfig::fill_from_environment(const EnvLookup& env) {
   fill(imds_endpoint, env, "AZURE_POD_IDENTITY_AUTHORITY_HOST");
   fill(identity_endpoint, env, "IDENTITY_ENDPOINT");
   fill(identity_header, env, "IDENTITY_HEADER");
+  fill(identity_server_thumbprint, env, "IDENTITY_SERVER_THUMBPRINT");
+  fill(arc_imds_endpoint, env, "IMDS_ENDPOINT");
+  fill(msi_endpoint, env, "MSI_ENDPOINT");
   fill(az_path, env, "AZSQL_AZ_PATH");
   fill(path_env, env, "PATH");
   fill(access_token, env, "AZURE_SQL_ACCESS_TOKEN");
@@ -61,6 +64,8 @@ Result<std::unique_ptr<TokenCredential>> make_credential(const CredentialConfig&
     if (!c.imds_endpoint.empty()) mi.imds_endpoint = c.imds_endpoint;
     mi.identity_endpoint = c.identity_endpoint;
     mi.identity_header = c.identity_header;
+    mi.unsupported_source = unsupported_managed_identity_source(
+        c.identity_endpoint, c.identity_header, c.identity_server_thumbprint, c.arc_imds_endpoint, c.msi_endpoint);
     mi.timeouts = c.timeouts;
     mi.retry = c.managed_identity_retry;
     return std::unique_ptr<TokenCredential>(std::make_unique<ManagedIdentityCredential>(mi));

@@ -28,6 +28,9 @@ struct CredentialConfig {
   std::string imds_endpoint;                ///< AZSQL_IMDS_ENDPOINT / AZURE_POD_IDENTITY_AUTHORITY_HOST
   std::string identity_endpoint;            ///< IDENTITY_ENDPOINT
   std::string identity_header;              ///< IDENTITY_HEADER
+  std::string identity_server_thumbprint;   ///< IDENTITY_SERVER_THUMBPRINT (Service Fabric: unsupported)
+  std::string arc_imds_endpoint;            ///< IMDS_ENDPOINT (Azure Arc: unsupported)
+  std::string msi_endpoint;                 ///< MSI_ENDPOINT (Cloud Shell / Azure ML: unsupported)
   std::string az_path;                      ///< AZSQL_AZ_PATH
   std::string path_env;                     ///< PATH (for finding `az`)
   std::string access_token;                 ///< AZURE_SQL_ACCESS_TOKEN

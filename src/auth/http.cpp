@@ -212,11 +212,12 @@ Result<HttpResponse> http_send_with_retry(const HttpRequest& req, const RetryPol
                                           bool (*retriable)(long status), const CancelToken& cancel) {
   for (int attempt = 0;; ++attempt) {
     auto r = http_send(req, cancel);
-    const bool last = attempt >= policy.max_retries;
+    bool last = attempt >= policy.max_retries;
     std::optional<std::chrono::seconds> retry_after;
     long status = 0;
     if (r.ok()) {
       status = r->status;
+      if (status == 410) last = attempt >= std::max(policy.max_retries, policy.gone_max_retries);
       if (!retriable(status) || last) return r;
       retry_after = r->retry_after;
     } else {
@@ -227,7 +228,7 @@ Result<HttpResponse> http_send_with_retry(const HttpRequest& req, const RetryPol
     auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(std::min(base, static_cast<double>(policy.max_delay.count()))));
     if (retry_after) delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*retry_after));
     if (status == 410) delay = std::max(delay, policy.gone_min_delay);
-    delay = std::min(delay, policy.max_delay);
+    delay = std::min(delay, std::max(policy.max_delay, status == 410 ? policy.gone_min_delay : policy.max_delay));
     if (!cancellable_sleep(delay, cancel)) return Error::make(ErrorKind::Cancelled, "cancelled");
   }
 }

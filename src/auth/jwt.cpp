@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
@@ -37,6 +38,7 @@ using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
+using P12Ptr = std::unique_ptr<PKCS12, Deleter<PKCS12, PKCS12_free>>;
 
 std::string uuid4() {
   std::array<unsigned char, 16> b{};
@@ -104,18 +106,40 @@ Result<std::string> make_client_assertion(const std::string& pem_path, const std
   ss << f.rdbuf();
   const std::string pem = ss.str();
 
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
-  ERR_clear_error();
-  if (!cert) return Error::make(ErrorKind::InvalidInput, "no PEM certificate in " + pem_path);
-  BioPtr bio2(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  // With a null callback OpenSSL uses `u` as the passphrase of an encrypted key.
-  void* pass = password.empty() ? nullptr : const_cast<char*>(password.c_str());
-  PkeyPtr key(PEM_read_bio_PrivateKey(bio2.get(), nullptr, nullptr, pass));
-  ERR_clear_error();
-  if (!key) {
-    return Error::make(ErrorKind::InvalidInput,
-                       "no usable private key in " + pem_path + " (missing, or wrong AZURE_CLIENT_CERTIFICATE_PASSWORD)");
+  X509Ptr cert;
+  PkeyPtr key;
+  if (pem.find("-----BEGIN") == std::string::npos) {
+    // PKCS#12 (.pfx / .p12)
+    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    P12Ptr p12(d2i_PKCS12_bio(bio.get(), nullptr));
+    if (!p12) {
+      ERR_clear_error();
+      return Error::make(ErrorKind::InvalidInput, pem_path + " is neither PEM nor PKCS#12");
+    }
+    EVP_PKEY* k = nullptr;
+    X509* c = nullptr;
+    if (PKCS12_parse(p12.get(), password.c_str(), &k, &c, nullptr) != 1) {
+      ERR_clear_error();
+      return Error::make(ErrorKind::InvalidInput,
+                         "cannot open the PKCS#12 file " + pem_path + " (wrong AZURE_CLIENT_CERTIFICATE_PASSWORD?)");
+    }
+    key.reset(k);
+    cert.reset(c);
+    if (!cert || !key) return Error::make(ErrorKind::InvalidInput, pem_path + " lacks a certificate or a private key");
+  } else {
+    BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    cert.reset(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    ERR_clear_error();
+    if (!cert) return Error::make(ErrorKind::InvalidInput, "no PEM certificate in " + pem_path);
+    BioPtr bio2(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    // With a null callback OpenSSL uses `u` as the passphrase of an encrypted key.
+    void* pass = password.empty() ? nullptr : const_cast<char*>(password.c_str());
+    key.reset(PEM_read_bio_PrivateKey(bio2.get(), nullptr, nullptr, pass));
+    ERR_clear_error();
+    if (!key) {
+      return Error::make(ErrorKind::InvalidInput, "no usable private key in " + pem_path +
+                                                      " (missing, or wrong AZURE_CLIENT_CERTIFICATE_PASSWORD)");
+    }
   }
   if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA) {
     return Error::make(ErrorKind::InvalidInput, "the private key in " + pem_path + " is not an RSA key (RS256 needs RSA)");

@@ -27,7 +27,22 @@ ManagedIdentityOptions ManagedIdentityOptions::from_environment(const EnvLookup&
   }
   o.identity_endpoint = get("IDENTITY_ENDPOINT");
   o.identity_header = get("IDENTITY_HEADER");
+  o.unsupported_source = unsupported_managed_identity_source(o.identity_endpoint, o.identity_header,
+                                                             get("IDENTITY_SERVER_THUMBPRINT"), get("IMDS_ENDPOINT"),
+                                                             get("MSI_ENDPOINT"));
   return o;
+}
+
+std::string unsupported_managed_identity_source(const std::string& identity_endpoint,
+                                                const std::string& identity_header,
+                                                const std::string& identity_server_thumbprint,
+                                                const std::string& arc_imds_endpoint, const std::string& msi_endpoint) {
+  if (!identity_endpoint.empty()) {
+    if (!identity_header.empty()) return identity_server_thumbprint.empty() ? "" : "Service Fabric";
+    if (!arc_imds_endpoint.empty()) return "Azure Arc";
+  }
+  if (!msi_endpoint.empty()) return "Cloud Shell / Azure ML";
+  return "";
 }
 
 ManagedIdentityCredential::ManagedIdentityCredential(ManagedIdentityOptions options) : o_(std::move(options)) {}
@@ -42,6 +57,10 @@ Result<AccessToken> ManagedIdentityCredential::get_token(std::string_view scope_
   if (selectors > 1) {
     return Error::make(ErrorKind::InvalidInput,
                        who + ": set at most one of client id, object id and resource id of a user-assigned identity");
+  }
+  if (!o_.unsupported_source.empty()) {
+    return Error::make(ErrorKind::Unavailable, who + ": the " + o_.unsupported_source +
+                                                   " managed identity source is not supported by this server");
   }
   const bool app_service = source() == "App Service";
   const std::string resource = scope_to_resource(scope_or_resource);

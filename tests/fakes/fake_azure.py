@@ -441,6 +441,11 @@ def main(argv=None):
     st.cert = gen_cert(cert_dir, "client.pem")
     st.untrusted = gen_cert(cert_dir, "untrusted.pem")
     st.encrypted = gen_cert(cert_dir, "client-encrypted.pem", a.cert_password)
+    st.pfx = os.path.join(cert_dir, "client.pfx")  # PKCS#12 of the registered client certificate
+    if not os.path.exists(st.pfx):
+        subprocess.run(["openssl", "pkcs12", "-export", "-in", st.cert, "-inkey", st.cert, "-out", st.pfx + ".tmp",
+                        "-passout", f"pass:{a.cert_password}"], check=True, capture_output=True)
+        os.replace(st.pfx + ".tmp", st.pfx)
     # Both the plain and the encrypted certificate are registered (the encrypted one has its own key).
     for path in (st.cert, st.encrypted):
         x5t, n, e = cert_public_numbers(path)
@@ -463,7 +468,7 @@ def main(argv=None):
     print(json.dumps({"port": st.port, "pid": os.getpid(), "imds_endpoint": base,
                       "identity_endpoint": base + "/msi/token", "identity_header": a.identity_header,
                       "authority_host": base, "tenant": a.tenant, "client_id": a.client_id,
-                      "cert": st.cert, "encrypted_cert": st.encrypted, "cert_password": a.cert_password,
+                      "cert": st.cert, "encrypted_cert": st.encrypted, "pfx_cert": st.pfx, "cert_password": a.cert_password,
                       "untrusted_cert": st.untrusted, "token_file": a.token_file}), flush=True)
 
     import stat

@@ -111,6 +111,43 @@ TEST(ManagedIdentity, RetriesAreBounded) {
   EXPECT_EQ(fake.log("imds").size(), 3u);  // first try + 2 retries
 }
 
+TEST(ManagedIdentity, GoneIsRetriedBeyondTheUsualBudget) {
+  FakeAzure fake({"--fail", "imds:410:5"});
+  ASSERT_TRUE(fake.ok());
+  auto o = fake.imds();
+  o.retry.max_retries = 1;
+  o.retry.gone_max_retries = 7;
+  CancelToken c;
+  auto t = ManagedIdentityCredential(o).get_token(kSqlScope, c);
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  EXPECT_EQ(fake.log("imds").size(), 6u);  // five 410s, then the token
+}
+
+TEST(ManagedIdentity, UnsupportedSourcesSaySoInsteadOfTryingImds) {
+  FakeAzure fake;
+  ASSERT_TRUE(fake.ok());
+  CancelToken c;
+  auto sf = ManagedIdentityOptions::from_environment(map_environment({{"IDENTITY_ENDPOINT", "http://127.0.0.1:1/sf"},
+                                                                      {"IDENTITY_HEADER", "h"},
+                                                                      {"IDENTITY_SERVER_THUMBPRINT", "abc"},
+                                                                      {"AZSQL_IMDS_ENDPOINT", fake.base()}}));
+  auto r = ManagedIdentityCredential(sf).get_token(kSqlScope, c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::Unavailable);
+  EXPECT_NE(r.error().message.find("Service Fabric managed identity source is not supported"), std::string::npos)
+      << r.error().message;
+  auto arc = ManagedIdentityOptions::from_environment(map_environment(
+      {{"IDENTITY_ENDPOINT", "http://127.0.0.1:1/arc"}, {"IMDS_ENDPOINT", "http://127.0.0.1:1"},
+       {"AZSQL_IMDS_ENDPOINT", fake.base()}}));
+  auto a = ManagedIdentityCredential(arc).get_token(kSqlScope, c);
+  ASSERT_FALSE(a.ok());
+  EXPECT_NE(a.error().message.find("Azure Arc"), std::string::npos);
+  EXPECT_EQ(unsupported_managed_identity_source("", "", "", "", "http://localhost:50342/oauth2/token"),
+            "Cloud Shell / Azure ML");
+  EXPECT_EQ(unsupported_managed_identity_source("http://x", "h", "", "", ""), "");
+  EXPECT_TRUE(fake.log().empty());
+}
+
 TEST(ManagedIdentity, MalformedResponseIsAProtocolErrorWithoutTheBody) {
   FakeAzure fake({"--fail", "imds:malformed:1"});
   ASSERT_TRUE(fake.ok());
@@ -312,6 +349,22 @@ TEST(ClientCertificate, EncryptedKeyNeedsThePassword) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("cannot read the certificate file"), std::string::npos);
   EXPECT_EQ(fake.log("token").size(), 1u);
+}
+
+TEST(ClientCertificate, Pkcs12File) {
+  FakeAzure fake;
+  ASSERT_TRUE(fake.ok());
+  CancelToken c;
+  auto ok = ClientCertificateCredential(fake.entra(), fake.str("pfx_cert"), fake.str("cert_password"))
+                .get_token(kSqlScope, c);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  auto log = fake.log("token");
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_TRUE(log[0].as_object().at("signature_verified").as_bool());
+  auto bad = ClientCertificateCredential(fake.entra(), fake.str("pfx_cert"), "wrong").get_token(kSqlScope, c);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::InvalidInput);
+  EXPECT_NE(bad.error().message.find("PKCS#12"), std::string::npos) << bad.error().message;
 }
 
 TEST(ClientCertificate, UnregisteredCertificateIsRefused) {
