@@ -6,6 +6,8 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cctype>
+#include <cstdlib>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <condition_variable>
@@ -197,6 +199,51 @@ std::optional<std::string> base64url_decode(std::string_view in) {
     }
   }
   return out;
+}
+
+/// Strict standard Base64 (RFC 4648 §4, padding required); nullopt on any deviation.
+std::optional<std::string> base64_decode_strict(std::string_view in) {
+  if (in.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  unsigned acc = 0;
+  int bits = 0;
+  std::size_t pad = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else if (c == '=' && i + 2 >= in.size()) {
+      ++pad;
+      continue;
+    } else return std::nullopt;
+    if (pad) return std::nullopt;  // data after padding
+    acc = (acc << 6) | static_cast<unsigned>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((acc >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+/// A header value as the client meant it: the Base64 sentinel form `=?base64?…?=` decoded
+/// (basic/transports, "Value Encoding"); nullopt when the sentinel holds invalid Base64 or the
+/// value has characters a header may not carry.
+std::optional<std::string> decode_header_value(std::string_view v) {
+  for (char c : v) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u != '\t' && (u < 0x20 || u > 0x7E)) return std::nullopt;
+  }
+  constexpr std::string_view kPrefix = "=?base64?", kSuffix = "?=";
+  if (v.size() >= kPrefix.size() + kSuffix.size() && v.substr(0, kPrefix.size()) == kPrefix &&
+      v.substr(v.size() - kSuffix.size()) == kSuffix)
+    return base64_decode_strict(v.substr(kPrefix.size(), v.size() - kPrefix.size() - kSuffix.size()));
+  return std::string(v);
 }
 
 std::string hex(const unsigned char* p, std::size_t n) {
@@ -1401,8 +1448,88 @@ std::optional<bj::value> Server::check_modern_request(const bj::value& message, 
   if (params && method == "resources/read") name = json::get_string(*params, "uri");
   if (name) {
     if (!headers.name) return error(errc::kHeaderMismatch, "Header mismatch: the Mcp-Name header is required for " + method);
-    if (*headers.name != *name)
-      return error(errc::kHeaderMismatch, "Header mismatch: Mcp-Name differs from the request body");
+    auto decoded = decode_header_value(*headers.name);
+    if (!decoded) return error(errc::kHeaderMismatch, "Header mismatch: the Mcp-Name header value is malformed");
+    if (*decoded != *name) return error(errc::kHeaderMismatch, "Header mismatch: Mcp-Name differs from the request body");
+  }
+  return std::nullopt;
+}
+
+namespace {
+struct HeaderParam {
+  std::vector<std::string> path;  ///< chain of `properties` keys
+  std::string header;             ///< x-mcp-header value
+  std::string type;
+};
+
+/// Parameters annotated with x-mcp-header, reachable from the root through `properties` only.
+void collect_header_params(const bj::object& schema, std::vector<std::string>& path, std::vector<HeaderParam>& out) {
+  const bj::object* props = json::get_object(schema, "properties");
+  if (!props) return;
+  for (const auto& kv : *props) {
+    if (!kv.value().is_object()) continue;
+    const auto& def = kv.value().get_object();
+    path.emplace_back(kv.key());
+    if (auto h = json::get_string(def, "x-mcp-header"))
+      out.push_back({path, std::string(*h), std::string(json::get_string(def, "type").value_or("string"))});
+    collect_header_params(def, path, out);
+    path.pop_back();
+  }
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<bj::value> Server::check_modern_params(const bj::value& message, const ModernHeaders& headers) const {
+  if (rpc::classify(message) != rpc::MessageType::Request) return std::nullopt;
+  const auto& o = message.get_object();
+  if (o.at("method") != "tools/call") return std::nullopt;
+  const bj::object* params = json::get_object(o, "params");
+  auto name = params ? json::get_string(*params, "name") : std::nullopt;
+  const Tool* tool = name ? registry_->find_tool(*name) : nullptr;
+  if (!tool) return std::nullopt;
+  std::vector<HeaderParam> annotated;
+  std::vector<std::string> path;
+  collect_header_params(tool->definition().input_schema, path, annotated);
+  if (annotated.empty()) return std::nullopt;
+  const bj::object* args = json::get_object(*params, "arguments");
+  auto mismatch = [&](std::string text) {
+    return std::optional<bj::value>(rpc::make_error(o.at("id"), errc::kHeaderMismatch, "Header mismatch: " + text));
+  };
+  for (const auto& p : annotated) {
+    const bj::value* v = nullptr;
+    const bj::object* cur = args;
+    for (std::size_t i = 0; cur && i < p.path.size(); ++i) {
+      v = cur->if_contains(p.path[i]);
+      cur = (v && v->is_object()) ? &v->get_object() : nullptr;
+      if (!v) break;
+    }
+    const std::string header = "Mcp-Param-" + p.header;
+    const std::string* given = nullptr;
+    for (const auto& [hn, hv] : headers.params) {
+      if (iequals(hn, p.header)) given = &hv;
+    }
+    if (!v || v->is_null()) continue;  // no value in the body: the header is not expected
+    if (!given) return mismatch("the " + header + " header is required when arguments carry the value");
+    auto decoded = decode_header_value(*given);
+    if (!decoded) return mismatch("the " + header + " header value is malformed (invalid characters or Base64)");
+    bool same = false;
+    if (v->is_string()) {
+      same = *decoded == v->get_string();
+    } else if (v->is_bool()) {
+      same = *decoded == (v->get_bool() ? "true" : "false");
+    } else if (v->is_number()) {
+      char* end = nullptr;
+      const double h = std::strtod(decoded->c_str(), &end);
+      same = end && *end == '\0' && !decoded->empty() && h == v->to_number<double>();
+    }
+    if (!same) return mismatch("the " + header + " header does not match the request body");
   }
   return std::nullopt;
 }

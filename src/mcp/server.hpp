@@ -12,6 +12,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "mcp/registry.hpp"
 
@@ -105,6 +106,8 @@ struct ModernHeaders {
   std::optional<std::string> protocol_version;  ///< MCP-Protocol-Version
   std::optional<std::string> method;            ///< Mcp-Method
   std::optional<std::string> name;              ///< Mcp-Name
+  /// Mcp-Param-{Name} headers as (Name, value), for tool parameters annotated with `x-mcp-header`.
+  std::vector<std::pair<std::string, std::string>> params;
 };
 
 /// One finished request, for metrics and audit.
@@ -158,6 +161,13 @@ class Server {
   /// (-32020), a supported version (-32022), Mcp-Method / Mcp-Name equal to the body (-32020).
   /// Returns the error response to send with HTTP 400, or nullopt when the request may proceed.
   static std::optional<bj::value> check_modern_request(const bj::value& message, const ModernHeaders& headers);
+
+  /// Checks the Mcp-Param-{Name} headers of a 2026-07-28 tools/call against the arguments, for the
+  /// tool parameters annotated with `x-mcp-header` (basic/transports, "Custom Headers from Tool
+  /// Parameters"): a value in the body needs its header, Base64 sentinel values (`=?base64?…?=`)
+  /// are decoded strictly, and the decoded value must equal the body's (integers numerically).
+  /// Returns the -32020 error response (HTTP 400), or nullopt.
+  std::optional<bj::value> check_modern_params(const bj::value& message, const ModernHeaders& headers) const;
 
   /// HTTP status for a 2026-07-28 response: 404 for -32601, 400 for -32020/-32021/-32022, else 200.
   static int modern_http_status(const bj::value& response);

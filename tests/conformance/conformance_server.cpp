@@ -238,6 +238,13 @@ void add_tools(Registry& reg) {
         return text("JSON Schema 2020-12 tool called with: " + bj::serialize(args));
       });
 
+  // SEP-2243: a parameter mirrored into the Mcp-Param-Region header (x-mcp-header).
+  add("test_custom_header", "Echoes a region that clients mirror into the Mcp-Param-Region header",
+      bj::parse(R"({"type":"object","properties":{"region":{"type":"string","description":"Region",
+                    "x-mcp-header":"Region"}},"required":["region"]})")
+          .as_object(),
+      [](const bj::object& args, CallContext&) { return text("region=" + std::string(args.at("region").as_string())); });
+
   // ---- 2026-07-28 fixtures (stateless era).
   add("test_missing_capability", "Test tool requiring sampling", empty_schema(), [](const bj::object&, CallContext& ctx) {
     if (!ctx.client_capabilities().contains("sampling")) {

@@ -642,7 +642,14 @@ struct HttpServer::Impl {
       mh.protocol_version = header(kVersionHeader);
       mh.method = header("Mcp-Method");
       mh.name = header("Mcp-Name");
-      if (auto bad = mcp::Server::check_modern_request(msg, mh)) {
+      for (const auto& f : req) {
+        const std::string_view n = f.name_string();
+        if (n.size() > 10 && beast::iequals(n.substr(0, 10), "Mcp-Param-"))
+          mh.params.emplace_back(std::string(n.substr(10)), std::string(trim_ows(f.value())));
+      }
+      auto bad = mcp::Server::check_modern_request(msg, mh);
+      if (!bad) bad = server.check_modern_params(msg, mh);
+      if (bad) {
         auto res = make_response(req, 400, bj::serialize(*bad));
         co_return co_await write(stream, res);
       }
