@@ -14,7 +14,7 @@ struct BackendOptions {
   OpenOptions open;
   /// Tables whose largest rowid is at most this are counted exactly; larger ones report an estimate
   /// (sqlite_stat1 when ANALYZE ran, else the largest rowid).
-  std::int64_t exact_count_bound = 1'000'000;
+  std::int64_t exact_count_bound = 200'000;
   std::chrono::milliseconds catalog_timeout{10000};  ///< per catalog statement
 };
 

@@ -312,6 +312,16 @@ TEST_F(DemoBackendTest, SeedExamplesRunAsWritten) {
   ASSERT_TRUE(conn->execute("SELECT * FROM v_ArticleDetails WHERE Article_Id = 1", {}, &detail, ro).ok());
   ASSERT_EQ(detail.rows.size(), 1u);
   EXPECT_FALSE(detail.rows[0][4].s.empty());
+  // Defaults fill in what an INSERT leaves out (the DEFAULT expression runs with trusted_schema off).
+  auto minimal = conn->execute("INSERT INTO Article (Libelle, Tarif, RegionId) VALUES ('Galette', 3.5, 4)", {},
+                               nullptr, {});
+  ASSERT_TRUE(minimal.ok()) << minimal.error().message;
+  Capture fresh;
+  ASSERT_TRUE(conn->execute("SELECT Stock, length(DateCreation) FROM Article WHERE Article_Id = ?",
+                            {{"", Value::integer(*minimal->last_insert_id)}}, &fresh, ro)
+                  .ok());
+  EXPECT_EQ(fresh.rows.at(0).at(0).i, 0);
+  EXPECT_EQ(fresh.rows.at(0).at(1).i, 19);
   // Foreign keys hold: an article in a region that does not exist is refused.
   auto orphan = conn->execute("INSERT INTO Article (Libelle, Tarif, RegionId) VALUES ('x', 1, 999)", {}, nullptr, {});
   ASSERT_FALSE(orphan.ok());
