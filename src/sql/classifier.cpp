@@ -322,6 +322,18 @@ class Classifier {
     return {};
   }
 
+  /// A word, or the inside of a quoted name without undoing escapes. Good enough to compare with
+  /// names made of letters, digits and '_' (a doubled quote character can never match those).
+  std::string_view raw_name_at(std::size_t i) const {
+    if (i >= toks_.size()) return {};
+    if (toks_[i].kind == TokenKind::Word) return text(i);
+    if (toks_[i].kind == TokenKind::QuotedIdent) {
+      const std::string_view t = text(i);
+      return t.size() >= 2 ? t.substr(1, t.size() - 2) : std::string_view{};
+    }
+    return {};
+  }
+
   void observe(Stmt& st, std::size_t i, std::size_t depth) {
     const Token& t = toks_[i];
     const Kw k = kw(i);
@@ -475,8 +487,12 @@ class Classifier {
 
   /// Procedure and function names that are dangerous (words or quoted names).
   void name_dangers(Stmt& st, std::size_t i) {
-    const std::string name = name_at(i);
-    if (name.empty()) return;
+    const std::string_view name = raw_name_at(i);
+    if (name.size() < 4) return;  // the shortest name below is "edit"
+    switch (lower(name.front())) {  // most names start with none of these letters
+      case 'e': case 'f': case 'l': case 'r': case 's': case 'w': case 'x': case 'z': break;
+      default: return;
+    }
     const bool call = kind(i + 1) == TokenKind::LParen;
     if (iequals(name, "sp_executesql")) {
       add_danger(st, "dynamic_sql");
