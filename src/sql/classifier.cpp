@@ -13,8 +13,8 @@ namespace {
 enum class Kw : std::uint8_t {
   None, All, Alter, Analyze, As, Attach, Backup, Begin, Break, Bulk, Case, Checkpoint, Close, Commit,
   Add, Continue, Conversation, Counter, Create, Cube, Dbcc, Deallocate, Declare, Default, Delete, Deny, Detach,
-  Disable, Distributed, Do, Drop, Else, Enable, End, Except, Exec, Execute, Explain, Fetch, For, Get,
-  Goto, Grant, Holdlock, If, Insert, Intersect, Into, Join, Kill, Lineno, Login, Merge, Move, Next, Nowait,
+  Disable, Distributed, Do, Drop, Dump, Else, Enable, End, Except, Exec, Execute, Explain, Fetch, For, Get,
+  Goto, Grant, Holdlock, If, Insert, Intersect, Into, Join, Kill, Lineno, Load, Login, Merge, Move, Next, Nowait,
   Offset, On, Open, Opendatasource, Openquery, Openrowset, Output, Paglock, Pragma, Print, Raiserror,
   Readtext, Receive, Reconfigure, Reindex, Release, Replace, Restore, Return, Revert, Revoke,
   Rollback, Rollup, Row, Rows, Save, Savepoint, Select, Send, Sensitivity, Set, Setuser, Shutdown, Signature, Statistics,
@@ -37,14 +37,14 @@ constexpr std::array kKeywords = {
     KwEntry{"DBCC", Kw::Dbcc}, KwEntry{"DEALLOCATE", Kw::Deallocate}, KwEntry{"DECLARE", Kw::Declare},
     KwEntry{"DEFAULT", Kw::Default}, KwEntry{"DELETE", Kw::Delete}, KwEntry{"DENY", Kw::Deny},
     KwEntry{"DETACH", Kw::Detach}, KwEntry{"DISABLE", Kw::Disable},
-    KwEntry{"DISTRIBUTED", Kw::Distributed}, KwEntry{"DO", Kw::Do}, KwEntry{"DROP", Kw::Drop},
+    KwEntry{"DISTRIBUTED", Kw::Distributed}, KwEntry{"DO", Kw::Do}, KwEntry{"DROP", Kw::Drop}, KwEntry{"DUMP", Kw::Dump},
     KwEntry{"ELSE", Kw::Else}, KwEntry{"ENABLE", Kw::Enable}, KwEntry{"END", Kw::End},
     KwEntry{"EXCEPT", Kw::Except}, KwEntry{"EXEC", Kw::Exec}, KwEntry{"EXECUTE", Kw::Execute},
     KwEntry{"EXPLAIN", Kw::Explain}, KwEntry{"FETCH", Kw::Fetch}, KwEntry{"FOR", Kw::For},
     KwEntry{"GET", Kw::Get}, KwEntry{"GOTO", Kw::Goto}, KwEntry{"GRANT", Kw::Grant},
     KwEntry{"HOLDLOCK", Kw::Holdlock}, KwEntry{"IF", Kw::If}, KwEntry{"INSERT", Kw::Insert},
     KwEntry{"INTERSECT", Kw::Intersect}, KwEntry{"INTO", Kw::Into}, KwEntry{"JOIN", Kw::Join},
-    KwEntry{"KILL", Kw::Kill}, KwEntry{"LINENO", Kw::Lineno}, KwEntry{"LOGIN", Kw::Login},
+    KwEntry{"KILL", Kw::Kill}, KwEntry{"LINENO", Kw::Lineno}, KwEntry{"LOAD", Kw::Load}, KwEntry{"LOGIN", Kw::Login},
     KwEntry{"MERGE", Kw::Merge}, KwEntry{"MOVE", Kw::Move}, KwEntry{"NEXT", Kw::Next}, KwEntry{"NOWAIT", Kw::Nowait},
     KwEntry{"OFFSET", Kw::Offset}, KwEntry{"ON", Kw::On}, KwEntry{"OPEN", Kw::Open}, KwEntry{"OPENDATASOURCE", Kw::Opendatasource},
     KwEntry{"OPENQUERY", Kw::Openquery}, KwEntry{"OPENROWSET", Kw::Openrowset},
@@ -89,6 +89,40 @@ Kw lookup_keyword(std::string_view word) {
   return (it != kKeywords.end() && it->text == up) ? it->kw : Kw::None;
 }
 
+/// Maps characters that case-fold or compatibility-fold to ASCII letters (U+017F long s, U+0131
+/// dotless i, U+0130 dotted I, U+212A Kelvin sign, fullwidth A–Z / a–z) to those letters. Returns
+/// false when the word has other non-ASCII characters or is too long to be a keyword.
+bool fold_to_ascii(std::string_view w, std::string& out) {
+  out.clear();
+  if (w.size() > 64) return false;
+  for (std::size_t i = 0; i < w.size();) {
+    const auto b0 = static_cast<unsigned char>(w[i]);
+    const auto b = [&](std::size_t k) { return i + k < w.size() ? static_cast<unsigned char>(w[i + k]) : 0u; };
+    if (b0 < 0x80) {
+      out.push_back(static_cast<char>(b0));
+      ++i;
+    } else if (b0 == 0xC5 && b(1) == 0xBF) {
+      out.push_back('s');
+      i += 2;
+    } else if (b0 == 0xC4 && (b(1) == 0xB1 || b(1) == 0xB0)) {
+      out.push_back('i');
+      i += 2;
+    } else if (b0 == 0xE2 && b(1) == 0x84 && b(2) == 0xAA) {
+      out.push_back('k');
+      i += 3;
+    } else if (b0 == 0xEF && b(1) == 0xBC && b(2) >= 0xA1 && b(2) <= 0xBA) {
+      out.push_back(static_cast<char>('A' + (b(2) - 0xA1)));
+      i += 3;
+    } else if (b0 == 0xEF && b(1) == 0xBD && b(2) >= 0x81 && b(2) <= 0x9A) {
+      out.push_back(static_cast<char>('a' + (b(2) - 0x81)));
+      i += 3;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -122,7 +156,7 @@ bool is_tsql_leading(Kw k) {
     case Kw::Kill: case Kw::Shutdown: case Kw::Reconfigure: case Kw::Checkpoint: case Kw::Dbcc:
     case Kw::Backup: case Kw::Restore: case Kw::Grant: case Kw::Revoke: case Kw::Deny:
     case Kw::Readtext: case Kw::Writetext: case Kw::Updatetext: case Kw::Setuser: case Kw::Revert:
-    case Kw::Lineno: case Kw::Bulk:
+    case Kw::Lineno: case Kw::Bulk: case Kw::Dump: case Kw::Load:
       return true;
     default:
       return false;
@@ -169,8 +203,22 @@ class Classifier {
     }
     toks_ = std::move(lx.tokens);
     kws_.resize(toks_.size(), Kw::None);
+    std::string folded;
     for (std::size_t i = 0; i < toks_.size(); ++i) {
-      if (toks_[i].kind == TokenKind::Word) kws_[i] = lookup_keyword(text(i));
+      if (toks_[i].kind != TokenKind::Word) continue;
+      const std::string_view w = text(i);
+      kws_[i] = lookup_keyword(w);
+      // A keyword spelled with characters that fold to ASCII (INSERT with a dotless i, fullwidth
+      // SELECT): an engine that folds case with Unicode rules would read the keyword.
+      if (kws_[i] == Kw::None && w.size() <= 64 &&
+          std::any_of(w.begin(), w.end(), [](char ch) { return static_cast<unsigned char>(ch) >= 0x80; }) &&
+          fold_to_ascii(w, folded) && lookup_keyword(folded) != Kw::None) {
+        out.error_rule = "lex_error";
+        out.error = "cannot read the statement at byte " + std::to_string(toks_[i].begin) +
+                    ": the word '" + std::string(w) + "' spells the keyword " + folded +
+                    " with non-ASCII look-alike letters; write keywords in ASCII";
+        return out;
+      }
     }
 
     std::size_t depth = 0;
