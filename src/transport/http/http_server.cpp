@@ -152,6 +152,7 @@ class StreamOutbox final : public mcp::Outbox {
       if (final) p_->done = true;
     }
     w_->wake();
+    if (store_) store_->notify();  // a GET that resumed this stream (Last-Event-ID) follows it live
   }
   void finish() {
     if (store_) store_->events().finish(stream_);
@@ -160,6 +161,7 @@ class StreamOutbox final : public mcp::Outbox {
       p_->done = true;
     }
     w_->wake();
+    if (store_) store_->notify();
   }
 
  private:
@@ -810,8 +812,8 @@ struct HttpServer::Impl {
         if (pend->done || !pend->items.empty()) break;
       }
       if (*watch->peer_closed) co_return false;
-      bool woken = co_await waker->wait_until(SteadyClock::now() + opt.keepalive_interval);
-      if (!woken) break;  // quiet for a while: start streaming (priming + keep-alives)
+      bool woken = co_await waker->wait_until(SteadyClock::now() + opt.first_event_delay);
+      if (!woken) break;  // still running: start streaming (priming event, then events and keep-alives)
     }
     if (*watch->peer_closed) co_return false;
     {
@@ -844,6 +846,7 @@ struct HttpServer::Impl {
         auto res = make_response(req, 200, std::move(body), "text/event-stream");
         res.set(bhttp::field::cache_control, "no-cache, no-transform");
         if (!new_sid.empty()) res.set(kSessionHeader, new_sid);
+        maybe_compress(res, req);  // a complete (non-streamed) event stream may be gzipped like JSON
         co_return co_await write(stream, res);
       }
     }

@@ -36,6 +36,9 @@ struct HttpOptions {
   std::chrono::milliseconds stream_timeout{300000};  ///< idle GET stream / idle session
   std::chrono::milliseconds io_timeout{30000};       ///< each read (incl. keep-alive idle) and write
   std::chrono::milliseconds keepalive_interval{15000};  ///< SSE comment when a stream is quiet
+  /// A POST answered within this time gets one complete response; a slower one starts its SSE stream
+  /// (headers + priming event) then, so the client holds a resumption id early.
+  std::chrono::milliseconds first_event_delay{50};
   int retry_ms = 2000;                                  ///< SSE `retry:` advertised to clients
   std::string auth_token;  ///< MCP_AUTH_TOKEN; empty = no bearer check
   std::size_t threads = 0;  ///< 0 = min(hardware threads, 4)

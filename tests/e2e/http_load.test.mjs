@@ -1,0 +1,120 @@
+// Streamable HTTP under load and observability endpoints: 200 concurrent SDK clients for a bounded
+// time with no failed call; /health; /metrics as Prometheus text (checked by promtool) and JSON.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { text } from './lib.mjs';
+import { demoDbFactory, startHttp, connectSdk, post, openSession } from './http_lib.mjs';
+
+let dbs;
+before(async () => { dbs = await demoDbFactory(); });
+after(() => dbs.cleanup());
+
+test('200 concurrent SDK clients (bounded: 20 calls or 20 s each): every call succeeds', async () => {
+  // 200 clients may all have a call in flight at once: the limit is raised above that.
+  const srv = await startHttp({ SQLITE_PATH: dbs.master, MCP_MAX_CONCURRENT_REQUESTS: '400' });
+  const CLIENTS = 200, CALLS = 20, deadline = Date.now() + 20000;
+  const failures = [];
+  let ok = 0;
+  try {
+    const clients = await Promise.all(Array.from({ length: CLIENTS }, () => connectSdk(srv.url)));
+    await Promise.all(clients.map(async ({ client }, i) => {
+      for (let n = 0; n < CALLS && Date.now() < deadline; n++) {
+        try {
+          const id = ((i * CALLS + n) % 40) + 1;
+          const r = await client.callTool({ name: 'read_data', arguments: { query: 'SELECT * FROM Article WHERE Article_Id = ?', parameters: [id] } });
+          if (r.isError) failures.push(text(r));
+          else ok++;
+        } catch (e) {
+          failures.push(String(e));
+        }
+      }
+    }));
+    await Promise.all(clients.map(({ client }) => client.close()));
+    assert.deepEqual(failures.slice(0, 5), []);
+    assert.ok(ok >= CLIENTS, `${ok} calls succeeded`);
+    const m = await (await fetch(`${srv.base}/metrics?format=json`)).json();
+    assert.ok(m.summary.by_tool.read_data.calls >= ok);
+    assert.equal(m.summary.by_tool.read_data.errors, 0);
+  } finally {
+    const r = await srv.stop();
+    assert.equal(r.code, 0);
+  }
+});
+
+test('/health reports status, version, uptime, backend, database latency and features', async () => {
+  const srv = await startHttp({ SQLITE_PATH: dbs.master });
+  try {
+    const r = await fetch(`${srv.base}/health`);
+    assert.equal(r.status, 200);
+    const h = await r.json();
+    assert.equal(h.status, 'healthy');
+    assert.match(h.version, /^\d+\.\d+\.\d+/);
+    assert.equal(typeof h.uptime_s, 'number');
+    assert.equal(h.backend, 'sqlite');
+    assert.equal(h.database.status, 'connected');
+    assert.equal(typeof h.database.latency_ms, 'number');
+    assert.equal(h.features.transport, 'streamable-http');
+    // A flood of /health is served from a short cache (one database probe at a time).
+    const all = await Promise.all(Array.from({ length: 50 }, () => fetch(`${srv.base}/health`).then((x) => x.status)));
+    assert.ok(all.every((s) => s === 200));
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('/health is 503 when the database is unreachable', async () => {
+  // A SQL Server backend pointed at a loopback port where nothing listens.
+  const srv = await startHttp({ AZURE_SQL_SERVER: '127.0.0.1,1', AZURE_SQL_DATABASE: 'db', AZURE_SQL_USERNAME: 'u',
+    AZURE_SQL_PASSWORD: 'p@ss-never-logged', AZURE_SQL_ENCRYPT: 'no', AZURE_SQL_CONNECTION_TIMEOUT: '2' }).catch((e) => e);
+  if (srv instanceof Error) {
+    // The server refused to start without its database: that is also a correct outcome, but then
+    // /health cannot be probed; make the reason visible.
+    assert.fail('server did not start: ' + srv.message);
+  }
+  try {
+    const r = await fetch(`${srv.base}/health`);
+    assert.equal(r.status, 503);
+    const h = await r.json();
+    assert.equal(h.status, 'unhealthy');
+    assert.equal(h.database.status, 'unreachable');
+    assert.ok(!JSON.stringify(h).includes('p@ss'));
+  } finally {
+    await srv.stop();
+    assert.ok(!srv.stderr.includes('p@ss-never-logged'));
+  }
+});
+
+test('/metrics: Prometheus text that passes promtool; JSON summary with bounded history', async () => {
+  const srv = await startHttp({ SQLITE_PATH: dbs.master, MAX_REQUEST_HISTORY: '5' });
+  try {
+    const sid = await openSession(srv.url);
+    const h = { 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-11-25' };
+    for (let i = 0; i < 8; i++) await post(srv.url, { jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'list_tables', arguments: {} } }, h);
+    await post(srv.url, { jsonrpc: '2.0', id: 'bad', method: 'tools/call', params: { name: 'read_data', arguments: { query: 'SELECT * FROM no_such_table' } } }, h);
+    await post(srv.url, { jsonrpc: '2.0', id: 'x', method: 'no/such/method' }, h);
+
+    const r = await fetch(`${srv.base}/metrics`);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+    const body = await r.text();
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.match(body, /azsql_mcp_requests_total\{method="tools\/call",outcome="ok",tool="list_tables"\} 8/);
+    assert.match(body, /azsql_mcp_requests_total\{method="tools\/call",outcome="tool_error",tool="read_data"\} 1/);
+    assert.match(body, /azsql_mcp_requests_total\{method="other",outcome="error",tool=""\} 1/);
+    assert.match(body, /azsql_mcp_request_duration_seconds_bucket\{method="tools\/call",tool="list_tables",le="/);
+    assert.match(body, /azsql_mcp_sessions 1/);
+    assert.match(body, /azsql_db_pool_connections\{state="open"\} \d/);
+    assert.match(body, /azsql_db_errors_total\{number="1"\} 1/);
+
+    const j = await (await fetch(`${srv.base}/metrics?format=json`)).json();
+    assert.equal(j.recent_requests.length, 5);
+    assert.equal(j.max_request_history, 5);
+    assert.ok(j.summary.total_requests >= 11);
+    const viaAccept = await fetch(`${srv.base}/metrics`, { headers: { Accept: 'application/json' } });
+    assert.match(viaAccept.headers.get('content-type'), /^application\/json/);
+  } finally {
+    await srv.stop();
+  }
+});
