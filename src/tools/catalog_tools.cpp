@@ -1,6 +1,7 @@
 // Schema discovery and status tools: list_tables, describe_table, search_objects, database_info,
 // list_available_tools, health_check (PRODUCT.md §4).
 #include <algorithm>
+#include <cctype>
 #include <map>
 
 #include "tools/support.hpp"
@@ -332,9 +333,14 @@ class DatabaseInfoTool final : public BaseTool {
 
 // ---------------------------------------------------------------- list_available_tools
 
+/// The first sentence: up to a ". " that follows a word (not "..." or "e.g.") and precedes a capital.
 std::string first_sentence(const std::string& s) {
-  auto p = s.find(". ");
-  return p == std::string::npos ? s : s.substr(0, p + 1);
+  for (std::size_t p = s.find(". "); p != std::string::npos; p = s.find(". ", p + 1)) {
+    const bool ellipsis = p > 0 && s[p - 1] == '.';
+    const bool capital = p + 2 < s.size() && std::isupper(static_cast<unsigned char>(s[p + 2]));
+    if (!ellipsis && capital) return s.substr(0, p + 1);
+  }
+  return s;
 }
 
 class ListAvailableTools final : public BaseTool {

@@ -16,7 +16,7 @@ class Resources final : public mcp::ResourceProvider {
   std::vector<mcp::ResourceDefinition> resources() override {
     return {
         {"database://schema", "schema", "Database schema",
-         "Every table and view with columns, types, keys, indexes and checks (JSON).", "application/json"},
+         "Every table and view with columns, types, keys, indexes and checks (JSON); structure only, no row counts.", "application/json"},
         {"database://status", "status", "Database status",
          "Connection and pool status, database round-trip latency, recent error rate (JSON).", "application/json"},
         {"database://tables", "tables", "Tables",
@@ -83,7 +83,11 @@ class Resources final : public mcp::ResourceProvider {
       if (ctx.cancel().cancelled()) return Error::make(ErrorKind::Cancelled, "cancelled");
       auto d = env_->backend->describe_table(**conn, db::QualifiedName{t.schema, t.name});
       if (!d.ok()) return std::move(d).error();
-      if (*d) out.push_back(description_json(**d));
+      if (*d) {
+        // Structure only: row counts change with every write and live in database://tables.
+        (*d)->table.row_count.reset();
+        out.push_back(description_json(**d));
+      }
     }
     return bj::object{{"backend", env_->backend->name()},
                       {"dialect", to_string(env_->dialect())},

@@ -255,6 +255,9 @@ TEST_F(ToolsTest, ListAvailableToolsReflectsReadOnlyMode) {
   ASSERT_FALSE(r.is_error);
   EXPECT_EQ(r.structured.at("count").to_number<std::int64_t>(), 10);
   EXPECT_NE(r.text.find("insert_data"), std::string::npos);
+  // one sentence per tool: "WITH ... SELECT" does not end read_data's sentence
+  EXPECT_NE(r.text.find("- read_data: Runs exactly one read-only SQL statement (SELECT, or WITH ... SELECT) and returns typed columns and rows.\n"),
+            std::string::npos) << r.text;
 
   ToolsConfig ro;
   ro.read_only = true;
@@ -575,6 +578,8 @@ TEST_F(ToolsTest, ResourcesReadAsJson) {
   }
   auto schema = bj::parse((*p.read("database://schema", ctx))[0].text).as_object();
   EXPECT_EQ(schema.at("tables").as_array().size(), 4u);  // 3 tables + the view
+  for (const auto& t : schema.at("tables").as_array())
+    EXPECT_FALSE(t.at("table").as_object().contains("row_count"));  // structure only
   auto tables = bj::parse((*p.read("database://tables", ctx))[0].text).as_object();
   EXPECT_EQ(tables.at("count").to_number<std::int64_t>(), 4);
   auto status = bj::parse((*p.read("database://status", ctx))[0].text).as_object();
