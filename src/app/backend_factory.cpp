@@ -101,6 +101,8 @@ Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessToken
   }
   db::sqlite::BackendOptions options;
   options.pool_size = cfg.pool_size;
+  // Read-only mode must not even rewrite the file header: keep the file's journal mode.
+  options.open.wal = !cfg.read_only;
   auto backend = db::sqlite::SqliteBackend::open(cfg.sqlite_path, options);
   if (!backend.ok()) return std::move(backend).error();
   return std::shared_ptr<db::Backend>(std::move(backend).value());

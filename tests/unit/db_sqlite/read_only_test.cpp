@@ -150,3 +150,41 @@ TEST_F(ReadOnlyTest, ReadOnlyCallsDoNotFireTriggersOrLeaveTransactions) {
 
 }  // namespace
 }  // namespace azsql::db::sqlite
+
+namespace azsql::db::sqlite {
+namespace {
+
+TEST(SqliteJournalMode, WithoutWalTheFileKeepsItsJournalModeAndBytes) {
+  testing::TempDir dir;
+  const std::string path = dir.path("rollback.db");
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA journal_mode=DELETE; CREATE TABLE t (a); INSERT INTO t VALUES (1);", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  const std::string before = testing::file_bytes(path);
+  ASSERT_EQ(before[18], 1);  // header: legacy (rollback journal) read/write versions
+  {
+    OpenOptions o;
+    o.wal = false;
+    auto c = SqliteConnection::open(path, o);
+    ASSERT_TRUE(c.ok());
+    ExecOptions ro;
+    ro.read_only = true;
+    testing::Capture cap;
+    ASSERT_TRUE((*c)->execute("SELECT a, (SELECT journal_mode FROM pragma_journal_mode()) FROM t", {}, &cap, ro).ok());
+    EXPECT_EQ(cap.rows.at(0).at(1).s, "delete");
+  }
+  EXPECT_EQ(testing::file_bytes(path), before);
+  {
+    auto c = SqliteConnection::open(path);  // default: switches the file to WAL
+    ASSERT_TRUE(c.ok());
+  }
+  EXPECT_EQ(testing::file_bytes(path)[18], 2);
+}
+
+}  // namespace
+}  // namespace azsql::db::sqlite
