@@ -177,6 +177,8 @@ struct Stmt {
   bool exec_seen = false;
   bool output_seen = false;
   bool offset_seen = false;   // OFFSET at depth 0 (so ROWS FETCH continues it)
+  bool is_trigger = false;    // SQLite CREATE [TEMP] TRIGGER
+  bool trigger_body = false;  // inside its BEGIN ... END (';' does not end the statement)
   std::size_t case_depth = 0;  // open CASE at depth 0
   Kw last_kw = Kw::None;       // keyword of the previous token (None if not a keyword)
   Kw second_kw = Kw::None;     // keyword of the second token
@@ -227,6 +229,10 @@ class Classifier {
       const Token& t = toks_[i];
       if (t.kind == TokenKind::Semicolon) {
         if (depth != 0) return unbalanced(out, t.begin, "a ';' inside parentheses");
+        if (st.trigger_body) {  // SQLite CREATE TRIGGER ... BEGIN stmt; stmt; END
+          observe(st, i, depth);
+          continue;
+        }
         finish(st, out);
         st = Stmt{};
         continue;
@@ -415,6 +421,12 @@ class Classifier {
           st.pending_set = false;
         } else if ((k == Kw::Select || k == Kw::Values) && st.insert_with && st.count > 0) {
           st.insert_with = false;
+        } else if (k == Kw::Trigger && !tsql_ && st.lead == Kw::Create) {
+          st.is_trigger = true;
+        } else if (k == Kw::Begin && st.is_trigger) {
+          st.trigger_body = true;
+        } else if (k == Kw::End && st.case_depth == 0 && st.trigger_body) {
+          st.trigger_body = false;
         } else if (k == Kw::Case) {
           ++st.case_depth;
         } else if (k == Kw::End && st.case_depth > 0) {

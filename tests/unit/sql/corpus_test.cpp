@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sql/classifier.hpp"
+#include "sqlite_oracle.hpp"
 
 namespace azsql::sql {
 namespace {
@@ -150,6 +151,40 @@ TEST(SqlCorpus, EveryCaseHasTheExpectedVerdictAndRule) {
     }
   }
   EXPECT_GE(checked, 150);
+}
+
+// Every SQLite read the classifier allows must be, for the real SQLite, exactly one read-only
+// statement (or a statement SQLite refuses to prepare, e.g. a syntax error or a missing table).
+TEST(SqlCorpus, RealSqliteAgreesWithAllowedReads) {
+  const testing::SqliteOracle oracle;
+  int prepared = 0;
+  for (const Case& c : load_corpus()) {
+    if (c.tool != "read" || c.dialect == "tsql" || c.expect != "allowed") continue;
+    const auto sql = decode(c.sql);
+    ASSERT_TRUE(sql.has_value());
+    const auto outcome = oracle.prepare(*sql);
+    EXPECT_NE(outcome, testing::SqliteOracle::Outcome::Write) << c.id << ": " << *sql;
+    EXPECT_NE(outcome, testing::SqliteOracle::Outcome::Multiple) << c.id << ": " << *sql;
+    if (outcome == testing::SqliteOracle::Outcome::ReadOnlySingle) ++prepared;
+  }
+  EXPECT_GE(prepared, 25);  // the check is not vacuous
+}
+
+// And every SQLite statement-splitting refusal is one SQLite would also not run as a single statement.
+TEST(SqlCorpus, RealSqliteSeesMoreThanOneStatementWhereWeDo) {
+  const testing::SqliteOracle oracle;
+  int checked = 0;
+  for (const Case& c : load_corpus()) {
+    if (c.dialect == "tsql" || c.rule != "multiple_statements") continue;
+    const auto sql = decode(c.sql);
+    ASSERT_TRUE(sql.has_value());
+    const auto outcome = oracle.prepare(*sql);
+    EXPECT_TRUE(outcome == testing::SqliteOracle::Outcome::Multiple ||
+                outcome == testing::SqliteOracle::Outcome::Error)
+        << c.id << ": " << *sql;
+    ++checked;
+  }
+  EXPECT_GE(checked, 10);
 }
 
 TEST(SqlCorpus, DecoderHandlesEscapes) {
