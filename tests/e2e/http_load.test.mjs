@@ -2,7 +2,8 @@
 // time with no failed call; /health; /metrics as Prometheus text (checked by promtool) and JSON.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { text } from './lib.mjs';
 import { demoDbFactory, startHttp, connectSdk, post, openSession } from './http_lib.mjs';
 
@@ -63,25 +64,42 @@ test('/health reports status, version, uptime, backend, database latency and fea
   }
 });
 
-test('/health is 503 when the database is unreachable', async () => {
-  // A SQL Server backend pointed at a loopback port where nothing listens.
-  const srv = await startHttp({ AZURE_SQL_SERVER: '127.0.0.1,1', AZURE_SQL_DATABASE: 'db', AZURE_SQL_USERNAME: 'u',
-    AZURE_SQL_PASSWORD: 'p@ss-never-logged', AZURE_SQL_ENCRYPT: 'no', AZURE_SQL_CONNECTION_TIMEOUT: '2' }).catch((e) => e);
-  if (srv instanceof Error) {
-    // The server refused to start without its database: that is also a correct outcome, but then
-    // /health cannot be probed; make the reason visible.
-    assert.fail('server did not start: ' + srv.message);
-  }
+test('/health is 503 when the database becomes unreachable', async () => {
+  // A SQL Server backend on the Python TDS test server, which is then stopped.
+  const tds = spawn('/usr/bin/python3', [path.resolve(import.meta.dirname, '../tds_server/tds_server.py'), '--port', '0'],
+    { stdio: ['pipe', 'pipe', 'ignore'] });
+  const info = await new Promise((resolve, reject) => {
+    let out = '';
+    const t = setTimeout(() => reject(new Error('TDS test server did not start')), 15000);
+    tds.stdout.on('data', (d) => {
+      out += d.toString();
+      if (out.includes('\n')) { clearTimeout(t); resolve(JSON.parse(out.split('\n')[0])); }
+    });
+  });
+  const tdsExit = new Promise((r) => tds.on('exit', r));
+  const srv = await startHttp({ AZURE_SQL_SERVER: `127.0.0.1,${info.port}`, AZURE_SQL_DATABASE: 'demo', AZURE_SQL_USERNAME: 'sa',
+    AZURE_SQL_PASSWORD: 'Passw0rd!', AZURE_SQL_TRUST_SERVER_CERTIFICATE: 'yes', AZURE_SQL_CONNECTION_TIMEOUT: '2' });
   try {
-    const r = await fetch(`${srv.base}/health`);
+    const up = await fetch(`${srv.base}/health`);
+    assert.equal(up.status, 200);
+    assert.equal((await up.json()).backend, 'sqlserver');
+    tds.kill('SIGTERM');
+    await tdsExit;
+    let r, h;
+    for (let i = 0; i < 50; i++) {  // the probe result is cached for about a second
+      r = await fetch(`${srv.base}/health`);
+      h = await r.json();
+      if (r.status !== 200) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
     assert.equal(r.status, 503);
-    const h = await r.json();
     assert.equal(h.status, 'unhealthy');
     assert.equal(h.database.status, 'unreachable');
-    assert.ok(!JSON.stringify(h).includes('p@ss'));
+    assert.ok(!JSON.stringify(h).includes('Passw0rd'));
   } finally {
+    if (tds.exitCode === null) tds.kill('SIGKILL');
     await srv.stop();
-    assert.ok(!srv.stderr.includes('p@ss-never-logged'));
+    assert.ok(!srv.stderr.includes('Passw0rd'));
   }
 });
 
