@@ -151,11 +151,13 @@ Result<std::vector<TableInfo>> SqliteBackend::list_tables(Connection& c, const L
   if (!exists.ok()) return std::move(exists).error();
   if (!*exists) return std::vector<TableInfo>{};
 
-  std::string sql = "SELECT name, type FROM " + quote_ident(schema) + ".sqlite_schema WHERE type IN ('table'" +
+  // pragma_table_list tells virtual tables and their shadow tables (FTS5 internals) apart.
+  std::string sql = std::string("SELECT name, type FROM pragma_table_list WHERE schema = ?1 AND type IN ('table', "
+                                "'virtual'") +
                     (opt.include_views ? ", 'view'" : "") + ") AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
-  Params params;
+  Params params = {text_param(schema)};
   if (opt.pattern) {
-    sql += " AND name LIKE ?1";
+    sql += " AND name LIKE ?2";
     params.push_back(text_param(*opt.pattern));
   }
   sql += " ORDER BY name";
@@ -168,7 +170,9 @@ Result<std::vector<TableInfo>> SqliteBackend::list_tables(Connection& c, const L
     t.schema = schema;
     t.name = text_of(r[0]);
     t.type = text_of(r[1]);
-    if (t.type == "table") {
+    if (t.type == "virtual") {
+      t.type = "table";  // counting a virtual table can be arbitrarily expensive: no row count
+    } else if (t.type == "table") {
       auto n = approx_row_count(c, schema, t.name);
       if (!n.ok()) return std::move(n).error();
       t.row_count = *n;
@@ -482,8 +486,9 @@ Result<std::vector<ObjectMatch>> SqliteBackend::search_objects(Connection& c, st
   std::vector<ObjectMatch> out;
   const Params p = {text_param(std::string(pattern))};
   auto objects = query(c,
-                       "SELECT type, name, tbl_name FROM sqlite_schema WHERE name LIKE ?1 "
-                       "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY "
+                       "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name LIKE ?1 "
+                       "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name NOT IN "
+                       "(SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow') ORDER BY "
                        "CASE type WHEN 'table' THEN 0 WHEN 'view' THEN 1 WHEN 'index' THEN 3 ELSE 4 END, name",
                        p, o);
   if (!objects.ok()) return std::move(objects).error();
@@ -500,7 +505,7 @@ Result<std::vector<ObjectMatch>> SqliteBackend::search_objects(Connection& c, st
       continue;
     }
     if (out.size() >= limit) continue;
-    if (m.type == "table") {
+    if (m.type == "table" && !upper(text_of(r[3])).starts_with("CREATE VIRTUAL")) {
       auto n = approx_row_count(c, "main", m.name);
       if (n.ok()) m.row_count = *n;
     }
@@ -509,7 +514,8 @@ Result<std::vector<ObjectMatch>> SqliteBackend::search_objects(Connection& c, st
   if (wanted("column") && out.size() < limit) {
     auto cols = query(c,
                       "SELECT m.name, c.name, c.type FROM sqlite_schema AS m, pragma_table_xinfo(m.name) AS c "
-                      "WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                      "WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND m.name NOT IN "
+                      "(SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow') "
                       "AND c.hidden <> 1 AND c.name LIKE ?1 ORDER BY m.name, c.cid",
                       p, o);
     if (!cols.ok()) return std::move(cols).error();

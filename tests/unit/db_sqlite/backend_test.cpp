@@ -420,6 +420,28 @@ TEST(SqliteCatalog, LargeTablesReportAnEstimate) {
   EXPECT_EQ((*t2)[0].row_count.value_or(-1), 500);  // sqlite_stat1
 }
 
+TEST(SqliteCatalog, VirtualTablesAreListedAndTheirShadowTablesAreNot) {
+  TempDir dir;
+  auto b = SqliteBackend::open(dir.path("fts.db"));
+  ASSERT_TRUE(b.ok());
+  auto c = (*b)->pool().acquire(5s);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE((*c)->execute("CREATE VIRTUAL TABLE docs USING fts5(body)", {}, nullptr, {}).ok());
+  ASSERT_TRUE((*c)->execute("CREATE TABLE plain (id INTEGER PRIMARY KEY)", {}, nullptr, {}).ok());
+  auto t = (*b)->list_tables(**c, {});
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_EQ(t->size(), 2u);
+  EXPECT_EQ((*t)[0].name, "docs");
+  EXPECT_EQ((*t)[0].type, "table");
+  EXPECT_FALSE((*t)[0].row_count.has_value());
+  EXPECT_EQ((*t)[1].name, "plain");
+  EXPECT_EQ((*t)[1].row_count.value_or(-1), 0);
+  auto found = (*b)->search_objects(**c, "docs%", {}, 50);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found->size(), 1u);  // not docs_data, docs_idx, …
+  EXPECT_EQ((*found)[0].name, "docs");
+}
+
 TEST(SqlitePool, SizeZeroOpensPerRequest) {
   TempDir dir;
   BackendOptions options;
