@@ -1,6 +1,13 @@
 #pragma once
 /// Builds the Entra ID credential (src/auth) from the server configuration, and the token callback
-/// the TDS driver takes (db::tds::TdsOptions::access_token).
+/// the TDS driver takes (db::tds::TdsOptions::access_token). Typical wiring:
+///
+///   auto cred = app::make_token_credential(cfg, auth::process_environment(),
+///                                          [&](const auth::RefreshEvent& e) { /* metrics, log */ });
+///   if (!cred.ok()) → start-up error (cred.error().message names the missing setting)
+///   tds_options.access_token = app::tds_access_token(*cred);  // empty for SQL authentication
+///
+/// One credential (one token cache) should serve every connection of the pool.
 #include <functional>
 #include <memory>
 #include <string>
