@@ -684,7 +684,12 @@ struct TdsConnection::Impl {
     parser.reset();
     bool done_final = false;
     bool in_result = false;
-    for (;;) {
+    for (std::uint64_t n_tokens = 1;; ++n_tokens) {
+      // Rows may arrive faster than we wait on the socket: check the deadline and the cancel
+      // flag between tokens too, not only while blocked on a read.
+      if (!attn_sent && (n_tokens & 255) == 0) {
+        if (auto s = tick(); !s.ok()) return s;
+      }
       Token t;
       bool end = false;
       if (auto s = resp.next(t, end, tick); !s.ok()) {
