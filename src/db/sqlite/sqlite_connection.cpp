@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <cstring>
+#include <optional>
 #include <thread>
 
 #include "db/sqlite/sql_text.hpp"
@@ -117,9 +118,20 @@ struct SqliteConnection::CachedStatement {
 struct SqliteConnection::ExecState {
   bool has_deadline = false;
   Clock::time_point deadline{};
+  std::chrono::milliseconds timeout{0};
   const CancelToken* cancel = nullptr;
   bool timed_out = false;
   bool cancelled = false;
+
+  /// The Timeout / Cancelled error when a callback stopped the statement, else nullopt.
+  std::optional<Error> stop_error(int rc) const {
+    if (cancelled || (cancel && cancel->cancelled())) return Error::make(ErrorKind::Cancelled, "statement cancelled", rc);
+    if (timed_out || (has_deadline && Clock::now() >= deadline)) {
+      return Error::make(ErrorKind::Timeout, "statement exceeded the " + std::to_string(timeout.count()) + " ms timeout",
+                         rc);
+    }
+    return std::nullopt;
+  }
 
   /// True when the statement must stop now (records why).
   bool should_stop() {
@@ -283,6 +295,10 @@ Result<SqliteConnection::CachedStatement*> SqliteConnection::prepare(std::string
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
     if (!denied_.empty()) return Error::make(ErrorKind::Refused, denied_, rc);  // the authorizer said no
+    const int primary = rc & 0xff;
+    if (active_ && (primary == SQLITE_INTERRUPT || primary == SQLITE_BUSY || primary == SQLITE_LOCKED)) {
+      if (auto e = active_->stop_error(rc)) return std::move(*e);  // waiting for the schema lock
+    }
     return db_error(rc);
   }
   if (stmt == nullptr) return Error::make(ErrorKind::InvalidInput, "empty statement: no SQL to run");
@@ -326,6 +342,7 @@ Result<ExecSummary> SqliteConnection::execute(std::string_view sql, const Params
   if (opts.timeout.count() > 0) {
     state.has_deadline = true;
     state.deadline = Clock::now() + opts.timeout;
+    state.timeout = opts.timeout;
   }
   state.cancel = &opts.cancel;
   ro_mode_ = opts.read_only;
@@ -545,11 +562,7 @@ Result<ExecSummary> SqliteConnection::execute(std::string_view sql, const Params
     const int primary = rc & 0xff;
     if (primary == SQLITE_INTERRUPT || ((primary == SQLITE_BUSY || primary == SQLITE_LOCKED) &&
                                         (state.cancelled || state.timed_out))) {
-      if (state.cancelled || opts.cancel.cancelled()) return Error::make(ErrorKind::Cancelled, "statement cancelled", rc);
-      if (state.timed_out || (state.has_deadline && Clock::now() >= state.deadline)) {
-        return Error::make(ErrorKind::Timeout,
-                           "statement exceeded the " + std::to_string(opts.timeout.count()) + " ms timeout", rc);
-      }
+      if (auto e = state.stop_error(rc)) return std::move(*e);
     }
     if (!denied_.empty()) return Error::make(ErrorKind::Refused, denied_, rc);  // the authorizer said no
     Error e = db_error(rc);

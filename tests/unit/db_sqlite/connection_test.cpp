@@ -264,6 +264,31 @@ TEST_F(ConnectionTest, BusyWaitRespectsTheStatementTimeout) {
   EXPECT_EQ(s.rows_affected, 1);
 }
 
+TEST(SqliteLocks, SchemaLoadWaitRespectsTheStatementTimeout) {
+  // Rollback-journal mode: an EXCLUSIVE lock blocks even the schema read of a fresh connection,
+  // which happens while the statement is prepared.
+  TempDir dir;
+  OpenOptions no_wal;
+  no_wal.wal = false;
+  auto owner = open_or_die(dir.path("x.db"), no_wal);
+  ASSERT_NE(owner, nullptr);
+  run(*owner, "CREATE TABLE w (a)");
+  auto fresh = open_or_die(dir.path("x.db"), no_wal);
+  ASSERT_NE(fresh, nullptr);
+  ASSERT_TRUE(owner->execute("BEGIN EXCLUSIVE", {}, nullptr, {}).ok());
+  run(*owner, "INSERT INTO w VALUES (1)");
+  ExecOptions o;
+  o.timeout = 200ms;
+  o.read_only = true;
+  auto r = fresh->execute("SELECT * FROM w", {}, nullptr, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::Timeout) << r.error().message;
+  ASSERT_TRUE(owner->commit().ok());
+  Capture cap;
+  run(*fresh, "SELECT count(*) FROM w", {}, &cap, o);
+  EXPECT_EQ(cap.rows.at(0).at(0).i, 1);
+}
+
 TEST_F(ConnectionTest, RowsAffectedAndLastInsertId) {
   const auto create = run(*conn, "CREATE TABLE r (id INTEGER PRIMARY KEY, v TEXT)");
   EXPECT_EQ(create.rows_affected, 0);
