@@ -2,9 +2,9 @@
 
 namespace azsql::app {
 
-auth::CredentialConfig credential_config(const Config& cfg, const auth::EnvLookup& env) {
+auth::CredentialConfig credential_config(const Config& cfg, const auth::EnvLookup& env, const AuthOverrides& ov) {
   auth::CredentialConfig c;
-  c.auth_type = cfg.auth_type;
+  c.auth_type = ov.auth_type.value_or(cfg.auth_type);
   c.tenant_id = cfg.tenant_id;
   c.client_id = cfg.client_id;
   c.client_secret = cfg.client_secret;
@@ -13,6 +13,14 @@ auth::CredentialConfig credential_config(const Config& cfg, const auth::EnvLooku
   c.authority_host = cfg.authority_host;
   c.managed_identity_client_id = cfg.managed_identity_client_id;
   c.access_token = cfg.access_token;
+  if (ov.user && !ov.user->empty()) {
+    if (c.auth_type == "managed_identity" || c.auth_type == "default_credential") {
+      c.managed_identity_client_id = *ov.user;
+    } else {
+      c.client_id = *ov.user;
+    }
+  }
+  if (ov.password && !ov.password->empty() && c.auth_type == "service_principal") c.client_secret = *ov.password;
   // Login timeout bounds the whole token request too.
   if (cfg.connection_timeout_s > 0) {
     c.timeouts.total = std::min(c.timeouts.total, std::chrono::milliseconds(cfg.connection_timeout_s * 1000L));
@@ -34,11 +42,13 @@ auth::CredentialConfig credential_config(const Config& cfg, const auth::EnvLooku
 }
 
 Result<std::shared_ptr<auth::CachingCredential>> make_token_credential(
-    const Config& cfg, const auth::EnvLookup& env, std::function<void(const auth::RefreshEvent&)> on_refresh) {
-  if (cfg.auth_type == "sql") return std::shared_ptr<auth::CachingCredential>();
+    const Config& cfg, const auth::EnvLookup& env, std::function<void(const auth::RefreshEvent&)> on_refresh,
+    const AuthOverrides& overrides) {
+  auto c = credential_config(cfg, env, overrides);
+  if (c.auth_type == "sql") return std::shared_ptr<auth::CachingCredential>();
   auth::CacheOptions options;
   options.on_refresh = std::move(on_refresh);
-  return auth::make_cached_credential(credential_config(cfg, env), std::move(options));
+  return auth::make_cached_credential(c, std::move(options));
 }
 
 std::function<Result<std::string>(bool force_refresh)> tds_access_token(

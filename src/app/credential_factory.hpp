@@ -10,6 +10,7 @@
 /// One credential (one token cache) should serve every connection of the pool.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "app/config.hpp"
@@ -17,16 +18,29 @@
 
 namespace azsql::app {
 
-/// Maps Config to auth::CredentialConfig. Settings Config does not carry (IDENTITY_ENDPOINT,
-/// IDENTITY_HEADER, AZSQL_IMDS_ENDPOINT / AZURE_POD_IDENTITY_AUTHORITY_HOST, AZSQL_AZ_PATH, PATH,
-/// AZURE_CLIENT_CERTIFICATE_PASSWORD) come from `env`.
-auth::CredentialConfig credential_config(const Config& cfg, const auth::EnvLookup& env);
+/// What an ADO.NET connection string may say about authentication (AZURE_SQL_CONNECTION_STRING
+/// wins over the variables, as in SqlClient): `Authentication=` mapped to our auth type names,
+/// `User Id=` (managed_identity / default_credential: the user-assigned identity's client id;
+/// service_principal / workload_identity: the application's client id) and `Password=` (the
+/// service principal's secret).
+struct AuthOverrides {
+  std::optional<std::string> auth_type;
+  std::optional<std::string> user;
+  std::optional<std::string> password;
+};
 
-/// The cached credential for cfg.auth_type, or nullptr when the server uses SQL authentication
-/// (auth_type "sql"). `on_refresh` (optional) observes every token refresh — for the metrics.
+/// Maps Config (+ overrides) to auth::CredentialConfig. Settings Config does not carry
+/// (IDENTITY_ENDPOINT, IDENTITY_HEADER, AZSQL_IMDS_ENDPOINT / AZURE_POD_IDENTITY_AUTHORITY_HOST,
+/// AZSQL_AZ_PATH, PATH, AZURE_CLIENT_CERTIFICATE_PASSWORD, and IDENTITY_SERVER_THUMBPRINT /
+/// IMDS_ENDPOINT / MSI_ENDPOINT to recognise unsupported sources) come from `env`.
+auth::CredentialConfig credential_config(const Config& cfg, const auth::EnvLookup& env,
+                                         const AuthOverrides& overrides = {});
+
+/// The cached credential for the auth type, or nullptr when the server uses SQL authentication
+/// (auth type "sql"). `on_refresh` (optional) observes every token refresh — for the metrics.
 Result<std::shared_ptr<auth::CachingCredential>> make_token_credential(
     const Config& cfg, const auth::EnvLookup& env,
-    std::function<void(const auth::RefreshEvent&)> on_refresh = {});
+    std::function<void(const auth::RefreshEvent&)> on_refresh = {}, const AuthOverrides& overrides = {});
 
 /// The TDS driver's access_token callback for `credential` (empty function when it is null).
 std::function<Result<std::string>(bool force_refresh)> tds_access_token(

@@ -129,6 +129,22 @@ TEST(AppCredentialFactory, MapsConfigAndEnvironment) {
   EXPECT_FALSE(*none);
   EXPECT_FALSE(static_cast<bool>(app::tds_access_token(*none)));
 
+  // A connection string's Authentication= / User Id= / Password= win over the variables.
+  app::AuthOverrides mi{"managed_identity", "ua-client-id", std::nullopt};
+  auto m = app::credential_config(cfg, env, mi);
+  EXPECT_EQ(m.auth_type, "managed_identity");
+  EXPECT_EQ(m.managed_identity_client_id, "ua-client-id");
+  app::AuthOverrides sp{"service_principal", "app-id", "cs-secret"};
+  auto p = app::credential_config(cfg, env, sp);
+  EXPECT_EQ(p.client_id, "app-id");
+  EXPECT_EQ(p.client_secret, "cs-secret");
+  auto psp = app::make_token_credential(cfg, env, {}, sp);
+  ASSERT_TRUE(psp.ok());
+  EXPECT_EQ((*psp)->name(), "ClientSecretCredential");
+  auto to_sql = app::make_token_credential(cfg, env, {}, app::AuthOverrides{"sql", "u", "p"});
+  ASSERT_TRUE(to_sql.ok());
+  EXPECT_FALSE(*to_sql);
+
   cfg.auth_type = "workload_identity";
   auto bad = app::make_token_credential(cfg, env);
   ASSERT_FALSE(bad.ok());
