@@ -1,6 +1,8 @@
 // libFuzzer target: the SQL lexer, statement classifier and identifier parser on arbitrary bytes,
 // both dialects. Besides "no crash / no sanitizer report", it checks invariants that must hold for
 // every input (see the comments below); a violation aborts, which libFuzzer reports as a crash.
+// For the SQLite dialect the real SQLite is a differential oracle: whatever check_read allows must
+// prepare (never run) as exactly one read-only statement, or not prepare at all.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -10,6 +12,7 @@
 #include "sql/classifier.hpp"
 #include "sql/identifier.hpp"
 #include "sql/lexer.hpp"
+#include "../unit/sql/sqlite_oracle.hpp"
 
 namespace {
 
@@ -62,6 +65,13 @@ void check_dialect(std::string_view in, azsql::Dialect d) {
     require(c.statements.size() == 1 && m.has_where);
     require(m.kind == StatementKind::Update || m.kind == StatementKind::Delete);
     require(m2.allowed);  // relaxing options never turns an allowed statement into a refused one
+  }
+
+  if (d == azsql::Dialect::SQLite && r.allowed) {
+    static const azsql::sql::testing::SqliteOracle oracle;
+    const auto outcome = oracle.prepare(in);
+    require(outcome == azsql::sql::testing::SqliteOracle::Outcome::ReadOnlySingle ||
+            outcome == azsql::sql::testing::SqliteOracle::Outcome::Error);
   }
 
   if (in.size() <= 4096) {
