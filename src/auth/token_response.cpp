@@ -154,6 +154,7 @@ Result<std::string> entra_token_url(const EntraOptions& o, std::string_view who)
   }
   std::string authority = o.authority_host.empty() ? std::string(kDefaultAuthorityHost) : o.authority_host;
   while (!authority.empty() && authority.back() == '/') authority.pop_back();
+  if (authority.find("://") == std::string::npos) authority = "https://" + authority;  // as azure-identity
   const bool https = authority.rfind("https://", 0) == 0;
   const bool http_loopback = authority.rfind("http://", 0) == 0 && is_loopback_url(authority);
   if (!https && !http_loopback) {

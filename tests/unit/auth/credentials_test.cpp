@@ -300,6 +300,12 @@ TEST(ClientSecret, WrongTenantAndInsecureAuthority) {
   EXPECT_NE(h.error().message.find("https"), std::string::npos);
 
   o = fake.entra();
+  o.authority_host = fake.base().substr(std::string("http://").size());  // no scheme → https
+  auto tls = ClientSecretCredential(o, "fake-secret-value").get_token(kSqlScope, c);
+  ASSERT_FALSE(tls.ok());  // the fake speaks plain http, so an https attempt cannot succeed
+  EXPECT_EQ(fake.log("token").size(), 1u);
+
+  o = fake.entra();
   o.tenant_id = "a/../b";
   auto bad = ClientSecretCredential(o, "s").get_token(kSqlScope, c);
   ASSERT_FALSE(bad.ok());
