@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libssl-dev libcurl4-openssl-dev libsqlite3-dev zlib1g-dev
   libspdlog-dev libcli11-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 openssl sqlite3 curl
-  freetds-bin python3-tds prometheus
+  freetds-bin freetds-dev python3-tds prometheus
 )
 
 SUDO=""

@@ -845,8 +845,9 @@ Result<std::unique_ptr<TdsConnection>> connect(const TdsOptions& opts, const Can
       if (attempt >= attempts) break;
       continue;
     }
-    if (!last->transient && last->kind != ErrorKind::Io) break;
-    if (last->kind == ErrorKind::Io && attempt >= 2) break;  // a refused socket is retried once
+    const bool network = last->kind == ErrorKind::Io || last->kind == ErrorKind::Timeout;
+    if (!last->transient && !network) break;
+    if (network && attempt >= 2) break;  // a refused or silent socket is retried once, server errors more
     if (attempt == attempts) break;
     // Exponential backoff with full jitter in [delay/2, delay].
     auto delay = opts.retry.base_delay * (1LL << std::min(attempt - 1, 10));
