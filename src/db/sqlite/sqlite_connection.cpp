@@ -19,6 +19,9 @@ using Clock = std::chrono::steady_clock;
 /// VM instructions between two checks of the deadline and the cancel flag.
 constexpr int kProgressInterval = 1000;
 
+/// Statements longer than this are prepared for one call only, never cached.
+constexpr std::size_t kMaxCachedSqlBytes = 16 * 1024;
+
 bool contains(const std::string& hay, const char* needle) { return hay.find(needle) != std::string::npos; }
 
 std::string upper(const char* s) {
@@ -184,7 +187,8 @@ SqliteConnection::SqliteConnection(sqlite3* db, const OpenOptions& options) : db
 
 SqliteConnection::~SqliteConnection() {
   for (auto& index : cache_) index.clear();
-  lru_.clear();  // finalizes every cached statement before the handle closes
+  lru_.clear();
+  uncached_.reset();  // finalizes every cached statement before the handle closes
   sqlite3_close_v2(db_);
 }
 
@@ -311,11 +315,17 @@ Result<SqliteConnection::CachedStatement*> SqliteConnection::prepare(std::string
   }
 
   auto entry = std::make_unique<CachedStatement>();
-  entry->key = std::string(sql);
   entry->read_only = read_only;
   entry->stmt = stmt;
   const std::string kw = first_keyword(body);
   entry->insert_like = kw == "INSERT" || kw == "REPLACE";
+  if (sql.size() > kMaxCachedSqlBytes) {
+    // Big one-off text (a generated multi-row INSERT): keep it out of the cache so 64 of them cannot
+    // pin megabytes; it lives until the next uncached statement replaces it.
+    uncached_ = std::move(entry);
+    return uncached_.get();
+  }
+  entry->key = std::string(sql);
   lru_.push_front(std::move(entry));
   index.emplace(lru_.front()->key, lru_.begin());
   CachedStatement* out = lru_.front().get();

@@ -98,6 +98,7 @@ class SqliteConnection final : public Connection {
   using Index = std::unordered_map<std::string, Lru::iterator, TextHash, std::equal_to<>>;
   Lru lru_;
   std::array<Index, 2> cache_;  ///< [0] statements prepared for writes, [1] for read-only calls
+  std::unique_ptr<CachedStatement> uncached_;  ///< the last statement too long to cache
 
   // State of the running call, read by the authorizer, progress and busy callbacks.
   ExecState* active_ = nullptr;

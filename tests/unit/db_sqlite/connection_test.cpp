@@ -409,6 +409,23 @@ TEST_F(ConnectionTest, StatementCacheIsBoundedAndSurvivesSchemaChanges) {
   EXPECT_EQ(two.rows.at(0).at(1).s, "new");
 }
 
+TEST_F(ConnectionTest, LongStatementsRunButAreNotCached) {
+  run(*conn, "CREATE TABLE big_insert (a INTEGER)");
+  const auto cached_before = conn->cached_statements();
+  for (int round = 0; round < 3; ++round) {
+    std::string sql = "INSERT INTO big_insert VALUES (0)";
+    for (int i = 1; i < 4000; ++i) sql += ", (" + std::to_string(i) + ")";
+    ASSERT_GT(sql.size(), 16u * 1024);
+    const auto s = run(*conn, sql);
+    EXPECT_EQ(s.rows_affected, 4000);
+  }
+  EXPECT_EQ(conn->cached_statements(), cached_before);
+  Capture cap;
+  run(*conn, "SELECT count(*), sum(a) FROM big_insert", {}, &cap);
+  EXPECT_EQ(cap.rows.at(0).at(0).i, 12000);
+  EXPECT_EQ(cap.rows.at(0).at(1).i, 3 * (3999 * 4000 / 2));
+}
+
 TEST(SqliteOpen, ReportsUnopenableFiles) {
   OpenOptions o;
   o.create_if_missing = false;

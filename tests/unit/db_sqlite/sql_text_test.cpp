@@ -79,5 +79,43 @@ TEST(SqlText, ComparedIdentifiers) {
   EXPECT_EQ(ids, want);
 }
 
+// The parsers read text written by whoever created the schema (and the model's queries): random and
+// mutated inputs must never crash them or make them return out-of-range positions.
+TEST(SqlText, SurvivesRandomAndTruncatedInput) {
+  const std::string seeds[] = {
+      "CREATE TABLE \"t\" (a INT CHECK (a > 0) COLLATE NOCASE, b AS (a * 2), CONSTRAINT c CHECK (a < 9))",
+      "CREATE INDEX ix ON t (a) WHERE a IS NOT NULL AND b = 'x''y'",
+      "SELECT * FROM [a]]b] WHERE `c` = 1 -- tail\n /* block */ AND d IN (1, 2)",
+  };
+  const char alphabet[] = "()[]`'\",;-*/ \n\tCREATE TABLE CHECK AS COLLATE WHERE x1_";
+  std::uint64_t state = 12345;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<std::size_t>(state >> 33);
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    if (i % 2 == 0) {
+      const std::string& seed = seeds[next() % 3];
+      s = seed.substr(0, next() % (seed.size() + 1));  // truncated
+      for (int m = 0; m < 3 && !s.empty(); ++m) s[next() % s.size()] = alphabet[next() % (sizeof alphabet - 1)];
+    } else {
+      const std::size_t n = next() % 64;
+      for (std::size_t k = 0; k < n; ++k) s.push_back(alphabet[next() % (sizeof alphabet - 1)]);
+    }
+    for (std::size_t pos = 0; pos <= s.size(); pos += 7) {
+      EXPECT_LE(skip_insignificant(s, pos, true), s.size());
+      EXPECT_LE(skip_insignificant(s, pos, false), s.size());
+    }
+    const auto t = parse_create_table(s);
+    for (const auto& ck : t.checks) EXPECT_LE(ck.definition.size(), s.size());
+    if (auto w = index_where_clause(s)) {
+      EXPECT_LE(w->size(), s.size());
+    }
+    for (const auto& id : compared_identifiers(s)) EXPECT_LE(id.size(), s.size());
+    (void)first_keyword(s);
+  }
+}
+
 }  // namespace
 }  // namespace azsql::db::sqlite
