@@ -79,7 +79,8 @@ Result<AccessToken> CachingCredential::get_token(std::string_view scope_or_resou
         if (cancel.cancelled()) return Error::make(ErrorKind::Cancelled, "cancelled while waiting for a token refresh");
         cv_.wait_for(lk, std::chrono::milliseconds(50));
       }
-      if (e.finished == gen && e.last_error) {
+      // last_error describes the most recent finished refresh (reset on success).
+      if (e.last_error) {
         if (e.last_error->kind == ErrorKind::Cancelled) continue;  // the refresher gave up, not the endpoint
         if (!force && usable(now())) return *e.token;
         return *e.last_error;
