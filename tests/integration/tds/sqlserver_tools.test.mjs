@@ -175,6 +175,19 @@ test('read-only mode on SQL Server: writes refused, reads work', async () => {
   });
 });
 
+test('ADO.NET connection string with Encrypt=strict (TDS 8.0) and the CA file', async () => {
+  const cs = `Server=tcp:127.0.0.1,${info.port};Initial Catalog=demo;User ID=sa;Password='Passw0rd!';Encrypt=strict;` +
+    'TrustServerCertificate=False;Connection Timeout=15;MultipleActiveResultSets=False';
+  const c = await connectStdio({ AZURE_SQL_CONNECTION_STRING: cs, AZURE_SQL_CA_FILE: info.cert });
+  try {
+    const r = await c.client.callTool({ name: 'read_data', arguments: { query: "SELECT CONNECTIONPROPERTY('tls_mode') AS mode" } });
+    assert.equal(r.isError, false, text(r));
+    assert.match(String(r.structuredContent.rows[0][0]), /^strict/);
+  } finally {
+    await c.client.close();
+  }
+});
+
 test('bad password: clear start-up error without the secret', async () => {
   const bin = process.env.AZSQL_BIN || path.resolve(import.meta.dirname, '../../../build/azsql-mcp');
   const p = spawn(bin, ['--transport', 'stdio'], {

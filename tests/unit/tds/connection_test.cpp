@@ -374,3 +374,44 @@ TEST(TdsConnection, TransactionsCommit) {
   EXPECT_EQ(one_row(*c, "SELECT COUNT(*) FROM Region WHERE Region_Libelle = N'tx1'")[0].i, 1);
   EXPECT_EQ(one_row(*c, "SELECT COUNT(*) FROM Region WHERE Region_Libelle = N'tx2'")[0].i, 0);
 }
+
+TEST(TdsConnection, FedAuthTokenIsSentAgainAfterRouting) {
+  TdsServer srv({"--accept-token", "tok-123", "--route-to", "self"});
+  ASSERT_GT(srv.routing_port, 0) << srv.line;
+  auto o = base(srv);
+  o.user.clear();
+  o.password.clear();
+  int calls = 0;
+  o.access_token = [&](bool) -> Result<std::string> {
+    ++calls;
+    return std::string("tok-123");
+  };
+  auto c = must_connect(o);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->session().routing_hops, 1);
+  EXPECT_EQ(calls, 2);  // one token per login: the gateway and the redirected server
+  EXPECT_EQ(one_row(*c, "SELECT SUSER_SNAME()")[0].s, "tokenuser@example.com");
+}
+
+TEST(TdsConnection, TokenProviderFailureIsAnAuthError) {
+  TdsServer srv({"--accept-token", "x"});
+  auto o = base(srv);
+  o.access_token = [](bool) -> Result<std::string> {
+    return Error::make(ErrorKind::Unavailable, "no managed identity endpoint");
+  };
+  auto c = connect(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::Auth);
+  EXPECT_NE(c.error().message.find("managed identity"), std::string::npos);
+}
+
+TEST(TdsConnection, RefusedPortIsUnavailable) {
+  TdsOptions o;
+  o.port = 1;  // nothing listens there
+  o.user = "sa";
+  o.retry.base_delay = std::chrono::milliseconds(10);
+  auto c = connect(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().kind, ErrorKind::Unavailable);
+  EXPECT_NE(c.error().message.find("127.0.0.1,1"), std::string::npos) << c.error().message;
+}
