@@ -84,6 +84,11 @@ test('413 for a body over MCP_MAX_STREAM_SIZE', async () => {
   assertJsonRpcError(r, 413);
 });
 
+test('431 for oversized request headers', async () => {
+  const r = await raw(srv.port, { headers: { ...H, 'Mcp-Session-Id': sid, 'X-Big': 'b'.repeat(20000) }, body: ping });
+  assertJsonRpcError(r, 431);
+});
+
 test('400 without Mcp-Session-Id, 404 for an unknown session, 404 for an unknown path, 405 for PUT', async () => {
   assertJsonRpcError(await raw(srv.port, { headers: H, body: ping }), 400, -32600);
   assertJsonRpcError(await raw(srv.port, { headers: { ...H, 'Mcp-Session-Id': 'f'.repeat(32) }, body: ping }), 404, -32001);

@@ -171,3 +171,26 @@ test('MCP Inspector CLI over HTTP: tools, resources, prompts', async () => {
     await srv.stop();
   }
 });
+
+test('2025-03-26 JSON-RPC batches over HTTP: an array of responses; notifications-only batch → 202', async () => {
+  const { openSession } = await import('./http_lib.mjs');
+  const srv = await startHttp({ SQLITE_PATH: dbs.master });
+  try {
+    const sid = await openSession(srv.url, '2025-03-26');
+    const h = { 'Mcp-Session-Id': sid, 'MCP-Protocol-Version': '2025-03-26' };
+    const r = await post(srv.url, [
+      { jsonrpc: '2.0', id: 1, method: 'ping' },
+      { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_tables', arguments: {} } },
+      { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 99 } },
+    ], h);
+    assert.equal(r.status, 200);
+    const batch = r.messages ? r.messages.find(Array.isArray) : r.json;
+    assert.ok(Array.isArray(batch), r.text);
+    assert.deepEqual(batch.map((m) => m.id).sort(), [1, 2]);
+    assert.equal(batch.find((m) => m.id === 2).result.isError, false);
+    const n = await post(srv.url, [{ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 98 } }], h);
+    assert.equal(n.status, 202);
+  } finally {
+    await srv.stop();
+  }
+});

@@ -29,9 +29,11 @@ struct EventId {
 /// Parses "<stream>_<seq>"; nullopt when malformed (never throws).
 std::optional<EventId> parse_event_id(std::string_view id);
 
+/// Per-session bounds. With HttpOptions::max_sessions they bound the whole store
+/// (1,000 sessions × 1 MiB by default).
 struct EventStoreLimits {
-  std::size_t max_events = 512;
-  std::size_t max_bytes = 4u << 20;
+  std::size_t max_events = 256;
+  std::size_t max_bytes = 1u << 20;
 };
 
 class EventStore {

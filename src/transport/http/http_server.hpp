@@ -42,7 +42,7 @@ struct HttpOptions {
   int retry_ms = 2000;                                  ///< SSE `retry:` advertised to clients
   std::string auth_token;  ///< MCP_AUTH_TOKEN; empty = no bearer check
   std::size_t threads = 0;  ///< 0 = min(hardware threads, 4)
-  std::size_t max_sessions = 10000;
+  std::size_t max_sessions = 1000;  ///< live sessions; beyond → 503 on initialize
   EventStoreLimits event_limits;
   /// Called once per HTTP response with its status (for metrics). Must be thread-safe and cheap.
   std::function<void(unsigned status)> on_response;
