@@ -40,7 +40,15 @@ OutcomeRing::Summary OutcomeRing::summary() const {
 // ---------------------------------------------------------------- env
 
 Result<db::PooledConnection> Env::acquire(mcp::CallContext& ctx) const {
-  return backend->pool().acquire(cfg.query_timeout, ctx.cancel());
+  auto c = backend->pool().acquire(cfg.query_timeout, ctx.cancel());
+  if (!c.ok() && c.error().kind == ErrorKind::Timeout) {
+    // Waiting for a pooled connection is a concurrency limit, not a slow statement.
+    Error e = std::move(c).error();
+    e.kind = ErrorKind::Limit;
+    e.message += " (CONNECTION_POOL_SIZE)";
+    return e;
+  }
+  return c;
 }
 
 db::ExecOptions Env::exec_options(mcp::CallContext& ctx, bool read_only) const {

@@ -437,6 +437,21 @@ TEST_F(ToolsTest, ReadDataTimesOut) {
   EXPECT_NE(r.text.find("MCP_QUERY_TIMEOUT"), std::string::npos);
 }
 
+TEST_F(ToolsTest, BusyPoolIsALimitNotAStatementTimeout) {
+  ToolsConfig c;
+  c.query_timeout = std::chrono::milliseconds(100);
+  open_server(c);
+  // Hold both pooled connections (pool_size 2): the tool cannot borrow one.
+  auto a = backend_->pool().acquire(std::chrono::seconds(5));
+  auto b = backend_->pool().acquire(std::chrono::seconds(5));
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto r = call("read_data", R"J({"query":"SELECT 1"})J");
+  ASSERT_TRUE(r.is_error);
+  EXPECT_EQ(r.structured.at("error").at("kind"), "limit");
+  EXPECT_NE(r.text.find("CONNECTION_POOL_SIZE"), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find("MCP_QUERY_TIMEOUT"), std::string::npos) << r.text;
+}
+
 // ---------------------------------------------------------------- writes
 
 TEST_F(ToolsTest, InsertDataSeedExampleNotifiesSubscribers) {
