@@ -283,6 +283,16 @@ TEST_F(DemoBackendTest, SearchesObjects) {
   ASSERT_EQ(views->size(), 1u);
   EXPECT_EQ((*views)[0].name, "v_ArticleDetails");
 
+  ASSERT_TRUE(conn->execute("CREATE TRIGGER trg_region_audit AFTER UPDATE ON Region BEGIN SELECT 1; END", {}, nullptr,
+                            {})
+                  .ok());
+  auto triggers = backend->search_objects(*conn, "TRG%", {"trigger"}, 10);
+  ASSERT_TRUE(triggers.ok());
+  ASSERT_EQ(triggers->size(), 1u);
+  EXPECT_EQ((*triggers)[0].type, "trigger");
+  EXPECT_EQ((*triggers)[0].name, "trg_region_audit");
+  EXPECT_EQ((*triggers)[0].parent, "Region");
+
   auto nothing = backend->search_objects(*conn, "%", {"procedure"}, 10);
   ASSERT_TRUE(nothing.ok());
   EXPECT_TRUE(nothing->empty());
