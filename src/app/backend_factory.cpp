@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "app/credential_factory.hpp"
 #include "db/sqlite/demo_database.hpp"
 #include "db/sqlite/sqlite_backend.hpp"
 #include "db/tds/connection_string.hpp"
@@ -17,7 +18,8 @@ bool is_loopback(const std::string& host) {
 
 // SQL Server branch (owned by the TDS module): settings from the variables, overridden by the
 // keys present in AZURE_SQL_CONNECTION_STRING.
-Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, AccessTokenFn access_token) {
+Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, AccessTokenFn access_token,
+                                                            TokenRefreshFn on_token_refresh) {
   namespace tds = db::tds;
   tds::TdsBackendOptions o;
   auto& c = o.connection;
@@ -63,12 +65,21 @@ Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, A
     c.password = password;
   } else if (access_token) {
     c.access_token = std::move(access_token);
-  } else if (auth == "access_token" && !cfg.access_token.empty()) {
-    c.access_token = [tok = cfg.access_token](bool) -> Result<std::string> { return tok; };
   } else {
-    return Error::make(ErrorKind::InvalidInput, "authentication type '" + auth +
-                                                    "' needs an Entra token provider, which this build does not "
-                                                    "have wired; use AZURE_SQL_AUTH_TYPE=sql with a user name and password");
+    // Entra ID (FEDAUTH): one cached credential serves every connection of the pool. The connection
+    // string's Authentication= / User Id= / Password= override the variables, as in SqlClient.
+    AuthOverrides overrides;
+    overrides.auth_type = auth;
+    if (user != cfg.username) overrides.user = user;
+    if (password != cfg.password) overrides.password = password;
+    std::function<void(const auth::RefreshEvent&)> observe;
+    if (on_token_refresh)
+      observe = [fn = std::move(on_token_refresh)](const auth::RefreshEvent& e) { fn(e.credential, e.ok); };
+    auto cred = make_token_credential(cfg, auth::process_environment(), std::move(observe), overrides);
+    if (!cred.ok()) return std::move(cred).error();
+    c.access_token = tds_access_token(*cred);
+    if (!c.access_token)
+      return Error::make(ErrorKind::InvalidInput, "authentication type '" + auth + "' gives no Entra token");
   }
   o.pool_size = cfg.pool_size;
   o.read_only_mode = cfg.read_only;
@@ -80,9 +91,10 @@ Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, A
 
 }  // namespace
 
-Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessTokenFn access_token) {
+Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessTokenFn access_token,
+                                                  TokenRefreshFn on_token_refresh) {
   if (!cfg.azure_sql_server.empty() || !cfg.connection_string.empty()) {
-    return make_sqlserver_backend(cfg, std::move(access_token));
+    return make_sqlserver_backend(cfg, std::move(access_token), std::move(on_token_refresh));
   }
 
   // SQLite: the configured file, or the demo database (created on first run).

@@ -13,10 +13,14 @@ namespace azsql::app {
 /// Entra access-token callback for the SQL Server backend (FEDAUTH); force_refresh after a refused login.
 using AccessTokenFn = std::function<Result<std::string>(bool force_refresh)>;
 
+/// Observes Entra token refreshes (ok = a token was acquired) — for metrics and logs; never sees the token.
+using TokenRefreshFn = std::function<void(const std::string& credential, bool ok)>;
+
 /// Opens the configured backend: SQL Server when a server or connection string is set, else SQLite
-/// (creating the demo database on first run). `access_token` serves Entra auth types (the app bridges
-/// src/auth); without it only SQL authentication (and AZURE_SQL_ACCESS_TOKEN) can log in.
-Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessTokenFn access_token = {});
+/// (creating the demo database on first run). Entra auth types get a cached credential from src/auth
+/// (app/credential_factory.hpp) unless `access_token` is given (tests); `on_token_refresh` observes it.
+Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessTokenFn access_token = {},
+                                                  TokenRefreshFn on_token_refresh = {});
 
 /// Serves Streamable HTTP until SIGTERM/SIGINT; returns the process exit code.
 int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::Backend>& db,

@@ -64,7 +64,10 @@ int main(int argc, char** argv) {
   app::setup_logging(cfg.log_level, cfg.log_format);
   for (const auto& n : cfg.notices) spdlog::warn("{}", n);
 
-  auto backend = app::make_backend(cfg);
+  auto backend = app::make_backend(cfg, {}, [](const std::string& credential, bool ok) {
+    if (ok) spdlog::info("Entra token acquired ({})", credential);
+    else spdlog::warn("Entra token acquisition failed ({})", credential);
+  });
   if (!backend.ok()) {
     std::fprintf(stderr, "azsql-mcp: cannot open the database: %s\n", backend.error().message.c_str());
     return 1;
