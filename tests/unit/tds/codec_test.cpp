@@ -622,3 +622,37 @@ TEST(TdsTokens, TruncatedInputNeverOverreads) {
     }
   }
 }
+
+TEST(TdsRequest, SqlBatchSpecExample46) {
+  // MS-TDS §4.6 SQL Batch Client Request, byte for byte.
+  std::uint8_t id = 1;
+  auto pkts = split_message(PacketType::SqlBatch, build_sql_batch("\nselect 'foo' as 'bar'\n        ", 0), 4096, 0, id);
+  ASSERT_EQ(pkts.size(), 1u);
+  EXPECT_EQ(pkts[0], hex("01 01 00 5C 00 00 01 00 16 00 00 00 12 00 00 00 02 00 00 00 00 00 00 00 00 00 01 00 00 00 "
+                         "0A 00 73 00 65 00 6C 00 65 00 63 00 74 00 20 00 27 00 66 00 6F 00 6F 00 27 00 20 00 61 00 "
+                         "73 00 20 00 27 00 62 00 61 00 72 00 27 00 0A 00 20 00 20 00 20 00 20 00 20 00 20 00 20 00 "
+                         "20 00"));
+}
+
+TEST(TdsRequest, RpcAllHeadersMatchSpecExample48) {
+  // MS-TDS §4.8 RPC Client Request: the packet header type and ALL_HEADERS are the same for our
+  // sp_executesql (which then uses the procedure id form 0xFFFF 0x000A instead of a name).
+  const Bytes spec = hex("03 01 00 2F 00 00 01 00 16 00 00 00 12 00 00 00 02 00 00 00 00 00 00 00 00 00 01 00 00 00 "
+                         "04 00 66 00 6F 00 6F 00 33 00 00 00 00 02 26 02 00");
+  auto rpc = build_sp_executesql("SELECT 1", {}, 0, kLatin1);
+  ASSERT_TRUE(rpc.ok());
+  std::uint8_t id = 1;
+  auto pkts = split_message(PacketType::Rpc, *rpc, 4096, 0, id);
+  ASSERT_EQ(pkts.size(), 1u);
+  EXPECT_EQ(pkts[0][0], spec[0]);
+  EXPECT_EQ(pkts[0][1], spec[1]);
+  EXPECT_EQ(Bytes(pkts[0].begin() + 8, pkts[0].begin() + 30), Bytes(spec.begin() + 8, spec.begin() + 30));
+  // The spec's parameter (unnamed, fDefaultValue, INTN(2) with no value) is valid TYPE_INFO + value for our reader.
+  Reader r(ByteView(spec).subspan(44));
+  TypeInfo t;
+  ASSERT_EQ(read_type_info(r, t, nullptr), Parse::Ok);
+  EXPECT_EQ(t.type, type_id::IntN);
+  Value v;
+  ASSERT_EQ(read_value(r, t, v, nullptr), Parse::Ok);
+  EXPECT_TRUE(v.is_null());
+}
