@@ -188,6 +188,26 @@ test('ADO.NET connection string with Encrypt=strict (TDS 8.0) and the CA file', 
   }
 });
 
+test('Entra access token (FEDAUTH) through the binary, with a routing redirect', async () => {
+  const tokSrv = await startServer(['--accept-token', 'e2e-token-123', '--route-to', 'self']);
+  try {
+    const c = await connectStdio({
+      AZURE_SQL_SERVER: `127.0.0.1,${tokSrv.port}`, AZURE_SQL_DATABASE: 'demo', AZURE_SQL_CA_FILE: tokSrv.cert,
+      AZURE_SQL_AUTH_TYPE: 'access_token', AZURE_SQL_ACCESS_TOKEN: 'e2e-token-123' });
+    try {
+      const r = await c.client.callTool({ name: 'read_data', arguments: {
+        query: "SELECT CONNECTIONPROPERTY('auth_scheme') AS scheme, SUSER_SNAME() AS who" } });
+      assert.equal(r.isError, false, text(r));
+      assert.deepEqual(r.structuredContent.rows[0], ['FEDAUTH', 'tokenuser@example.com']);
+      assert.doesNotMatch(c.stderr, /e2e-token-123/);
+    } finally {
+      await c.client.close();
+    }
+  } finally {
+    stopServer(tokSrv);
+  }
+});
+
 test('bad password: clear start-up error without the secret', async () => {
   const bin = process.env.AZSQL_BIN || path.resolve(import.meta.dirname, '../../../build/azsql-mcp');
   const p = spawn(bin, ['--transport', 'stdio'], {
