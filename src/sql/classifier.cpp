@@ -279,6 +279,7 @@ class Classifier {
     const Kw k = kw(i);
     const Kw prev = st.last_kw;
     if (st.lead == Kw::Create || st.lead == Kw::Alter || st.lead == Kw::Drop) return false;  // triggers, DDL
+    if (st.lead == Kw::Explain) return false;  // EXPLAIN [QUERY PLAN] <statement> is one statement
     const bool in_with_prefix = st.lead == Kw::With && st.main == Kw::None;
     switch (k) {
       case Kw::Select:
@@ -747,7 +748,9 @@ Verdict check_read(std::string_view sql, Dialect dialect) {
         case StatementKind::Transaction: m += " Transactions are managed by the server; remove BEGIN/COMMIT/ROLLBACK"; break;
         case StatementKind::Set: m += " Remove SET/DECLARE/USE; write a single SELECT"; break;
         case StatementKind::Exec: m += " Stored procedures cannot be run through read_data; write the SELECT itself"; break;
-        default: m += " Write a single SELECT"; break;
+        default:
+          m += " Write a single SELECT (to see a plan, send the SELECT to explain_query without EXPLAIN)";
+          break;
       }
       return refuse("not_read_only", m, info.kind);
     }
