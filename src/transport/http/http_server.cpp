@@ -1028,6 +1028,7 @@ HttpServer::~HttpServer() {
     }
     impl_->acceptor.reset();
     impl_->sessions.clear();
+    impl_->sweeper_waker.reset();  // its timer belongs to the io_context
     impl_->ioc.reset();  // destroys pending coroutine frames while every other member is alive
   }
   if (impl_->aux) impl_->aux->join();
