@@ -1138,6 +1138,8 @@ class Session:
         if self.showplan and u0 in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "MERGE"):
             yield from self._showplan(toks, params)
             return
+        if getattr(self.cfg, "deny_view_database_state", False) and any(t.up.startswith("DM_DB_") for t in toks):
+            raise SqlError(300, f"VIEW DATABASE STATE permission denied in database '{self.database}'.", 14)
         sql = self.translator.translate(toks)
         low = sql.lower()
         if "sys ." in low or "information_schema ." in low or "sys." in low or "information_schema." in low:

@@ -60,6 +60,11 @@ Result<Rows> query(Connection& c, std::string_view sql, const Params& p, const E
   return rows;
 }
 
+/// 297/300/229/262: the login may not read a DMV (VIEW DATABASE STATE on Azure SQL).
+bool permission_denied(const Error& e) {
+  return e.kind == ErrorKind::Database && (e.code == 297 || e.code == 300 || e.code == 229 || e.code == 262);
+}
+
 std::string referential(std::string s) {
   std::replace(s.begin(), s.end(), '_', ' ');
   return s;
@@ -125,6 +130,13 @@ Result<std::vector<TableInfo>> TdsBackend::list_tables(Connection& c, const List
   Params p{{"@schema", str_or_null(o.schema)}, {"@pattern", str_or_null(o.pattern)},
            {"@views", Value::integer(o.include_views ? 1 : 0)}};
   auto rows = query(c, kSql, p, catalog_options());
+  if (!rows.ok() && permission_denied(rows.error())) {
+    // sys.dm_db_partition_stats needs VIEW DATABASE STATE (Azure SQL): list without row counts.
+    std::string sql(kSql);
+    const std::string from = "(SELECT SUM(p.row_count) FROM sys.dm_db_partition_stats p WHERE p.object_id = t.object_id AND p.index_id IN (0, 1))";
+    sql.replace(sql.find(from), from.size(), "NULL");
+    rows = query(c, sql, p, catalog_options());
+  }
   if (!rows.ok()) return std::move(rows).error();
   std::vector<TableInfo> out;
   for (const auto& r : rows->rows) {
@@ -534,12 +546,16 @@ Result<std::vector<ObjectMatch>> TdsBackend::search_objects(Connection& c, std::
   add_kind("procedure", "'P'");
   add_kind("function", "'FN', 'IF', 'TF'");
   if (!kinds.empty()) {
-    auto r = query(c,
-                   "SELECT " + top + "o.type, s.name AS schema_name, o.name, "
-                   "(SELECT SUM(ps.row_count) FROM sys.dm_db_partition_stats ps WHERE ps.object_id = o.object_id AND ps.index_id IN (0, 1)) AS row_count "
-                   "FROM sys.objects o JOIN sys.schemas s ON s.schema_id = o.schema_id "
-                   "WHERE o.is_ms_shipped = 0 AND o.type IN (" + kinds + ") AND o.name LIKE @pattern ORDER BY o.name",
-                   p, opts);
+    auto objects_sql = [&](bool counts) {
+      return "SELECT " + top + "o.type, s.name AS schema_name, o.name, " +
+             std::string(counts ? "(SELECT SUM(ps.row_count) FROM sys.dm_db_partition_stats ps "
+                                  "WHERE ps.object_id = o.object_id AND ps.index_id IN (0, 1))"
+                                : "NULL") +
+             " AS row_count FROM sys.objects o JOIN sys.schemas s ON s.schema_id = o.schema_id "
+             "WHERE o.is_ms_shipped = 0 AND o.type IN (" + kinds + ") AND o.name LIKE @pattern ORDER BY o.name";
+    };
+    auto r = query(c, objects_sql(true), p, opts);
+    if (!r.ok() && permission_denied(r.error())) r = query(c, objects_sql(false), p, opts);
     if (!r.ok()) return std::move(r).error();
     for (const auto& row : r->rows) {
       ObjectMatch m;

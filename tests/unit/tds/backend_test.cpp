@@ -211,3 +211,29 @@ TEST(TdsTypeFormat, FormatsLengths) {
   EXPECT_EQ(format_sql_type("datetime2", 8, 27, 7), "datetime2(7)");
   EXPECT_EQ(format_sql_type("int", 4, 10, 0), "int");
 }
+
+TEST(TdsBackendPermissions, ListsWithoutRowCountsWhenDmvsAreDenied) {
+  // Azure SQL logins without VIEW DATABASE STATE cannot read sys.dm_db_partition_stats (error 300).
+  tds_test::TdsServer srv({"--deny-view-database-state"});
+  auto b = TdsBackend::open(options(srv));
+  ASSERT_TRUE(b.ok()) << b.error().message;
+  auto c = (*b)->pool().acquire(std::chrono::seconds(10));
+  ASSERT_TRUE(c.ok());
+  auto direct = (**c).execute("SELECT COUNT(*) FROM sys.dm_db_partition_stats", {}, nullptr, {});
+  ASSERT_FALSE(direct.ok());
+  EXPECT_EQ(direct.error().code, 300);
+  auto t = (*b)->list_tables(**c, {});
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  ASSERT_FALSE(t->empty());
+  for (const auto& x : *t) EXPECT_FALSE(x.row_count.has_value()) << x.name;
+  auto m = (*b)->search_objects(**c, "Region", {"table"}, 10);
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  ASSERT_EQ(m->size(), 1u);
+  auto d = (*b)->describe_table(**c, {"", "Region"});
+  ASSERT_TRUE(d.ok()) << d.error().message;
+  ASSERT_TRUE(d->has_value());
+  EXPECT_FALSE((*d)->table.row_count.has_value());
+  auto i = (*b)->database_info(**c);
+  ASSERT_TRUE(i.ok()) << i.error().message;
+  EXPECT_FALSE(i->size_bytes.has_value());
+}
