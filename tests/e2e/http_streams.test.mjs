@@ -78,6 +78,10 @@ test('a dropped GET stream is resumed with Last-Event-ID: missed events are repl
     assert.deepEqual(all.map((e) => e.id), [ev1.id, ...replay.map((e) => e.id), live.id]);
     await sse3.cancel();
 
+    // A stream that is not running (unknown here) replays nothing and ends at once.
+    const unknown = new SseReader(await openGet(srv.url, sid, 'p999_1'));
+    assert.equal(await unknown.next(), null);
+
     const bad = await openGet(srv.url, sid, 'garbage');
     assert.equal(bad.status, 400);
     await bad.body?.cancel();

@@ -151,11 +151,15 @@ class StreamOutbox final : public mcp::Outbox {
       p_->items.emplace_back(std::move(id), std::move(data));
       if (final) p_->done = true;
     }
+    if (final && store_) store_->stream_ended(stream_);
     w_->wake();
     if (store_) store_->notify();  // a GET that resumed this stream (Last-Event-ID) follows it live
   }
   void finish() {
-    if (store_) store_->events().finish(stream_);
+    if (store_) {
+      store_->events().finish(stream_);
+      store_->stream_ended(stream_);
+    }
     {
       std::lock_guard lock(p_->mu);
       p_->done = true;
@@ -757,6 +761,7 @@ struct HttpServer::Impl {
     };
     // The priming id is taken before the request runs so that it precedes every event of the stream.
     const std::string priming_id = use_sse && !ephemeral ? hs->events().prime(stream_name) : std::string();
+    if (use_sse && !ephemeral) hs->stream_begun(stream_name);
     if (modern)
       server.handle_modern(hs->mcp(), std::move(msg), use_sse ? outbox : nullptr, on_reply, &closed);
     else
@@ -948,7 +953,8 @@ struct HttpServer::Impl {
     auto last_event = SteadyClock::now();
     for (;;) {
       if (stopping.load() || hs->closed() || (standalone && !hs->owns_get_stream(gen))) break;
-      const bool fin = !standalone && hs->events().finished(stream_name);
+      // A resumed POST stream ends after its response, or at once when its request is not running.
+      const bool fin = !standalone && (hs->events().finished(stream_name) || !hs->stream_live(stream_name));
       auto evs = hs->events().after(stream_name, cursor);
       if (!evs.empty()) {
         std::string out;

@@ -86,6 +86,21 @@ std::string HttpSession::next_stream_name() {
   return name;
 }
 
+void HttpSession::stream_begun(const std::string& name) {
+  std::lock_guard lock(mu_);
+  live_streams_.insert(name);
+}
+
+void HttpSession::stream_ended(const std::string& name) {
+  std::lock_guard lock(mu_);
+  live_streams_.erase(name);
+}
+
+bool HttpSession::stream_live(std::string_view name) const {
+  std::lock_guard lock(mu_);
+  return live_streams_.find(name) != live_streams_.end();
+}
+
 void HttpSession::close() {
   if (closed_.exchange(true)) return;
   mcp_->set_outbox(nullptr);

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -65,6 +66,12 @@ class HttpSession {
   /// A fresh POST stream name ("p<n>").
   std::string next_stream_name();
 
+  /// POST streams whose request is still running (their response is yet to come), so that a GET
+  /// resuming one of them (Last-Event-ID) knows whether to wait for more events.
+  void stream_begun(const std::string& name);
+  void stream_ended(const std::string& name);
+  bool stream_live(std::string_view name) const;
+
   /// Ends the session (DELETE, expiry, shutdown): cancels its requests and wakes its streams.
   void close();
   bool closed() const noexcept { return closed_.load(); }
@@ -81,6 +88,7 @@ class HttpSession {
   std::atomic<std::uint64_t> get_gen_{0};
   std::atomic<std::uint64_t> streams_{0};
   std::atomic<bool> closed_{false};
+  std::set<std::string, std::less<>> live_streams_;  ///< guarded by mu_
 };
 
 /// The live sessions by id.

@@ -102,3 +102,13 @@ TEST(HttpSession, CloseCancelsAndWakes) {
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(s.mcp()->outbox(), nullptr);
 }
+
+TEST(HttpSession, LiveStreams) {
+  HttpSession s("x", {});
+  EXPECT_FALSE(s.stream_live("p1"));
+  s.stream_begun("p1");
+  EXPECT_TRUE(s.stream_live("p1"));
+  EXPECT_FALSE(s.stream_live("p2"));
+  s.stream_ended("p1");
+  EXPECT_FALSE(s.stream_live("p1"));
+}
