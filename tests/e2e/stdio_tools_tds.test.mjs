@@ -122,12 +122,19 @@ test('writes on SQL Server: seed insert and update, table + rows with identity k
     let r = await client.callTool({ name: 'insert_data', arguments: { sql: "INSERT INTO Region (Region_Libelle) VALUES ('New Region')" } });
     assert.equal(r.isError, false, text(r));
     assert.match(text(r), /1 row\(s\) inserted/);
+    const newId = r.structuredContent.last_insert_id;  // SCOPE_IDENTITY() of the same batch
+    assert.equal(typeof newId, 'number', JSON.stringify(r.structuredContent));
+    r = await client.callTool({ name: 'read_data', arguments: { query: 'SELECT Region_Libelle FROM Region WHERE Region_Id = @id', parameters: { id: newId } } });
+    assert.deepEqual(r.structuredContent.rows, [['New Region']]);
     r = await client.callTool({ name: 'update_data', arguments: { sql: "UPDATE Region SET Region_Libelle = 'Updated Region' WHERE Region_Id = 1" } });
     assert.equal(r.isError, false, text(r));
     assert.equal(text(r), 'UPDATE operation completed successfully. 1 row(s) affected.');
     r = await client.callTool({ name: 'insert_data', arguments: { table: 'dbo.Region', rows: [{ Region_Libelle: 'TDS-1' }, { Region_Libelle: 'TDS-2' }] } });
     assert.equal(r.isError, false, text(r));
     assert.equal(r.structuredContent.rows_affected, 2);
+    assert.equal(r.structuredContent.generated_keys.length, 2);
+    assert.equal(r.structuredContent.generated_keys[1], r.structuredContent.generated_keys[0] + 1);
+    assert.ok(r.structuredContent.generated_keys[0] > newId);
     r = await client.callTool({ name: 'read_data', arguments: { query: "SELECT COUNT(*) FROM Region WHERE Region_Libelle LIKE 'TDS-%'" } });
     assert.equal(r.structuredContent.rows[0][0], 2);
     r = await client.callTool({ name: 'update_data', arguments: { sql: 'UPDATE Article SET Stock = Stock + 1 WHERE Stock >= 0', max_rows: 2 } });
