@@ -58,6 +58,7 @@ Status parse_server(std::string_view server, std::string& host, std::uint16_t& p
     return Error::make(ErrorKind::InvalidInput,
                        "invalid server '" + s + "': named instances are not supported, give host,port instead");
   if (s == "(local)" || s == ".") s = "127.0.0.1";
+  if (s.size() > 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);  // [IPv6]
   if (s.empty()) return Error::make(ErrorKind::InvalidInput, "invalid server: empty host name");
   host = s;
   return {};

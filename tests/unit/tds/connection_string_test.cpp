@@ -57,6 +57,9 @@ TEST(TdsConnectionString, ServerForms) {
   EXPECT_EQ(p, 11001);
   ASSERT_TRUE(parse_server("127.0.0.1", h, p).ok());
   EXPECT_EQ(p, 1433);
+  ASSERT_TRUE(parse_server("[::1],1444", h, p).ok());
+  EXPECT_EQ(h, "::1");
+  EXPECT_EQ(p, 1444);
   ASSERT_TRUE(parse_server("(local)", h, p).ok());
   EXPECT_EQ(h, "127.0.0.1");
 }

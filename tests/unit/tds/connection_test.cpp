@@ -415,3 +415,20 @@ TEST(TdsConnection, RefusedPortIsUnavailable) {
   EXPECT_EQ(c.error().kind, ErrorKind::Unavailable);
   EXPECT_NE(c.error().message.find("127.0.0.1,1"), std::string::npos) << c.error().message;
 }
+
+TEST(TdsConnection, StopOnTheLastRowStillGetsTheAttentionAck) {
+  // The sink stops on the final row: the server may already have finished the response; the
+  // ATTENTION is still acknowledged and the session stays usable.
+  TdsServer srv;
+  auto c = must_connect(base(srv));
+  ASSERT_TRUE(c);
+  for (int i = 0; i < 3; ++i) {
+    Collect s;
+    s.limit = 3;
+    auto r = c->execute("SELECT TOP 3 Region_Id FROM Region", {}, &s, {});
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(s.rows.size(), 3u);
+    EXPECT_TRUE(c->healthy());
+  }
+  EXPECT_EQ(one_row(*c, "SELECT 9")[0].i, 9);
+}
