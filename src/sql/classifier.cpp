@@ -445,7 +445,7 @@ class Classifier {
                  (k == Kw::Merge && kw(i + 1) != Kw::Join && kw(i + 1) != Kw::Union)) {
         st.info.nested_write = true;
       }
-      if (k == Kw::Into && st.main == Kw::Select) st.info.select_into = true;
+      if (k == Kw::Into) st.info.select_into = true;  // kept only when the statement is a query (finish)
       word_dangers(st, i, k);
     } else if (t.kind == TokenKind::QuotedIdent) {
       name_dangers(st, i);

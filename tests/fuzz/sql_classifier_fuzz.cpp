@@ -67,6 +67,21 @@ void check_dialect(std::string_view in, azsql::Dialect d) {
     require(m2.allowed);  // relaxing options never turns an allowed statement into a refused one
   }
 
+  // Metamorphic: a write appended after a newline (and a ';', or in T-SQL without one) can never
+  // hide inside an allowed statement, whatever the statement ends with.
+  if (r.allowed || ins.allowed || m.allowed) {
+    std::string more(in);
+    more += "\n;DELETE FROM t";
+    require(!check_read(more, d).allowed && !check_insert(more, d).allowed);
+    require(!check_modify(more, d, true, true).allowed);
+    if (d == azsql::Dialect::TSql) {
+      more.assign(in);
+      more += "\nDELETE FROM t";
+      require(!check_read(more, d).allowed && !check_insert(more, d).allowed);
+      require(!check_modify(more, d, true, true).allowed);
+    }
+  }
+
   if (d == azsql::Dialect::SQLite && r.allowed) {
     static const azsql::sql::testing::SqliteOracle oracle;
     const auto outcome = oracle.prepare(in);
