@@ -240,3 +240,30 @@ test('stdio: 2026-07-28 requests are served statelessly beside the legacy sessio
     await s.close();
   }
 });
+
+test('closing the response stream cancels the request and its database work', async () => {
+  const own = await startHttp({ SQLITE_PATH: dbs.fresh() });
+  try {
+    const q = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c LIMIT 2000000000) SELECT count(*) FROM c';
+    const ctl = new AbortController();
+    const pending = fetch(own.url, {
+      method: 'POST',
+      signal: ctl.signal,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': V, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'read_data' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'read_data', arguments: { query: q }, _meta: meta() } }),
+    }).then((r) => r.text()).catch((e) => e.name);
+    await new Promise((r) => setTimeout(r, 300));
+    ctl.abort();
+    assert.equal(await pending, 'AbortError');
+    // The server records the request as cancelled once the interrupted statement returns (bounded wait).
+    let line = '';
+    for (let i = 0; i < 100 && !line; i++) {
+      const m = await fetch(own.base + '/metrics').then((r) => r.text());
+      line = m.split('\n').find((l) => l.startsWith('azsql_mcp_requests_total{') && l.includes('outcome="cancelled"') && l.includes('tool="read_data"')) || '';
+      if (!line) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(line, / 1$/);
+  } finally {
+    await own.stop();
+  }
+});
