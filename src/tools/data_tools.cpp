@@ -307,11 +307,19 @@ std::string placeholder(std::size_t i) { return "@p" + std::to_string(i); }
 /// Captures what a T-SQL insert batch selects after the INSERT: SCOPE_IDENTITY() and @@ROWCOUNT.
 class KeySink final : public db::RowSink {
  public:
-  void columns(const std::vector<db::Column>&) override {}
+  /// The suffix's result set is the last one; an INSERT ... OUTPUT set before it is read and ignored
+  /// (never stopped early: stopping would cancel the rest of the batch).
+  void columns(const std::vector<db::Column>&) override {
+    first_row_ = true;
+    key.reset();
+    count.reset();
+  }
   bool row(const db::Row& row) override {
+    if (!first_row_) return true;
+    first_row_ = false;
     if (row.size() >= 1) key = as_int(row[0]);
     if (row.size() >= 2) count = as_int(row[1]);
-    return false;
+    return true;
   }
   static std::optional<std::int64_t> as_int(const db::Value& v) {
     if (v.kind == db::Value::Kind::Int) return v.i;
@@ -323,6 +331,9 @@ class KeySink final : public db::RowSink {
     return std::nullopt;
   }
   std::optional<std::int64_t> key, count;
+
+ private:
+  bool first_row_ = true;
 };
 
 /// SQL Server reports no insert id by itself: the same batch selects SCOPE_IDENTITY() (the identity value
