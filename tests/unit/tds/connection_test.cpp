@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -431,4 +432,27 @@ TEST(TdsConnection, StopOnTheLastRowStillGetsTheAttentionAck) {
     EXPECT_TRUE(c->healthy());
   }
   EXPECT_EQ(one_row(*c, "SELECT 9")[0].i, 9);
+}
+
+TEST(TdsConnection, WildcardCertificateNames) {
+  char dir_template[] = "/tmp/azsql-tds-wild-XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  ASSERT_NE(dir, nullptr);
+  const std::string cert = std::string(dir) + "/cert.pem", key = std::string(dir) + "/key.pem";
+  const std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=wildcard -addext "
+                          "subjectAltName=DNS:*.example.test -keyout " + key + " -out " + cert + " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  TdsServer srv({"--cert", cert, "--key", key});
+  ASSERT_GT(srv.port, 0) << srv.line;
+  auto o = base(srv);
+  o.ca_file = cert;
+  o.hostname_in_certificate = "db1.example.test";  // matches *.example.test
+  EXPECT_TRUE(connect(o).ok());
+  o.hostname_in_certificate = "a.db1.example.test";  // a wildcard covers one label only
+  auto bad = connect(o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::Tls);
+  o.hostname_in_certificate = "example.test";
+  EXPECT_FALSE(connect(o).ok());
+  (void)std::system(("rm -rf " + std::string(dir)).c_str());
 }
