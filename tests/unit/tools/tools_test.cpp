@@ -34,6 +34,17 @@ class FakeCtx final : public mcp::CallContext {
     updated.insert(updated.end(), uris.begin(), uris.end());
   }
   const mcp::ClientInfo& client() const override { return info; }
+  /// Answers elicitation/create with `answer` when set (a 2025-era client that declared elicitation).
+  mcp::InputOutcome request_input(std::string_view, std::string_view method, bj::object params) override {
+    ++input_requests;
+    last_input_method = std::string(method);
+    last_input_params = std::move(params);
+    mcp::InputOutcome o;
+    if (!answer) return o;  // Unsupported
+    o.status = mcp::InputOutcome::Status::Answered;
+    o.result = *answer;
+    return o;
+  }
 
   CancelToken token;
   mcp::ClientInfo info;
@@ -42,6 +53,10 @@ class FakeCtx final : public mcp::CallContext {
   std::optional<double> cancel_at_progress;
   std::mutex mu;
   std::vector<std::string> updated;
+  std::optional<bj::object> answer;
+  int input_requests = 0;
+  std::string last_input_method;
+  bj::object last_input_params;
 };
 
 class ToolsTest : public ::testing::Test {
@@ -559,6 +574,45 @@ TEST_F(ToolsTest, UpdateDataRollsBackBeyondMaxRows) {
   auto fk = call("update_data", R"J({"sql":"DELETE FROM Region WHERE Region_Id = 1"})J");
   ASSERT_TRUE(fk.is_error);  // still referenced by articles: foreign keys are on
   EXPECT_NE(fk.text.find("FOREIGN KEY"), std::string::npos) << fk.text;
+}
+
+TEST_F(ToolsTest, UpdateDataBeyondMaxRowsAsksTheUserWhenTheClientCan) {
+  const auto stock = scalar("SELECT sum(Stock) FROM Article");
+  // No elicitation support: rolled back, nothing asked beyond the attempt.
+  FakeCtx plain;
+  auto r = call("update_data", R"J({"sql":"UPDATE Article SET Stock = Stock + 1 WHERE Article_Id <= 20","max_rows":5})J", &plain);
+  ASSERT_TRUE(r.is_error);
+  EXPECT_EQ(r.structured.at("committed"), false);
+  EXPECT_EQ(scalar("SELECT sum(Stock) FROM Article"), stock);
+
+  // The user declines: nothing changes, and the question named the real row count.
+  FakeCtx decline;
+  decline.answer = bj::object{{"action", "decline"}};
+  r = call("update_data", R"J({"sql":"UPDATE Article SET Stock = Stock + 1 WHERE Article_Id <= 20","max_rows":5})J", &decline);
+  ASSERT_TRUE(r.is_error);
+  EXPECT_EQ(decline.input_requests, 1);
+  EXPECT_EQ(decline.last_input_method, "elicitation/create");
+  EXPECT_NE(std::string(decline.last_input_params.at("message").as_string()).find("20 rows"), std::string::npos);
+  EXPECT_EQ(r.structured.at("committed"), false);
+  EXPECT_EQ(scalar("SELECT sum(Stock) FROM Article"), stock);
+
+  // The user accepts: committed, flagged as confirmed, subscribers notified.
+  FakeCtx accept;
+  accept.answer = bj::object{{"action", "accept"}, {"content", bj::object{{"confirm", true}}}};
+  r = call("update_data", R"J({"sql":"UPDATE Article SET Stock = Stock + 1 WHERE Article_Id <= 20","max_rows":5})J", &accept);
+  ASSERT_FALSE(r.is_error) << r.text;
+  EXPECT_EQ(r.structured.at("committed"), true);
+  EXPECT_EQ(r.structured.at("confirmed"), true);
+  EXPECT_EQ(r.structured.at("rows_affected").to_number<std::int64_t>(), 20);
+  EXPECT_EQ(scalar("SELECT sum(Stock) FROM Article"), stock + 20);
+  EXPECT_FALSE(accept.updated.empty());
+
+  // "accept" with confirm=false is a decline.
+  FakeCtx unchecked;
+  unchecked.answer = bj::object{{"action", "accept"}, {"content", bj::object{{"confirm", false}}}};
+  r = call("update_data", R"J({"sql":"UPDATE Article SET Stock = Stock + 1 WHERE Article_Id <= 20","max_rows":5})J", &unchecked);
+  ASSERT_TRUE(r.is_error);
+  EXPECT_EQ(scalar("SELECT sum(Stock) FROM Article"), stock + 20);
 }
 
 // ---------------------------------------------------------------- explain
