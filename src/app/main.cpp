@@ -16,6 +16,7 @@
 #include "app/logging.hpp"
 #include "app/setup_identity.hpp"
 #include "mcp/server.hpp"
+#include "observability/metrics/metrics.hpp"
 #include "observability/audit/audit_log.hpp"
 #include "tools/tools.hpp"
 #include "transport/stdio/stdio_transport.hpp"
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
   for (const auto& n : cfg.notices) spdlog::warn("{}", n);
 
   auto backend = app::make_backend(cfg, {}, [](const std::string& credential, bool ok) {
+    observability::note_token_refresh(ok);  // exported by /metrics
     if (ok) spdlog::info("Entra token acquired ({})", credential);
     else spdlog::warn("Entra token acquisition failed ({})", credential);
   });

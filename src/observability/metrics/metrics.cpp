@@ -8,6 +8,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <array>
+#include <atomic>
 #include <ctime>
 #include <set>
 
@@ -30,6 +31,9 @@ const std::set<std::string, std::less<>>& known_methods() {
 std::string method_label(std::string_view m) {
   return known_methods().count(m) ? std::string(m) : std::string("other");
 }
+
+std::atomic<std::uint64_t> g_token_ok{0};
+std::atomic<std::uint64_t> g_token_failed{0};
 
 constexpr std::size_t kMaxErrorNumbers = 200;  // distinct DB error numbers kept as labels
 
@@ -109,6 +113,7 @@ struct Metrics::Impl {
   std::mutex mu;  // guards everything below
   MetricsSources sources;
   std::uint64_t last_pool_waits = 0;
+  std::uint64_t last_token_ok = 0, last_token_failed = 0;
   std::set<int> error_numbers;
   struct Recent {
     std::string time, method, tool, outcome;
@@ -204,9 +209,9 @@ void Metrics::count_db_error(int number) {
   d.db_errors.Add({{"number", label}}).Increment();
 }
 
-void Metrics::count_token_refresh(bool ok) {
-  impl_->token_refreshes.Add({{"outcome", ok ? "ok" : "error"}}).Increment();
-}
+void note_token_refresh(bool ok) noexcept { (ok ? g_token_ok : g_token_failed).fetch_add(1); }
+
+void Metrics::count_token_refresh(bool ok) { note_token_refresh(ok); }
 
 void Metrics::count_http_response(unsigned status) { impl_->http.Add({{"code", std::to_string(status)}}).Increment(); }
 
@@ -232,6 +237,17 @@ std::string Metrics::prometheus_text() {
         d.last_pool_waits = p->waits;
       }
     }
+  }
+  {
+    // Token refreshes are tallied process-wide; export what happened since the last scrape.
+    std::lock_guard lock(d.mu);
+    const std::uint64_t ok = g_token_ok.load(), failed = g_token_failed.load();
+    auto& okc = d.token_refreshes.Add({{"outcome", "ok"}});
+    auto& failc = d.token_refreshes.Add({{"outcome", "error"}});
+    if (ok > d.last_token_ok) okc.Increment(static_cast<double>(ok - d.last_token_ok));
+    if (failed > d.last_token_failed) failc.Increment(static_cast<double>(failed - d.last_token_failed));
+    d.last_token_ok = ok;
+    d.last_token_failed = failed;
   }
   prom::TextSerializer ser;
   return ser.Serialize(d.registry->Collect());

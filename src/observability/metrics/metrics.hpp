@@ -55,7 +55,7 @@ class Metrics final : public mcp::Observer {
 
   /// A database error by server error number (SQL Server / SQLite code).
   void count_db_error(int number);
-  /// An Entra token acquisition/refresh (for the auth module).
+  /// An Entra token acquisition/refresh (same as note_token_refresh).
   void count_token_refresh(bool ok);
   /// One HTTP response by status code.
   void count_http_response(unsigned status);
@@ -72,6 +72,11 @@ class Metrics final : public mcp::Observer {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// Process-wide tally of Entra ID token acquisitions/refreshes, for code that runs before (or
+/// without) a Metrics instance, e.g. the credential callback in main. Every Metrics instance
+/// exports it as azsql_auth_token_refreshes_total{outcome}. Thread-safe, lock-free.
+void note_token_refresh(bool ok) noexcept;
 
 /// Caches a blocking health probe so that floods of /health do not hammer the database: at most
 /// one probe runs at a time and its result is reused for `ttl`. Thread-safe.

@@ -91,3 +91,18 @@ TEST(CachedProbe, ReusesResultWithinTtl) {
   q.get();
   EXPECT_EQ(calls.load(), 3);
 }
+
+TEST(Metrics, ProcessWideTokenRefreshTally) {
+  Metrics m({"1", "sqlserver", 10});
+  const std::string before = m.prometheus_text();
+  note_token_refresh(false);
+  note_token_refresh(false);
+  auto count_of = [](const std::string& t) {
+    auto p = t.find(R"(azsql_auth_token_refreshes_total{outcome="error"} )");
+    return p == std::string::npos ? -1.0 : std::stod(t.substr(p + 50));
+  };
+  const double base = count_of(before);
+  ASSERT_GE(base, 0.0);
+  EXPECT_EQ(count_of(m.prometheus_text()), base + 2);
+  EXPECT_EQ(count_of(m.prometheus_text()), base + 2);  // a second scrape does not add again
+}
