@@ -7,6 +7,19 @@
 /// connection, a timeout on every read and write, header and body limits. The protocol core
 /// (mcp::Server) does the JSON-RPC work; this layer only moves bytes and enforces HTTP rules:
 /// Host/Origin validation (DNS rebinding), bearer token, concurrency limit, content negotiation.
+///
+/// Streams. A POST that is answered within `first_event_delay` gets one complete response
+/// (application/json, or a text/event-stream body with a Content-Length); a slower one starts a
+/// chunked SSE stream with a priming event (an id, no data, `retry:`; protocol ≥ 2025-11-25) and
+/// then carries the request's progress/log notifications and its response. Event ids are
+/// "<stream>_<seq>" ("g" = the session's GET stream, "p<n>" = a POST stream) and every event of a
+/// session is kept in its bounded EventStore, so `GET` + `Last-Event-ID` replays exactly the stream
+/// the id names (and follows a still-running POST stream to its response).
+///
+/// Cancellation. When the connection of a response stream closes before the client holds any event
+/// id of it (JSON responses, stateless/2026-07-28 requests, pre-2025-11-25 SSE before its first
+/// event), the request is cancelled through the core's `closed` token. Once an id was delivered the
+/// client can resume, so the request runs on (MCP 2025-11-25: disconnection is not cancellation).
 #include <chrono>
 #include <cstdint>
 #include <functional>
