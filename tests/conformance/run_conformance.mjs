@@ -94,7 +94,20 @@ async function fixtures() {
     await stopServer(proc);
   }
   const total = /Total: \d+ passed, \d+ failed/.exec(result.output);
+  // Split the per-scenario lines into the protocol proper and the optional extensions (tasks,
+  // skills: SEP-1730 scores neither), so the summary says where any failure lies.
+  const tally = { core: [0, 0, 0], extension: [0, 0, 0] };
+  for (const m of result.output.matchAll(/^[✓✗] ([\w./-]+): (\d+) passed, (\d+) failed$/gm)) {
+    const t = /^(tasks-|sep-2640-)/.test(m[1]) ? tally.extension : tally.core;
+    t[0]++;
+    t[1] += Number(m[2]);
+    t[2] += Number(m[3]);
+  }
   console.log(`\nconformance ${requirements} (fixture server): ${total ? total[0] : 'no summary line'}; exit ${result.code}`);
+  console.log(`  protocol scenarios: ${tally.core[0]} scenarios, ${tally.core[1]} passed, ${tally.core[2]} failed`);
+  if (tally.extension[0])
+    console.log(`  extension scenarios (tasks/skills, not scored): ${tally.extension[0]} scenarios, ${tally.extension[1]} passed, ${tally.extension[2]} failed`);
+  if (tally.core[2] > 0) return 1;
   if (!total) return 1;
   return result.code;
 }
