@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Client as ClientV2, StreamableHTTPClientTransport as HttpV2 } from '@modelcontextprotocol/client';
 import { StdioClientTransport as StdioV2 } from '@modelcontextprotocol/client/stdio';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport as StdioV1 } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport as HttpV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { BIN } from './lib.mjs';
 import { demoDbFactory, startHttp } from './http_lib.mjs';
@@ -173,8 +174,10 @@ for (const transport of ['http', 'stdio']) {
   });
 }
 
-test('update_data with the v1 SDK (2025-11-25) asks through elicitation/create on the request stream', async () => {
-  const srv = await startHttp({ SQLITE_PATH: dbs.fresh() });
+for (const transport of ['http', 'stdio']) {
+test(`update_data with the v1 SDK (2025-11-25) over ${transport} asks through elicitation/create`, async () => {
+  const db = dbs.fresh();
+  const srv = transport === 'http' ? await startHttp({ SQLITE_PATH: db }) : null;
   try {
     const client = new ClientV1({ name: 'azsql-v1-e2e', version: '1.0.0' }, { capabilities: { elicitation: {} } });
     const { ElicitRequestSchema } = await import('@modelcontextprotocol/sdk/types.js');
@@ -183,7 +186,9 @@ test('update_data with the v1 SDK (2025-11-25) asks through elicitation/create o
       asked.push(req.params);
       return { action: 'accept', content: { confirm: true } };
     });
-    await client.connect(new HttpV1(new URL(srv.url)));
+    await client.connect(transport === 'http'
+      ? new HttpV1(new URL(srv.url))
+      : new StdioV1({ command: BIN, args: ['--transport', 'stdio'], env: { PATH: process.env.PATH, HOME: process.env.HOME || '/tmp', LOG_LEVEL: 'warning', SQLITE_PATH: db }, stderr: 'pipe' }));
     const r = await client.callTool({ name: 'update_data', arguments: BIG_UPDATE });
     assert.equal(asked.length, 1);
     assert.equal(asked[0].requestedSchema.properties.confirm.type, 'boolean');
@@ -191,6 +196,7 @@ test('update_data with the v1 SDK (2025-11-25) asks through elicitation/create o
     assert.equal(r.structuredContent.confirmed, true);
     await client.close();
   } finally {
-    await srv.stop();
+    await srv?.stop();
   }
 });
+}
