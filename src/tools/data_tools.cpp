@@ -26,6 +26,15 @@ std::string fmt_ms(double ms) {
 
 // ---------------------------------------------------------------- read_data
 
+/// A read tool's refusal; in read-only mode a write is also told that no tool can make it.
+mcp::ToolResult read_refusal(const sql::Verdict& v, const Env& env) {
+  using K = sql::StatementKind;
+  const bool write = v.kind == K::Insert || v.kind == K::Update || v.kind == K::Delete || v.kind == K::Merge ||
+                     v.kind == K::Ddl;
+  if (!env.cfg.read_only || !write) return refusal(v.rule, v.message);
+  return refusal(v.rule, v.message + ". This server is read-only (MCP_READ_ONLY): no tool can change data");
+}
+
 /// Streams one result set into JSON rows and a compact text rendering, stopping at the row limit or
 /// the byte budget (the driver then cancels the rest of the statement server-side).
 class ReadSink final : public db::RowSink {
@@ -128,7 +137,7 @@ class ReadData final : public BaseTool {
     const auto& cfg = env_->cfg;
     const std::string_view query = json::get_string(args, "query").value_or("");
     auto verdict = sql::check_read(query, env_->dialect());
-    if (!verdict.allowed) return refusal(verdict.rule, verdict.message);
+    if (!verdict.allowed) return read_refusal(verdict, *env_);
     const bj::value* pv = args.if_contains("parameters");
     auto params = to_params(pv);
     if (!params.ok()) return invalid("read_data: " + params.error().message);
@@ -220,7 +229,7 @@ class ExplainQuery final : public BaseTool {
   mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
     const std::string_view query = json::get_string(args, "query").value_or("");
     auto verdict = sql::check_read(query, env_->dialect());
-    if (!verdict.allowed) return refusal(verdict.rule, verdict.message);
+    if (!verdict.allowed) return read_refusal(verdict, *env_);
     auto params = to_params(args.if_contains("parameters"));
     if (!params.ok()) return invalid("explain_query: " + params.error().message);
     auto conn = env_->acquire(ctx);

@@ -282,6 +282,9 @@ TEST_F(ToolsTest, ListAvailableToolsReflectsReadOnlyMode) {
   EXPECT_EQ(o.text.find("insert_data"), std::string::npos);
   EXPECT_EQ(o.text.find("update_data"), std::string::npos);
   EXPECT_EQ(o.structured.at("read_only_mode"), true);
+  auto w = call("read_data", R"J({"query":"DELETE FROM Region WHERE Region_Id = 1"})J");
+  ASSERT_TRUE(w.is_error);
+  EXPECT_NE(w.text.find("MCP_READ_ONLY"), std::string::npos) << w.text;
 }
 
 TEST_F(ToolsTest, HealthCheckMeasuresLatencyAndCountsRecentErrors) {
