@@ -157,6 +157,10 @@ TEST(TdsPrelogin, RejectsMalformed) {
   EXPECT_FALSE(parse_prelogin(hex("00 00 40 00 06 FF 01 02")).ok());     // option outside message
   EXPECT_FALSE(parse_prelogin(hex("01 00 06 00 01 FF 00")).ok());        // no VERSION
   EXPECT_FALSE(parse_prelogin(Bytes{}).ok());
+  EXPECT_FALSE(parse_prelogin(hex("00 00 0B 00 06 01 00 11 00 01 FF 10 00 00 00 00 00 09")).ok());  // ENCRYPTION 9
+  auto cc = parse_prelogin(hex("00 00 0B 00 06 01 00 11 00 01 FF 10 00 00 00 00 00 83"));  // CLIENT_CERT | REQ
+  ASSERT_TRUE(cc.ok());
+  EXPECT_EQ(cc->encryption, Encryption::Req);
 }
 
 // ------------------------------------------------------------------ LOGIN7

@@ -64,8 +64,9 @@ Result<Prelogin> parse_prelogin(ByteView payload) {
         break;
       case PreloginOption::Encryption:
         if (len < 1) return bad("short ENCRYPTION");
-        if (d[0] > 3 && d[0] != 0x08 && d[0] != 0x20 && d[0] != 0x21 && d[0] != 0x23) return bad("unknown ENCRYPTION value");
-        p.encryption = static_cast<Encryption>(d[0] & 0x0F);
+        // 0x80 is ENCRYPT_CLIENT_CERT, combined with one of OFF/ON/NOT_SUP/REQ.
+        if ((d[0] & 0x7F) > 3) return bad("unknown ENCRYPTION value");
+        p.encryption = static_cast<Encryption>(d[0] & 0x7F);
         break;
       case PreloginOption::InstOpt:
         p.instance.assign(d.begin(), d.end());
