@@ -492,6 +492,9 @@ class CallCtx final : public CallContext {
       out.status = InputOutcome::Status::Pending;
       return out;
     }
+    // Without a session (stateless HTTP in the 2025 era) nobody can route the client's answer
+    // back to this request, so there is no way to ask.
+    if ((session_->parent_ ? session_->parent_ : session_)->id().empty()) return out;
     return ask_and_wait(method, std::move(params));
   }
 

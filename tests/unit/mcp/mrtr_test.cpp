@@ -245,6 +245,20 @@ TEST_F(Mrtr, LegacyWithoutCapabilityDoesNotAsk) {
   EXPECT_TRUE(outbox->take().empty());
 }
 
+TEST_F(Mrtr, LegacyWithoutASessionCannotAsk) {
+  auto anon = std::make_shared<Session>("");  // stateless HTTP (2025 era): answers could not be routed
+  anon->set_outbox(outbox);
+  std::promise<std::optional<bj::value>> p;
+  server->handle_text(anon, R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}}}})",
+                      nullptr, [](std::optional<bj::value>) {});
+  server->handle_text(anon, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"confirm_me"}})", nullptr,
+                      [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_EQ(f.get()->at("result").at("content").at(0).at("text"), "unsupported");
+  EXPECT_TRUE(outbox->take().empty());
+}
+
 TEST_F(Mrtr, RichContentBlobsAndMissingCapability) {
   auto r = call(modern("1", "tools/call", R"("name":"rich")"));
   const auto& content = r->at("result").at("content").as_array();
