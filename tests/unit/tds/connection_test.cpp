@@ -1,6 +1,7 @@
 // The TDS connection against the independent Python TDS test server (tests/tds_server).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -455,4 +456,31 @@ TEST(TdsConnection, WildcardCertificateNames) {
   o.hostname_in_certificate = "example.test";
   EXPECT_FALSE(connect(o).ok());
   (void)std::system(("rm -rf " + std::string(dir)).c_str());
+}
+
+TEST(TdsConnection, PoolSharedByThreads) {
+  TdsServer srv;
+  auto o = base(srv);
+  Pool pool([o](const CancelToken& ct) -> Result<std::unique_ptr<Connection>> {
+    auto c = connect(o, ct);
+    if (!c.ok()) return c.error();
+    return std::unique_ptr<Connection>(std::move(c).value());
+  }, 2);
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        auto pc = pool.acquire(std::chrono::milliseconds(20000));
+        if (!pc.ok()) continue;
+        Collect s;
+        auto r = (*pc)->execute("SELECT @a + @b", {{"@a", Value::integer(t)}, {"@b", Value::integer(i)}}, &s, {});
+        if (r.ok() && s.rows.size() == 1 && s.rows[0][0].i == t + i) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 40);
+  EXPECT_LE(pool.stats().created, 2u);
+  EXPECT_EQ(pool.stats().discarded, 0u);
 }
