@@ -337,26 +337,28 @@ struct HttpServer::Impl {
     }
   };
 
+  /// One readiness wait; on readiness, peeks: EOF/error → closed, bytes → pipelined (stop
+  /// watching), nothing (spurious wake-up) → wait again. Runs on the connection's strand.
+  struct CloseWaiter {
+    tcp::socket* sock;
+    std::shared_ptr<bool> alive, closed;
+    std::shared_ptr<std::function<void()>> on_close;
+    void arm() const {
+      sock->async_wait(tcp::socket::wait_read, [self = *this](const boost::system::error_code& ec) {
+        if (ec || !*self.alive) return;  // cancelled: the socket may be gone, do not touch it
+        char c;
+        ssize_t n = ::recv(self.sock->native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0) return;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return self.arm();
+        *self.closed = true;
+        (*self.on_close)();
+      });
+    }
+  };
+
   static void arm_close_watch(tcp::socket& sock, const std::shared_ptr<CloseWatch>& w, std::function<void()> on_close) {
     w->sock = &sock;
-    sock.async_wait(tcp::socket::wait_read,
-                    [&sock, alive = w->alive, closed = w->peer_closed, on_close = std::move(on_close)](
-                        const boost::system::error_code& ec) mutable {
-                      if (ec || !*alive) return;
-                      char c;
-                      ssize_t n = ::recv(sock.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-                      if (n > 0) return;  // pipelined request: not a close
-                      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-                        sock.async_wait(tcp::socket::wait_read, [alive, closed, on_close](const boost::system::error_code& e2) {
-                          if (e2 || !*alive) return;
-                          *closed = true;
-                          on_close();
-                        });
-                        return;
-                      }
-                      *closed = true;
-                      on_close();
-                    });
+    CloseWaiter{&sock, w->alive, w->peer_closed, std::make_shared<std::function<void()>>(std::move(on_close))}.arm();
   }
 
   // ------------------------------------------------------------ connection
