@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ResourceUpdatedNotificationSchema, LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { text } from './lib.mjs';
 import { demoDbFactory, startHttp, connectSdk, post, NODE, INSPECTOR_DIR } from './http_lib.mjs';
 
@@ -67,14 +67,12 @@ test('SDK client: initialize, every tool, resources, prompts, completion over SS
   }
 });
 
-test('SDK client: resources/updated arrives on the GET stream; log notifications; DELETE ends the session (then 404)', async () => {
+test('SDK client: resources/updated arrives on the GET stream; DELETE ends the session (then 404)', async () => {
   const srv = await startHttp({ SQLITE_PATH: dbs.fresh() });
   try {
     const { client, transport } = await connectSdk(srv.url);
     const updates = [];
     client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => { updates.push(n.params.uri); });
-    const logs = [];
-    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => { logs.push(n.params); });
     await client.setLoggingLevel('debug');
     await client.subscribeResource({ uri: 'database://tables' });
     // Give the SDK's standalone GET stream a moment to open (it starts after notifications/initialized).
