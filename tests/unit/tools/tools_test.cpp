@@ -5,9 +5,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <thread>
 
 #include "db/sqlite/demo_database.hpp"
 #include "db/sqlite/sqlite_backend.hpp"
@@ -616,6 +618,52 @@ TEST_F(ToolsTest, UpdateDataBeyondMaxRowsAsksTheUserWhenTheClientCan) {
   r = call("update_data", R"J({"sql":"UPDATE Article SET Stock = Stock + 1 WHERE Article_Id <= 20","max_rows":5})J", &unchecked);
   ASSERT_TRUE(r.is_error);
   EXPECT_EQ(scalar("SELECT sum(Stock) FROM Article"), stock + 20);
+}
+
+TEST_F(ToolsTest, ConcurrentCallsShareThePoolAndTheOutcomeRing) {
+  // Tools run on the core's worker threads: reads, writes, failures and health checks at once.
+  const auto regions = scalar("SELECT count(*) FROM Region");
+  constexpr int kThreads = 6, kCalls = 25;
+  std::atomic<int> failures{0}, inserted{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kCalls; ++i) {
+        FakeCtx ctx;
+        mcp::Tool* tool = nullptr;
+        bj::object args;
+        switch ((t + i) % 4) {
+          case 0:
+            tool = registry_->find_tool("read_data");
+            args = bj::object{{"query", "SELECT Article_Id, Libelle FROM Article WHERE RegionId = ?"}, {"parameters", bj::array{1 + i % 5}}};
+            break;
+          case 1:
+            tool = registry_->find_tool("insert_data");
+            char label[32];
+            std::snprintf(label, sizeof label, "T%d-%d", t, i);
+            args = bj::object{{"table", "Region"}, {"rows", bj::array{bj::object{{"Region_Libelle", label}}}}};
+            break;
+          case 2:
+            tool = registry_->find_tool("read_data");
+            args = bj::object{{"query", "SELECT nope FROM Region"}};
+            break;
+          default:
+            tool = registry_->find_tool("health_check");
+            break;
+        }
+        auto r = tool->call(args, ctx);
+        const bool expect_error = (t + i) % 4 == 2;
+        if (r.is_error != expect_error) ++failures;
+        if ((t + i) % 4 == 1 && !r.is_error) ++inserted;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM Region"), regions + inserted.load());
+  auto h = call("health_check");
+  EXPECT_EQ(h.structured.at("recent").at("total_calls").to_number<std::int64_t>(), kThreads * kCalls + 2);
+  EXPECT_LE(h.structured.at("pool").at("open").to_number<std::int64_t>(), 2);
 }
 
 // ---------------------------------------------------------------- explain
