@@ -322,3 +322,18 @@ test('the audit log gets one line per tool call with rows, outcome and the datab
   assert.equal(lines[2].parameters, 1);
   assert.ok(!JSON.stringify(lines).includes('Audited'), 'parameter values are never logged');
 });
+
+test('CONNECTION_POOL_SIZE=0 (a connection per request, as the seed did) serves every tool', async () => {
+  await withClient({ SQLITE_PATH: freshDb(), CONNECTION_POOL_SIZE: '0' }, async (client) => {
+    let r = await client.callTool({ name: 'insert_data', arguments: { table: 'Region', rows: [{ Region_Libelle: 'Per-request' }] } });
+    assert.equal(r.isError, false, text(r));
+    r = await client.callTool({ name: 'read_data', arguments: { query: "SELECT count(*) FROM Region WHERE Region_Libelle = 'Per-request'" } });
+    assert.deepEqual(r.structuredContent.rows, [[1]]);
+    r = await client.callTool({ name: 'health_check', arguments: {} });
+    assert.equal(r.structuredContent.status, 'healthy');
+    assert.equal(r.structuredContent.pool.max_size, 0);
+    assert.equal(r.structuredContent.pool.open, 0, 'nothing stays open between requests');
+    const p = await client.getPrompt({ name: 'analyze_performance', arguments: { query: 'SELECT * FROM Article WHERE RegionId = 2' } });
+    assert.match(p.messages[0].content.text, /IX_Article_RegionId/);
+  });
+});
