@@ -804,8 +804,9 @@ struct HttpServer::Impl {
     auto drain = [&pend](std::string& out, bool& done, bool& any_id) {
       std::lock_guard lock(pend->mu);
       for (auto& [id, data] : pend->items) {
-        out += format_sse_event(id, data);
+        append_sse_event(out, id, data);
         any_id = any_id || !id.empty();
+        std::string().swap(data);  // release each payload as soon as it is framed
       }
       pend->items.clear();
       pend->queued_bytes = 0;
@@ -961,7 +962,7 @@ struct HttpServer::Impl {
       if (!evs.empty()) {
         std::string out;
         for (auto& e : evs) {
-          out += format_sse_event(e.id, e.data);
+          append_sse_event(out, e.id, e.data);
           cursor = e.seq;
         }
         if (!co_await write_chunk(stream, out)) co_return false;

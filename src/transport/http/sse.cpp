@@ -6,7 +6,12 @@ namespace azsql::transport::http {
 
 std::string format_sse_event(std::string_view id, std::string_view data, std::optional<int> retry_ms) {
   std::string out;
-  out.reserve(data.size() + id.size() + 32);
+  append_sse_event(out, id, data, retry_ms);
+  return out;
+}
+
+void append_sse_event(std::string& out, std::string_view id, std::string_view data, std::optional<int> retry_ms) {
+  out.reserve(out.size() + data.size() + id.size() + 32);
   if (!id.empty()) {
     out += "id: ";
     out += id;
@@ -26,9 +31,8 @@ std::string format_sse_event(std::string_view id, std::string_view data, std::op
     out += '\n';
     if (end == std::string_view::npos) break;
     i = end + ((data[end] == '\r' && end + 1 < data.size() && data[end + 1] == '\n') ? 2 : 1);
-  } while (i <= data.size() && i < data.size());
+  } while (i < data.size());
   out += '\n';
-  return out;
 }
 
 std::string format_sse_comment(std::string_view text) {

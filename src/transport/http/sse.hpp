@@ -13,6 +13,10 @@ namespace azsql::transport::http {
 /// left out (clients treat that as "message", which is what MCP uses).
 std::string format_sse_event(std::string_view id, std::string_view data, std::optional<int> retry_ms = std::nullopt);
 
+/// Appends the same framing to `out` (no temporary copy of a large payload).
+void append_sse_event(std::string& out, std::string_view id, std::string_view data,
+                      std::optional<int> retry_ms = std::nullopt);
+
 /// An SSE comment line (keep-alive): ": <text>\n\n".
 std::string format_sse_comment(std::string_view text);
 
