@@ -117,8 +117,10 @@ mcp::ToolResult error_result(const Error& e, std::string_view action, Dialect di
                    "use T-SQL syntax (TOP (n), [bracketed] identifiers, schema-qualified names).";
       break;
     case ErrorKind::Timeout:
-      text += "the statement ran longer than the " + std::to_string(timeout.count() / 1000) +
-              " s statement timeout (MCP_QUERY_TIMEOUT)";
+      text += "the statement ran longer than the " +
+              (timeout.count() % 1000 == 0 ? std::to_string(timeout.count() / 1000) + " s"
+                                           : std::to_string(timeout.count()) + " ms") +
+              " statement timeout (MCP_QUERY_TIMEOUT)";
       hint = "Make the statement cheaper: add a selective WHERE clause, a smaller limit, or check its plan with "
              "explain_query.";
       break;

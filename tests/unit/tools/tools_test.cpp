@@ -455,6 +455,7 @@ TEST_F(ToolsTest, ReadDataTimesOut) {
   ASSERT_TRUE(r.is_error) << r.text;
   EXPECT_EQ(r.structured.at("error").at("kind"), "timeout");
   EXPECT_NE(r.text.find("MCP_QUERY_TIMEOUT"), std::string::npos);
+  EXPECT_NE(r.text.find("200 ms statement timeout"), std::string::npos) << r.text;
 }
 
 TEST_F(ToolsTest, BusyPoolIsALimitNotAStatementTimeout) {
