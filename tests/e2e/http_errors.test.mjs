@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { demoDbFactory, startHttp, openSession, initBody } from './http_lib.mjs';
+import { demoDbFactory, startHttp, openSession, initBody, waitInFlight } from './http_lib.mjs';
 
 let dbs, srv, sid;
 before(async () => {
@@ -173,7 +173,7 @@ test('503 + Retry-After beyond MCP_MAX_CONCURRENT_REQUESTS', async () => {
     const slow = JSON.stringify({ jsonrpc: '2.0', id: 'slow', method: 'tools/call', params: { name: 'read_data', arguments: {
       query: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000) SELECT count(*) AS n FROM c' } } });
     const first = raw(s.port, { headers: { ...H, 'Mcp-Session-Id': id }, body: slow });
-    await new Promise((r) => setTimeout(r, 150));
+    await waitInFlight(s.base, 1);
     const second = await raw(s.port, { headers: { ...H, 'Mcp-Session-Id': id }, body: ping });
     assertJsonRpcError(second, 503, -32000);
     assert.ok(Number(second.headers['retry-after']) >= 1);

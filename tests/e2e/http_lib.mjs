@@ -173,3 +173,13 @@ export async function connectSdk(url, { headers = {}, name = 'azsql-http-e2e' } 
   await client.connect(transport);
   return { client, transport };
 }
+
+/** Waits (bounded, 10 s) until the server reports at least `n` requests in flight (/metrics JSON). */
+export async function waitInFlight(base, n = 1) {
+  for (let i = 0; i < 200; i++) {
+    const m = await (await fetch(`${base}/metrics?format=json`)).json();
+    if (m.in_flight >= n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`fewer than ${n} requests in flight after 10 s`);
+}

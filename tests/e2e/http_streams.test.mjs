@@ -3,7 +3,7 @@
 // stream closes, resumption of a dropped POST stream, idle session expiry, graceful shutdown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { demoDbFactory, startHttp, openSession, post, SseReader } from './http_lib.mjs';
+import { demoDbFactory, startHttp, openSession, post, SseReader, waitInFlight } from './http_lib.mjs';
 
 let dbs;
 before(async () => { dbs = await demoDbFactory(); });
@@ -118,7 +118,7 @@ test('closing a response stream that has no resumption id cancels its request', 
     const ac = new AbortController();
     const pending = post(srv.url, { jsonrpc: '2.0', id: 'slow', method: 'tools/call', params: { name: 'read_data', arguments: { query: SLOW } } },
       sessionHeaders(sid, '2025-06-18'), { signal: ac.signal }).catch((e) => e);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitInFlight(srv.base, 1);
     ac.abort();
     assert.ok((await pending) instanceof Error);
     let outcome;
@@ -191,7 +191,7 @@ test('SIGTERM: in-flight calls finish, open streams close, exit code 0', async (
   await sse.next();  // priming
   const call = post(srv.url, { jsonrpc: '2.0', id: 'inflight', method: 'tools/call', params: { name: 'read_data', arguments: { query: SLOW.replace('30000000', '3000000') } } },
     { ...sessionHeaders(sid) });
-  await new Promise((r) => setTimeout(r, 200));
+  await waitInFlight(srv.base, 1);
   const exit = srv.stop('SIGTERM');
   const r = await call;
   assert.equal(r.status, 200);
