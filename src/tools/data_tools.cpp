@@ -570,7 +570,8 @@ class UpdateData final : public BaseTool {
     auto in = schema(R"({"type":"object","properties":{
       "sql":{"type":"string","minLength":1,"maxLength":1000000,"description":"One UPDATE or DELETE statement with a WHERE clause."},
       "max_rows":{"type":"integer","minimum":0,"description":"Roll back if more rows than this would change (default 1000)."},
-      "allow_no_where":{"type":"boolean","description":"Allow a statement without WHERE (changes every row). Default false."}},
+      "allow_no_where":{"type":"boolean","description":"Allow a statement without WHERE (changes every row). Default false."},
+      "allow_merge":{"type":"boolean","description":"SQL Server only: also accept one MERGE statement (its ON clause filters; no WHERE needed). Default false."}},
       "required":["sql"],"additionalProperties":false})");
     in["properties"].as_object()["parameters"] = schema(kParametersSchema);
     d.input_schema = std::move(in);
@@ -589,11 +590,16 @@ class UpdateData final : public BaseTool {
     const std::string_view sql_text = json::get_string(args, "sql").value_or("");
     const bool allow_no_where = json::get_bool(args, "allow_no_where").value_or(false);
     const std::int64_t max_rows = json::get_int(args, "max_rows").value_or(kDefaultMaxRows);
-    auto verdict = sql::check_modify(sql_text, env_->dialect(), allow_no_where, false);
+    const bool allow_merge = json::get_bool(args, "allow_merge").value_or(false);
+    auto verdict = sql::check_modify(sql_text, env_->dialect(), allow_no_where, allow_merge);
+    if (!verdict.allowed && verdict.rule == "merge_not_allowed")
+      return refusal(verdict.rule, verdict.message + ", or pass allow_merge: true to run this one MERGE");
     if (!verdict.allowed) return refusal(verdict.rule, verdict.message);
     auto params = to_params(args.if_contains("parameters"));
     if (!params.ok()) return invalid("update_data: " + params.error().message);
-    const char* op = verdict.kind == sql::StatementKind::Delete ? "DELETE" : "UPDATE";
+    const char* op = verdict.kind == sql::StatementKind::Delete  ? "DELETE"
+                     : verdict.kind == sql::StatementKind::Merge ? "MERGE"
+                                                                 : "UPDATE";
     const Dialect dl = env_->dialect();
 
     auto conn = env_->acquire(ctx);

@@ -142,6 +142,11 @@ test('writes on SQL Server: seed insert and update, table + rows with identity k
     assert.equal(r.structuredContent.committed, false);
     r = await client.callTool({ name: 'read_data', arguments: { query: 'SELECT COUNT(*) FROM Article WHERE Stock < 0' } });
     assert.equal(r.isError, false);
+    r = await client.callTool({ name: 'update_data', arguments: { sql:
+      'MERGE INTO Region AS t USING Region AS s ON t.Region_Id = s.Region_Id WHEN MATCHED THEN UPDATE SET Region_Libelle = s.Region_Libelle;' } });
+    assert.equal(r.isError, true);
+    assert.equal(r.structuredContent.error.rule, 'merge_not_allowed');
+    assert.match(text(r), /allow_merge: true/);
     r = await client.callTool({ name: 'insert_data', arguments: { table: 'Region', rows: [{ Region_Libelle: 'Dup' }, { Region_Libelle: 'Dup' }] } });
     assert.equal(r.isError, true, 'unique constraint');
     assert.match(text(r), /2627|UNIQUE|duplicate/i);

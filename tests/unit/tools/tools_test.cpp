@@ -556,6 +556,10 @@ TEST_F(ToolsTest, UpdateDataSeedExampleAndSafetyRules) {
   EXPECT_NE(nowhere.text.find("WHERE"), std::string::npos) << nowhere.text;
   auto ins = call("update_data", R"J({"sql":"INSERT INTO Region (Region_Libelle) VALUES ('z')"})J");
   EXPECT_TRUE(ins.is_error);
+  auto merge = call("update_data", R"J({"sql":"MERGE INTO Region AS t USING Region AS s ON t.Region_Id = s.Region_Id WHEN MATCHED THEN UPDATE SET Region_Libelle = s.Region_Libelle"})J");
+  ASSERT_TRUE(merge.is_error);
+  EXPECT_EQ(merge.structured.at("error").at("kind"), "refused");
+  // (SQLite has no MERGE: the classifier sees two statements; the T-SQL case is in stdio_tools_tds)
   EXPECT_EQ(file_bytes(), before);
 }
 
