@@ -563,7 +563,8 @@ class UpdateData final : public BaseTool {
     d.name = "update_data";
     d.title = "Update or delete rows";
     d.description =
-        "Runs one UPDATE or DELETE statement inside a transaction. A statement without WHERE is refused unless "
+        "Runs one UPDATE or DELETE statement (or, with allow_merge, one T-SQL MERGE) inside a transaction. A "
+        "statement without WHERE is refused unless "
         "allow_no_where is true. If more than max_rows rows (default 1000) would change, everything is rolled "
         "back and nothing changes — unless the client supports elicitation, in which case the user is asked to "
         "confirm the larger change first. Pass values through `parameters`. Returns the number of rows affected.";
