@@ -192,6 +192,15 @@ TEST_F(Mrtr, ModernConfirmationRoundTripsWithSignedState) {
   EXPECT_EQ(r3->at("result").at("content").at(0).at("text"), "declined");
 }
 
+TEST_F(Mrtr, AnAcceptedFormThatSaysNoIsADecline) {
+  auto r1 = call(modern("1", "tools/call", R"("name":"confirm_me")"));
+  const std::string state(r1->at("result").at("requestState").as_string());
+  auto r2 = call(modern("2", "tools/call",
+                        R"("name":"confirm_me","inputResponses":{"confirm":{"action":"accept","content":{"confirm":false}}},"requestState":")" +
+                            state + "\""));
+  EXPECT_EQ(r2->at("result").at("content").at(0).at("text"), "declined");
+}
+
 TEST_F(Mrtr, TamperedOrForeignStateAndMalformedResponsesAreInvalidParams) {
   auto r1 = call(modern("1", "tools/call", R"("name":"confirm_me")"));
   std::string state(r1->at("result").at("requestState").as_string());
