@@ -201,3 +201,31 @@ test('a notification alone is answered 202 with no body', async () => {
   assert.equal(r.status, 202);
   assert.equal(r.text, '');
 });
+
+test('malformed HTTP (bad request line, bad chunking, garbage) gets 400 or a closed connection; the server keeps serving', async () => {
+  const { connect } = await import('node:net');
+  const send = (bytes) => new Promise((resolve) => {
+    const sock = connect(srv.port, '127.0.0.1');
+    let got = '';
+    sock.on('data', (d) => { got += d.toString(); });
+    sock.on('close', () => resolve(got));
+    sock.on('error', () => resolve(got));
+    sock.write(bytes);
+    setTimeout(() => sock.end(), 300);
+  });
+  const cases = [
+    'NOT AN HTTP REQUEST\r\n\r\n',
+    'POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+    'GET /health HTTP/1.1\r\nHost 127.0.0.1\r\n\r\n',
+    Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 37) % 256)),
+  ];
+  for (const c of cases) {
+    const reply = await send(c);
+    if (reply) {
+      assert.match(reply, /^HTTP\/1\.1 400 /, JSON.stringify(reply.slice(0, 80)));
+      assert.ok(!/<html/i.test(reply));
+    }
+  }
+  const health = await raw(srv.port, { method: 'GET', path: '/health' });
+  assert.equal(health.status, 200);
+});
