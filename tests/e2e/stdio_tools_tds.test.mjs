@@ -171,3 +171,33 @@ test('explain, prompts, resources and completion on SQL Server', async () => {
     assert.ok(c.completion.values.includes('Article'), JSON.stringify(c.completion));
   });
 });
+
+test('the database goes away: health_check says unhealthy, tools fail with a usable error, nothing leaks, the server lives on', async () => {
+  const own = await startTdsServer(path.join(dir, 'gone.sqlite'));
+  const c = await connectStdio({ ...env, AZURE_SQL_SERVER: `127.0.0.1,${own.port}`, AZURE_SQL_CA_FILE: own.cert,
+    AZURE_SQL_CONNECTION_TIMEOUT: '3', MCP_QUERY_TIMEOUT: '5' });
+  try {
+    let r = await c.client.callTool({ name: 'health_check', arguments: {} });
+    assert.equal(r.structuredContent.status, 'healthy', text(r));
+    own.proc.kill('SIGTERM');
+    own.proc.stdin.end();
+    await new Promise((res) => own.proc.once('exit', res));
+    r = await c.client.callTool({ name: 'health_check', arguments: {} });
+    assert.equal(r.isError, false, 'the check itself worked');
+    assert.equal(r.structuredContent.status, 'unhealthy', text(r));
+    assert.equal(r.structuredContent.database.status, 'error');
+    for (const [name, args] of [['read_data', { query: 'SELECT 1' }], ['list_tables', {}]]) {
+      r = await c.client.callTool({ name, arguments: args });
+      assert.equal(r.isError, true, name);
+      assert.match(text(r), /failed/, name);
+      assert.ok(!text(r).includes('Passw0rd!'), 'no password in errors');
+    }
+    const status = JSON.parse((await c.client.readResource({ uri: 'database://status' })).contents[0].text);
+    assert.equal(status.status, 'disconnected');
+    assert.ok(!JSON.stringify(status).includes('Passw0rd!'));
+    assert.ok(await c.client.ping(), 'the server still answers');
+  } finally {
+    await c.client.close();
+    if (own.proc.exitCode === null) own.proc.kill('SIGTERM');
+  }
+});
