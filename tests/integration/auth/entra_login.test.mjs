@@ -157,6 +157,20 @@ async function assertWorks(call) {
   r = await call('database_info');
   assert.equal(r.isError, false, text(r));
   assert.match(r.structuredContent.current_user, new RegExp(PRINCIPAL.replace(/[.]/g, '\\.')));
+
+  r = await call('health_check');
+  assert.equal(r.structuredContent.status, 'healthy', text(r));
+}
+
+/** assertWorks, plus every resource read (their text joins the material searched for secrets). */
+async function assertWorksWithResources(call, c) {
+  await assertWorks(call);
+  const uris = (await c.client.listResources()).resources.map((x) => x.uri);
+  assert.ok(uris.includes('database://status'));
+  for (const uri of uris) {
+    const r = await c.client.readResource({ uri });
+    captured.push({ what: `resource ${uri}`, text: JSON.stringify(r) });
+  }
 }
 
 /** Spawns the binary expecting it to refuse to start; resolves with { code, stderr }. */
@@ -233,7 +247,7 @@ test('managed_identity via IMDS, user-assigned (AZURE_MANAGED_IDENTITY_CLIENT_ID
   }
 });
 
-test('managed_identity via the App Service endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER)', async () => {
+test('managed_identity via the App Service endpoint (IDENTITY_ENDPOINT + IDENTITY_HEADER), system- and user-assigned', async () => {
   await resetFake();
   // AZSQL_IMDS_ENDPOINT is set too: IDENTITY_ENDPOINT must win.
   await withBinary({ AZURE_SQL_AUTH_TYPE: 'managed_identity', IDENTITY_ENDPOINT: fake.identity_endpoint,
@@ -248,6 +262,14 @@ test('managed_identity via the App Service endpoint (IDENTITY_ENDPOINT + IDENTIT
     assert.deepEqual(e.selector, {});
     assert.equal(e.outcome, 'ok');
   }
+
+  // User-assigned through the same endpoint: client_id selector.
+  await resetFake();
+  await withBinary({ AZURE_SQL_AUTH_TYPE: 'managed_identity', IDENTITY_ENDPOINT: fake.identity_endpoint,
+    IDENTITY_HEADER: fake.identity_header, AZURE_MANAGED_IDENTITY_CLIENT_ID: UA_CLIENT_ID }, assertWorks);
+  const ua = await fakeLog();
+  assert.ok(ua.length >= 1);
+  for (const e of ua) assert.deepEqual([e.endpoint, e.selector, e.outcome], ['appservice', { client_id: UA_CLIENT_ID }, 'ok']);
 });
 
 function assertEntraRequests(log, auth) {
@@ -269,7 +291,7 @@ test('service_principal with a client secret', async () => {
   await resetFake();
   await withBinary({ AZURE_SQL_AUTH_TYPE: 'service_principal', AZURE_TENANT_ID: fake.tenant,
     AZURE_CLIENT_ID: fake.client_id, AZURE_CLIENT_SECRET: 'fake-secret-value', AZURE_AUTHORITY_HOST: fake.authority_host },
-  assertWorks);
+  assertWorksWithResources);
   const log = await fakeLog();
   assertEntraRequests(log, 'secret');
   for (const e of log) {
@@ -333,7 +355,7 @@ test('access_token (AZURE_SQL_ACCESS_TOKEN)', async () => {
   const token = (await r.json()).access_token;
   assert.equal(noteToken(), token);
   await control({ clear_log: true });
-  await withBinary({ AZURE_SQL_AUTH_TYPE: 'access_token', AZURE_SQL_ACCESS_TOKEN: token }, assertWorks);
+  await withBinary({ AZURE_SQL_AUTH_TYPE: 'access_token', AZURE_SQL_ACCESS_TOKEN: token }, assertWorksWithResources);
   assert.deepEqual(await fakeLog(), []);
   assert.equal(readFileSync(TOKEN_FILE, 'utf8').trim(), token);
 });
@@ -386,6 +408,61 @@ test('AZURE_SQL_CONNECTION_STRING with Authentication=Active Directory Managed I
     assert.deepEqual(e.selector, { client_id: UA_CLIENT_ID });
     assert.equal(e.outcome, 'ok');
   }
+});
+
+test('service_principal with an encrypted PEM key and with a PKCS#12 file (AZURE_CLIENT_CERTIFICATE_PASSWORD)', async () => {
+  for (const certPath of [fake.encrypted_cert, fake.pfx_cert]) {
+    await resetFake();
+    await withBinary({ AZURE_SQL_AUTH_TYPE: 'service_principal', AZURE_TENANT_ID: fake.tenant,
+      AZURE_CLIENT_ID: fake.client_id, AZURE_CLIENT_CERTIFICATE_PATH: certPath,
+      AZURE_CLIENT_CERTIFICATE_PASSWORD: fake.cert_password, AZURE_AUTHORITY_HOST: fake.authority_host }, assertWorks);
+    const log = await fakeLog();
+    assertEntraRequests(log, 'certificate');
+    for (const e of log) assert.equal(e.signature_verified, true);
+  }
+});
+
+test('connection string: Active Directory Service Principal with User Id=<app id>;Password=<secret>', async () => {
+  await resetFake();
+  const cs = `Server=127.0.0.1,${tds.port};Initial Catalog=demo;Authentication=Active Directory Service Principal;` +
+    `User Id=${fake.client_id};Password=fake-secret-value;Encrypt=yes`;
+  await withBinary({ AZURE_SQL_SERVER: undefined, AZURE_SQL_CONNECTION_STRING: cs, AZURE_TENANT_ID: fake.tenant,
+    AZURE_AUTHORITY_HOST: fake.authority_host }, assertWorks);
+  assertEntraRequests(await fakeLog(), 'secret');
+});
+
+test('connection string: Active Directory Workload Identity and Active Directory Default', async () => {
+  await resetFake();
+  const base = `Server=127.0.0.1,${tds.port};Database=demo;Encrypt=True`;
+  await withBinary({ AZURE_SQL_SERVER: undefined,
+    AZURE_SQL_CONNECTION_STRING: `${base};Authentication=Active Directory Workload Identity`,
+    AZURE_TENANT_ID: fake.tenant, AZURE_CLIENT_ID: fake.client_id, AZURE_FEDERATED_TOKEN_FILE: FED_FILE,
+    AZURE_AUTHORITY_HOST: fake.authority_host }, assertWorks);
+  assertEntraRequests(await fakeLog(), 'federated');
+
+  await resetFake();
+  await withBinary({ AZURE_SQL_SERVER: undefined, AZURE_SQL_CONNECTION_STRING: `${base};Authentication=Active Directory Default`,
+    AZSQL_IMDS_ENDPOINT: fake.imds_endpoint, AZURE_MANAGED_IDENTITY_CLIENT_ID: UA_CLIENT_ID }, assertWorks);
+  const log = await fakeLog();
+  assert.ok(okIssues(log).length >= 1);
+  for (const e of log) assert.deepEqual([e.endpoint, e.selector], ['imds', { client_id: UA_CLIENT_ID }]);
+});
+
+test('one cached token serves concurrent connections of the pool', async (t) => {
+  await resetFake();
+  let created = 0;
+  await withBinary({ AZURE_SQL_AUTH_TYPE: 'managed_identity', AZSQL_IMDS_ENDPOINT: fake.imds_endpoint,
+    CONNECTION_POOL_SIZE: '4' }, async (call) => {
+    // Concurrent reads make the pool open more connections (each one a FEDAUTH login).
+    const reads = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((i) =>
+      call('read_data', { query: `SELECT TOP ${5000 + i} id, label, amount FROM big_table`, limit: 10000 })));
+    for (const r of reads) assert.equal(r.isError, false, text(r));
+    const info = await call('database_info');
+    created = info.structuredContent.pool.created;
+    assert.ok(created >= 1);
+  });
+  t.diagnostic(`connections created: ${created}`);
+  assert.equal(okIssues(await fakeLog()).length, 1);
 });
 
 // ------------------------------------------------------------------------------------------------
@@ -450,6 +527,68 @@ test('default_credential with no source: the error lists every step of the chain
   assert.match(r.stderr, /AZURE_FEDERATED_TOKEN_FILE/);
   assert.match(r.stderr, /Identity not found/);
   assert.match(r.stderr, /az login/);
+});
+
+test('refused credentials give clear start-up errors (AADSTS codes) without the secret', async () => {
+  await resetFake();
+  const sp = { AZURE_SQL_AUTH_TYPE: 'service_principal', AZURE_TENANT_ID: fake.tenant, AZURE_CLIENT_ID: fake.client_id,
+    AZURE_AUTHORITY_HOST: fake.authority_host };
+  let r = await runToExit({ ...sp, AZURE_CLIENT_SECRET: 'wrong-secret-value-123' });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /ClientSecretCredential/);
+  assert.match(r.stderr, /AADSTS7000215/);
+  assert.doesNotMatch(r.stderr, /wrong-secret-value-123/);
+
+  r = await runToExit({ ...sp, AZURE_CLIENT_CERTIFICATE_PATH: fake.untrusted_cert });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /ClientCertificateCredential/);
+  assert.match(r.stderr, /AADSTS700027/);
+
+  r = await runToExit({ AZURE_SQL_AUTH_TYPE: 'service_principal', AZURE_CLIENT_ID: fake.client_id,
+    AZURE_CLIENT_SECRET: 'fake-secret-value', AZURE_AUTHORITY_HOST: fake.authority_host });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /AZURE_TENANT_ID/);
+
+  r = await runToExit({ AZURE_SQL_AUTH_TYPE: 'managed_identity', IDENTITY_ENDPOINT: fake.identity_endpoint,
+    IDENTITY_HEADER: 'not-the-header' });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /ManagedIdentityCredential/);
+  assert.match(r.stderr, /401|X-IDENTITY-HEADER/);
+  assert.doesNotMatch(r.stderr, /not-the-header/);
+
+  // A configured but refused environment credential stops the default chain (no fall-through to IMDS).
+  await control({ clear_log: true });
+  r = await runToExit({ AZURE_SQL_AUTH_TYPE: 'default_credential', ...sp, AZURE_SQL_AUTH_TYPE: 'default_credential',
+    AZURE_CLIENT_SECRET: 'wrong-secret-value-123', AZSQL_IMDS_ENDPOINT: fake.imds_endpoint });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /DefaultAzureCredential/);
+  assert.match(r.stderr, /AADSTS7000215/);
+  assert.ok((await fakeLog()).every((e) => e.endpoint === 'token'));
+
+  // An expired ready token is refused before any login.
+  const expired = makeToken({ exp: Math.floor(Date.now() / 1000) - 120 });
+  issuedTokens.add(expired);
+  r = await runToExit({ AZURE_SQL_AUTH_TYPE: 'access_token', AZURE_SQL_ACCESS_TOKEN: expired });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /expired/i);
+});
+
+test('a hanging IMDS fails the start-up with a timeout error (AZURE_SQL_CONNECTION_TIMEOUT per request)', async (t) => {
+  // Its own fake: the hanging requests finish (and issue tokens) after the binary gave up, which
+  // must not rotate the token the shared test server accepts.
+  const own = await startPython('tests/fakes/fake_azure.py', ['--token-file', path.join(dir, 'slow-token.txt'),
+    '--cert-dir', path.join(dir, 'certs'), '--fail', 'imds:slow:0:3']);
+  try {
+    const t0 = Date.now();
+    const r = await runToExit({ AZURE_SQL_AUTH_TYPE: 'managed_identity', AZSQL_IMDS_ENDPOINT: own.imds_endpoint,
+      AZURE_SQL_CONNECTION_TIMEOUT: '1' });
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /ManagedIdentityCredential/);
+    assert.match(r.stderr, /timed out/);
+    t.diagnostic(`start-up failed after ${Date.now() - t0} ms`);
+  } finally {
+    stopPython(own);
+  }
 });
 
 // ------------------------------------------------------------------------------------------------
@@ -575,6 +714,7 @@ test('no token or secret appears in stderr (debug), audit logs, tool outputs, /h
   secrets.push({ name: 'the client secret', value: 'fake-secret-value' });
   secrets.push({ name: 'the federated token', value: FEDERATED_TOKEN });
   secrets.push({ name: 'the identity header', value: fake.identity_header });
+  secrets.push({ name: 'the certificate password', value: fake.cert_password });
   // The search works: the material is non-trivial and does mention the settings' names.
   const all = captured.map((c) => c.text).join('\n');
   assert.ok(captured.length >= 40, `captured items: ${captured.length}`);
