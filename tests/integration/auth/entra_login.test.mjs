@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'no
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { connectStdio, BIN } from '../../e2e/lib.mjs';
 import { startHttp, connectSdk } from '../../e2e/http_lib.mjs';
 
@@ -93,6 +94,28 @@ function makeToken(extra = {}) {
   return [b64({ alg: 'RS256', typ: 'JWT' }),
     b64({ aud: SQL_RESOURCE, exp: Math.floor(Date.now() / 1000) + 3600, ...extra }),
     randomBytes(32).toString('base64url')].join('.');
+}
+
+const { Connection } = createRequire(path.join(SRC, 'package.json'))('tedious');
+
+/** Logs in to the test server with `token` using tedious (an independent client); resolves
+ *  'ok' or the login error number. Shows which token the server accepts at this moment. */
+function tediousLogin(token) {
+  return new Promise((resolve, reject) => {
+    const c = new Connection({
+      server: '127.0.0.1',
+      authentication: { type: 'azure-active-directory-access-token', options: { token } },
+      options: { port: tds.port, database: 'demo', encrypt: true, trustServerCertificate: true, connectTimeout: 15000 },
+    });
+    const t = setTimeout(() => reject(new Error('tedious: connect timeout')), 20000);
+    c.on('connect', (err) => {
+      clearTimeout(t);
+      if (!err) { c.on('end', () => resolve('ok')); c.close(); return; }
+      resolve(err.errors?.[0]?.number ?? err.number ?? (/18456|Login failed/.test(err.message) ? 18456 : err.message));
+    });
+    c.on('error', () => {});
+    c.connect();
+  });
 }
 
 const text = (r) => (r.content || []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
@@ -615,7 +638,10 @@ test('short-lived tokens: after expiry a new connection gets a new token (CONNEC
     r = await call('read_data', { query: 'SELECT TOP 1 Region_Libelle FROM Region' });
     assert.equal(r.isError, false, text(r));
     const second = noteToken();
-    assert.notEqual(second, first);  // the test server accepts only this one now
+    assert.notEqual(second, first);
+    // The test server now refuses the first token (checked with tedious): the binary logged in with the new one.
+    assert.equal(await tediousLogin(first), 18456);
+    assert.equal(await tediousLogin(second), 'ok');
 
     await waitExpired(second);
     r = await call('database_info');
@@ -663,6 +689,7 @@ test('a token the server refuses (rotated elsewhere) is refreshed once and the l
       { headers: { Metadata: 'true' } });
     const other = noteToken();
     assert.notEqual(other, first);
+    assert.equal(await tediousLogin(first), 18456);  // the binary's cached token is refused from now on
     await sleep(1200);  // past the cache's minimum age for a forced refresh
     const r = await call('list_tables');
     assert.equal(r.isError, false, text(r));
