@@ -24,8 +24,14 @@ start_server() { # start_server <args...>; sets PORT and SERVER_PID
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
   /usr/bin/python3 "$HERE/tds_server.py" --port 0 --gen-cert "$WORK/cert" "$@" > "$WORK/server.json" 2> "$WORK/server.err" < /dev/null &
   SERVER_PID=$!
-  for _ in $(seq 1 100); do [ -s "$WORK/server.json" ] && break; sleep 0.1; done
-  PORT=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['port'])" "$WORK/server.json") || { echo "FAIL server did not start"; cat "$WORK/server.err"; exit 1; }
+  # Wait for the whole JSON line (a non-empty file may still be partly written).
+  PORT=""
+  for _ in $(seq 1 150); do
+    PORT=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['port'])" "$WORK/server.json" 2>/dev/null) && break
+    PORT=""
+    sleep 0.1
+  done
+  [ -n "$PORT" ] || { echo "FAIL server did not start"; cat "$WORK/server.err"; exit 1; }
 }
 
 run_tsql() { # run_tsql <encryption> <password> <sql-file> <out-file>
