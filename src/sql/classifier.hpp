@@ -4,9 +4,9 @@
 ///
 /// How statements are found: the input is tokenized (sql/lexer.hpp: comments, strings, bracketed /
 /// quoted names, nested T-SQL comments). Statements end at ';'. SQLite rejects `SELECT 1 SELECT 2`,
-/// but we still split there at its reserved statement keywords (SELECT, VALUES, INSERT, UPDATE, DELETE,
-/// CREATE, DROP, ALTER) unless they continue the statement, so the refusal is ours. T-SQL also starts a new statement at a statement-leading keyword at
-/// parenthesis depth 0 (SELECT, INSERT, DELETE, EXEC, COMMIT, DECLARE, ... — `SELECT 1 SELECT 2` and
+/// but we still split there at its reserved statement keywords (SELECT, VALUES, INSERT, UPDATE,
+/// DELETE, CREATE, DROP, ALTER) unless they continue the statement, so the refusal is ours. T-SQL
+/// also starts a new statement at a statement-leading keyword at parenthesis depth 0 (SELECT, INSERT, DELETE, EXEC, COMMIT, DECLARE, ... — `SELECT 1 SELECT 2` and
 /// newline-separated statements are two statements) unless the keyword continues the current one
 /// (UNION/EXCEPT/INTERSECT SELECT, the body of WITH ..., INSERT ... SELECT/EXEC, MERGE ... THEN
 /// UPDATE/INSERT/DELETE, UPDATE ... SET, table hints `WITH (...)`, `WITH TIES/ROLLUP/CUBE`,
@@ -83,6 +83,8 @@ inline constexpr std::size_t kMaxStatementBytes = 1u << 20;
 /// Deepest parenthesis nesting classify() accepts; deeper inputs get error_rule "too_deep".
 inline constexpr std::size_t kMaxNestingDepth = 200;
 
+/// Splits `sql` into statements and describes each (see src/sql/README.md for the rules). Never
+/// throws: if memory runs out the result carries error_rule "too_long".
 Classification classify(std::string_view sql, Dialect dialect);
 
 /// The decision for one tool. `rule` names the rule that refused it (stable, snake_case),
