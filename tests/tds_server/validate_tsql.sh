@@ -22,9 +22,10 @@ check() { # check <description> <haystack-file> <needle>
 
 start_server() { # start_server <args...>; sets PORT and SERVER_PID
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
+  rm -f "$WORK/server.json"  # else the previous server's line may be read before the new one truncates it
   /usr/bin/python3 "$HERE/tds_server.py" --port 0 --gen-cert "$WORK/cert" "$@" > "$WORK/server.json" 2> "$WORK/server.err" < /dev/null &
   SERVER_PID=$!
-  # Wait for the whole JSON line (a non-empty file may still be partly written).
+  # Wait for the new server's whole JSON line.
   PORT=""
   for _ in $(seq 1 150); do
     PORT=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['port'])" "$WORK/server.json" 2>/dev/null) && break
