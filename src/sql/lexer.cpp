@@ -114,6 +114,23 @@ std::size_t lookalike_len(std::string_view s, std::size_t i) {
   return 0;
 }
 
+/// T-SQL pseudo-columns spelled with a leading '$'.
+bool known_pseudo_column(std::string_view w) {
+  static constexpr std::string_view kNames[] = {"$action", "$identity", "$rowguid", "$node_id", "$edge_id",
+                                                "$from_id", "$to_id", "$partition", "$graph_id"};
+  for (const std::string_view n : kNames) {
+    if (n.size() != w.size()) continue;
+    bool same = true;
+    for (std::size_t k = 0; k < n.size() && same; ++k) {
+      char ch = w[k];
+      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+      same = ch == n[k];
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
 class Lexer {
  public:
   Lexer(std::string_view s, Dialect d) : s_(s), tsql_(d == Dialect::TSql) {}
@@ -186,6 +203,20 @@ class Lexer {
         i = j;
       } else if (is_ascii_letter(c) || c == '_' || c >= 0x80 || (tsql_ && (c == '#' || c == '$'))) {
         const std::size_t j = ident_tail(i + 1);
+        if (c == '$' && j == i + 1) {  // a bare '$' (money 0); what follows is lexed on its own
+          odd_error_.clear();
+          r.tokens.push_back({TokenKind::Punct, i, j});
+          i = j;
+          continue;
+        }
+        if (c == '$' && odd_error_.empty() && !known_pseudo_column(s_.substr(i, j - i))) {
+          // SQL Server reads a bare `$` as the money literal 0: `$DELETE` might be `$` then DELETE.
+          fail(r, "lex_error", i,
+               "'" + std::string(s_.substr(i, j - i)) +
+                   "' is not a known $ pseudo-column ($action, $identity, $rowguid, ...); put a space after $");
+          i = j;
+          continue;
+        }
         if (r.error_rule.empty()) r.tokens.push_back({TokenKind::Word, i, j});
         i = j;
         if (!odd_error_.empty()) {
