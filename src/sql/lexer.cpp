@@ -41,18 +41,28 @@ std::size_t odd_line_break_len(std::string_view s, std::size_t i) {
   return 0;
 }
 
-std::string code_point_label(std::string_view s, std::size_t i) {
+/// The code point of the (valid) UTF-8 sequence at `i`.
+unsigned decode_at(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) & 0x3Fu : 0u; };
   const auto b0 = static_cast<unsigned char>(s[i]);
-  unsigned cp = b0;
-  if (b0 >= 0xE0 && i + 2 < s.size()) {
-    cp = ((b0 & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
-         (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
-  } else if (b0 >= 0xC0 && i + 1 < s.size()) {
-    cp = ((b0 & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
-  }
+  if (b0 < 0x80) return b0;
+  if (b0 < 0xE0) return ((b0 & 0x1Fu) << 6) | b(1);
+  if (b0 < 0xF0) return ((b0 & 0x0Fu) << 12) | (b(1) << 6) | b(2);
+  return ((b0 & 0x07u) << 18) | (b(1) << 12) | (b(2) << 6) | b(3);
+}
+
+std::string code_point_label(std::string_view s, std::size_t i) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "U+%04X", cp);
+  std::snprintf(buf, sizeof buf, "U+%04X", decode_at(s, i));
   return buf;
+}
+
+/// `before` + "U+XXXX" + `after`, built by appending (GCC 12 -Wrestrict misfires on operator+ chains).
+std::string about_char(const char* before, std::string_view s, std::size_t i, const char* after) {
+  std::string m(before);
+  m.append(code_point_label(s, i));
+  m.append(after);
+  return m;
 }
 
 /// Offset of the first invalid UTF-8 sequence (overlong, surrogate, above U+10FFFF, truncated,
@@ -114,6 +124,16 @@ std::size_t lookalike_len(std::string_view s, std::size_t i) {
   return 0;
 }
 
+/// Unicode currency symbols (category Sc, besides '$'). SQL Server reads them as money literals
+/// (`SELECT €` is money 0), so outside strings they could end a word we take for one name.
+bool is_currency(unsigned cp) {
+  return (cp >= 0xA2 && cp <= 0xA5) || cp == 0x58F || cp == 0x60B || cp == 0x7FE || cp == 0x7FF ||
+         cp == 0x9F2 || cp == 0x9F3 || cp == 0x9FB || cp == 0xAF1 || cp == 0xBF9 || cp == 0xE3F ||
+         cp == 0x17DB || (cp >= 0x20A0 && cp <= 0x20CF) || cp == 0xA838 || cp == 0xFDFC || cp == 0xFE69 ||
+         cp == 0xFF04 || cp == 0xFFE0 || cp == 0xFFE1 || cp == 0xFFE5 || cp == 0xFFE6 || cp == 0x1E2FF ||
+         cp == 0x1ECB0;
+}
+
 /// T-SQL pseudo-columns spelled with a leading '$'.
 bool known_pseudo_column(std::string_view w) {
   static constexpr std::string_view kNames[] = {"$action", "$identity", "$rowguid", "$node_id", "$edge_id",
@@ -156,12 +176,13 @@ class Lexer {
         fail(r, "lex_error", i, "a control character outside a string; remove it");
       } else if (c >= 0x80 && odd_space_len(s_, i) != 0) {
         fail(r, "unusual_whitespace", i,
-             "the invisible or unusual whitespace character " + code_point_label(s_, i) +
-                 " outside a string; replace it with a plain space");
+             about_char("the invisible or unusual whitespace character ", s_, i, " outside a string; replace it with a plain space"));
+      } else if (tsql_ && c >= 0x80 && is_currency(decode_at(s_, i))) {
+        fail(r, "lex_error", i,
+             about_char("the currency sign ", s_, i, " outside a string (SQL Server reads it as a money literal); quote the name or remove it"));
       } else if (c >= 0x80 && lookalike_len(s_, i) != 0) {
         fail(r, "lex_error", i,
-             "the character " + code_point_label(s_, i) +
-                 " looks like a quote, bracket or semicolon; outside strings use the ASCII character");
+             about_char("the character ", s_, i, " looks like a quote, bracket or semicolon; outside strings use the ASCII character"));
       } else if (c == '-' && i + 1 < n && s_[i + 1] == '-') {
         i = line_comment(r, i);
       } else if (c == '/' && i + 1 < n && s_[i + 1] == '*') {
@@ -204,12 +225,12 @@ class Lexer {
       } else if (is_ascii_letter(c) || c == '_' || c >= 0x80 || (tsql_ && (c == '#' || c == '$'))) {
         const std::size_t j = ident_tail(i + 1);
         if (c == '$' && j == i + 1) {  // a bare '$' (money 0); what follows is lexed on its own
-          odd_error_.clear();
+          odd_found_ = false;
           r.tokens.push_back({TokenKind::Punct, i, j});
           i = j;
           continue;
         }
-        if (c == '$' && odd_error_.empty() && !known_pseudo_column(s_.substr(i, j - i))) {
+        if (c == '$' && !odd_found_ && !known_pseudo_column(s_.substr(i, j - i))) {
           // SQL Server reads a bare `$` as the money literal 0: `$DELETE` might be `$` then DELETE.
           fail(r, "lex_error", i,
                "'" + std::string(s_.substr(i, j - i)) +
@@ -219,15 +240,16 @@ class Lexer {
         }
         if (r.error_rule.empty()) r.tokens.push_back({TokenKind::Word, i, j});
         i = j;
-        if (!odd_error_.empty()) {
-          if (lookalike_len(s_, odd_at_) != 0) {
+        if (odd_found_) {
+          if (tsql_ && is_currency(decode_at(s_, odd_at_))) {
             fail(r, "lex_error", odd_at_,
-                 "the character " + code_point_label(s_, odd_at_) +
-                     " looks like a quote, bracket or semicolon; outside strings use the ASCII character");
+                 about_char("the currency sign ", s_, odd_at_, " inside a name (SQL Server reads it as a money literal); quote the name"));
+          } else if (lookalike_len(s_, odd_at_) != 0) {
+            fail(r, "lex_error", odd_at_,
+                 about_char("the character ", s_, odd_at_, " looks like a quote, bracket or semicolon; outside strings use the ASCII character"));
           } else {
             fail(r, "unusual_whitespace", odd_at_,
-                 "the invisible or unusual whitespace character " + code_point_label(s_, odd_at_) +
-                     " inside a name; replace it with a plain space or quote the name");
+                 about_char("the invisible or unusual whitespace character ", s_, odd_at_, " inside a name; replace it with a plain space or quote the name"));
           }
         }
       } else {
@@ -256,8 +278,9 @@ class Lexer {
   /// End of an identifier's remaining characters starting at `j`; notes an odd space inside.
   std::size_t ident_tail(std::size_t j) {
     while (j < s_.size() && ident_char(j)) {
-      if (static_cast<unsigned char>(s_[j]) >= 0x80 && (odd_space_len(s_, j) != 0 || lookalike_len(s_, j) != 0)) {
-        odd_error_ = "x";
+      if (static_cast<unsigned char>(s_[j]) >= 0x80 &&
+          (odd_space_len(s_, j) != 0 || lookalike_len(s_, j) != 0 || (tsql_ && is_currency(decode_at(s_, j))))) {
+        odd_found_ = true;
         odd_at_ = j;
         return j;
       }
@@ -281,8 +304,7 @@ class Lexer {
       }
       if (odd_line_break_len(s_, j) != 0) {
         fail(r, "unusual_whitespace", j,
-             "an unusual line break (" + code_point_label(s_, j) +
-                 ") inside a -- comment; end comments with a plain newline or use /* */");
+             about_char("an unusual line break (", s_, j, ") inside a -- comment; end comments with a plain newline or use /* */"));
         return s_.size();
       }
       ++j;
@@ -372,7 +394,7 @@ class Lexer {
 
   std::string_view s_;
   bool tsql_;
-  std::string odd_error_;
+  bool odd_found_ = false;
   std::size_t odd_at_ = 0;
 };
 
