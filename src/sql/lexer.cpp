@@ -46,6 +46,7 @@ unsigned decode_at(std::string_view s, std::size_t i) {
   const auto b = [&](std::size_t k) { return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) & 0x3Fu : 0u; };
   const auto b0 = static_cast<unsigned char>(s[i]);
   if (b0 < 0x80) return b0;
+  if (b0 < 0xC0) return 0;  // a continuation byte: not the start of a character
   if (b0 < 0xE0) return ((b0 & 0x1Fu) << 6) | b(1);
   if (b0 < 0xF0) return ((b0 & 0x0Fu) << 12) | (b(1) << 6) | b(2);
   return ((b0 & 0x07u) << 18) | (b(1) << 12) | (b(2) << 6) | b(3);
@@ -104,24 +105,22 @@ std::size_t invalid_utf8_at(std::string_view s) {
   return std::string_view::npos;
 }
 
-/// Length of a look-alike of a quote, bracket or semicolon (UTF-8) at `i`, 0 if none: U+02BC,
-/// U+2018/2019/201B/201C/201D/201F, U+2032/2033, U+037E, U+FE54, U+FF02, U+FF07, U+FF1B, U+FF3B,
-/// U+FF3D. Outside strings they are syntax errors at best; refusing them costs nothing and rules
-/// out an engine that folds them into ASCII punctuation.
+/// Length of a look-alike of a quote, bracket, parenthesis or semicolon (UTF-8) at `i`, 0 if none:
+/// modifier-letter primes and apostrophes U+02B9–U+02BC, U+02C8, Greek question mark U+037E, Arabic
+/// semicolon U+061B, curly quotes U+2018–U+201F, primes U+2032–U+2037, U+204F, small form variants
+/// U+FE50–U+FE6B (except the small dollar, a currency sign), fullwidth punctuation U+FF01–U+FF0F,
+/// U+FF1A–U+FF20, U+FF3B–U+FF40, U+FF5B–U+FF5E. Outside strings they are syntax errors at best;
+/// refusing them costs nothing and rules out an engine that folds them into ASCII punctuation.
 std::size_t lookalike_len(std::string_view s, std::size_t i) {
-  const auto at = [&](std::size_t k) -> unsigned {
-    return i + k < s.size() ? static_cast<unsigned char>(s[i + k]) : 0u;
-  };
-  const unsigned b0 = at(0), b1 = at(1), b2 = at(2);
-  if (b0 == 0xCA && b1 == 0xBC) return 2;
-  if (b0 == 0xCD && b1 == 0xBE) return 2;
-  if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0x98 || b2 == 0x99 || b2 == 0x9B || b2 == 0x9C || b2 == 0x9D || b2 == 0x9F))
-    return 3;
-  if (b0 == 0xE2 && b1 == 0x80 && (b2 == 0xB2 || b2 == 0xB3)) return 3;
-  if (b0 == 0xEF && b1 == 0xB9 && b2 == 0x94) return 3;
-  if (b0 == 0xEF && b1 == 0xBC && (b2 == 0x82 || b2 == 0x87 || b2 == 0x9B || b2 == 0xBB)) return 3;
-  if (b0 == 0xEF && b1 == 0xBC && b2 == 0xBD) return 3;
-  return 0;
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  if (b0 < 0xC0) return 0;
+  const unsigned cp = decode_at(s, i);
+  const bool hit = (cp >= 0x2B9 && cp <= 0x2BC) || cp == 0x2C8 || cp == 0x37E || cp == 0x61B ||
+                   (cp >= 0x2018 && cp <= 0x201F) || (cp >= 0x2032 && cp <= 0x2037) || cp == 0x204F ||
+                   (cp >= 0xFE50 && cp <= 0xFE6B && cp != 0xFE69) || (cp >= 0xFF01 && cp <= 0xFF0F && cp != 0xFF04) ||
+                   (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0xFF3B && cp <= 0xFF40) || (cp >= 0xFF5B && cp <= 0xFF5E);
+  if (!hit) return 0;
+  return b0 < 0xE0 ? 2 : (b0 < 0xF0 ? 3 : 4);
 }
 
 /// Unicode currency symbols (category Sc, besides '$'). SQL Server reads them as money literals
