@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
@@ -82,11 +83,14 @@ bool result_ok(std::string_view json, std::string* why) {
   return true;
 }
 
-std::optional<std::string> sse_find_response(std::string_view body, std::size_t& pos, std::int64_t id) {
+std::optional<std::string> sse_find_response(std::string_view body, std::size_t& pos, std::int64_t id,
+                                             std::size_t* scan) {
   while (pos < body.size()) {
-    // An event ends at a blank line: "\n\n" (or with CRs).
+    // An event ends at a blank line: "\n\n" (or with CRs). The search resumes where the last
+    // call found the event incomplete, so reading a large event piece by piece stays linear.
     std::size_t end = std::string_view::npos, next = 0;
-    for (std::size_t i = pos; i + 1 < body.size(); ++i) {
+    const std::size_t from = scan ? std::max(pos, *scan) : pos;
+    for (std::size_t i = from; i + 1 < body.size(); ++i) {
       if (body[i] != '\n') continue;
       std::size_t j = i + 1;
       if (j < body.size() && body[j] == '\r') ++j;
@@ -96,7 +100,11 @@ std::optional<std::string> sse_find_response(std::string_view body, std::size_t&
         break;
       }
     }
-    if (end == std::string_view::npos) return std::nullopt;  // incomplete event: read more
+    if (end == std::string_view::npos) {  // incomplete event: read more
+      // A terminator ("\n\r\n" at most) may straddle the end of what has arrived.
+      if (scan) *scan = body.size() >= 2 ? body.size() - 2 : 0;
+      return std::nullopt;
+    }
     std::string data;
     std::string_view ev = body.substr(pos, end - pos);
     pos = next;
@@ -233,9 +241,9 @@ Reply HttpClient::post(const std::string& body, std::optional<std::int64_t> id, 
   const std::string_view ctype = res[http::field::content_type];
   bool must_close = false;
   if (ctype.find("text/event-stream") != std::string_view::npos && id) {
-    std::size_t pos = 0;
+    std::size_t pos = 0, scan = 0;
     for (;;) {
-      if (auto m = sse_find_response(p.get().body(), pos, *id)) {
+      if (auto m = sse_find_response(p.get().body(), pos, *id, &scan)) {
         out.json = std::move(*m);
         must_close = !p.is_done();  // the server keeps the stream open: drop this connection
         break;

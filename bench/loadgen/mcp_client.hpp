@@ -26,8 +26,12 @@ struct Reply {
 bool result_ok(std::string_view json, std::string* why);
 
 /// Finds the first complete SSE event in `body` (from `pos`) whose data is a JSON-RPC response
-/// with id `id`; advances `pos` past the events it consumed. Exposed for tests of the parser.
-std::optional<std::string> sse_find_response(std::string_view body, std::size_t& pos, std::int64_t id);
+/// with id `id`; advances `pos` past the events it consumed. When `scan` is given it remembers
+/// how far the search for the end of an incomplete event got, so that calling again after more
+/// bytes arrived does not rescan them (linear, not quadratic, in the event's size). Exposed for
+/// tests of the parser.
+std::optional<std::string> sse_find_response(std::string_view body, std::size_t& pos, std::int64_t id,
+                                             std::size_t* scan = nullptr);
 
 class HttpClient {
  public:
