@@ -1,6 +1,11 @@
 // HTTP for token endpoints: one libcurl easy handle per request, cancellable through the
 // progress callback, bounded by connect and total timeouts.
+//
+// libcurl is loaded with dlopen on the first token request rather than linked: it pulls in
+// GnuTLS, Kerberos, p11-kit, nettle, LDAP… (~2.5 MiB of resident pages once relocated), which a
+// server using SQLite, SQL authentication or a static token never needs (PRODUCT.md §8 idle RSS).
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,9 +21,50 @@ namespace {
 
 constexpr std::size_t kMaxBody = 1u << 20;  // token responses are a few KiB
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+/// The libcurl entry points this file uses, resolved from libcurl.so.4 at first use.
+struct CurlApi {
+  CURLcode (*global_init)(long) = nullptr;
+  CURL* (*easy_init)() = nullptr;
+  void (*easy_cleanup)(CURL*) = nullptr;
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...) = nullptr;
+  CURLcode (*easy_perform)(CURL*) = nullptr;
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
+  const char* (*easy_strerror)(CURLcode) = nullptr;
+  curl_slist* (*slist_append)(curl_slist*, const char*) = nullptr;
+  void (*slist_free_all)(curl_slist*) = nullptr;
+  std::string error;  ///< why loading failed (empty when every symbol resolved)
+};
+
+template <typename Fn>
+bool resolve(void* lib, const char* name, Fn& out, std::string& error) {
+  out = reinterpret_cast<Fn>(::dlsym(lib, name));
+  if (!out && error.empty()) error = std::string("libcurl has no symbol ") + name;
+  return out != nullptr;
+}
+
+/// Loads libcurl once (thread-safe) and initialises it; the library stays loaded.
+const CurlApi& curl_api() {
+  static const CurlApi api = [] {
+    CurlApi a;
+    void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* e = ::dlerror();
+      a.error = std::string("cannot load libcurl.so.4 (needed for Entra ID token requests): ") + (e ? e : "unknown error");
+      return a;
+    }
+    bool ok = resolve(lib, "curl_global_init", a.global_init, a.error);
+    ok = resolve(lib, "curl_easy_init", a.easy_init, a.error) && ok;
+    ok = resolve(lib, "curl_easy_cleanup", a.easy_cleanup, a.error) && ok;
+    ok = resolve(lib, "curl_easy_setopt", a.easy_setopt, a.error) && ok;
+    ok = resolve(lib, "curl_easy_perform", a.easy_perform, a.error) && ok;
+    ok = resolve(lib, "curl_easy_getinfo", a.easy_getinfo, a.error) && ok;
+    ok = resolve(lib, "curl_easy_strerror", a.easy_strerror, a.error) && ok;
+    ok = resolve(lib, "curl_slist_append", a.slist_append, a.error) && ok;
+    ok = resolve(lib, "curl_slist_free_all", a.slist_free_all, a.error) && ok;
+    if (ok && a.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) a.error = "curl_global_init failed";
+    return a;
+  }();
+  return api;
 }
 
 struct Sink {
@@ -146,45 +192,47 @@ bool cancellable_sleep(std::chrono::milliseconds d, const CancelToken& cancel) {
 }
 
 Result<HttpResponse> http_send(const HttpRequest& req, const CancelToken& cancel) {
-  global_init();
+  const CurlApi& api = curl_api();
+  if (!api.error.empty()) return Error::make(ErrorKind::Internal, api.error);
   if (cancel.cancelled()) return Error::make(ErrorKind::Cancelled, "cancelled");
-  std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
+  std::unique_ptr<CURL, void (*)(CURL*)> h(api.easy_init(), api.easy_cleanup);
   if (!h) return Error::make(ErrorKind::Internal, "curl_easy_init failed");
   CURL* c = h.get();
   Sink sink;
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_slist* hdrs = nullptr;
-  for (const auto& [k, v] : req.headers) hdrs = curl_slist_append(hdrs, (k + ": " + v).c_str());
-  std::unique_ptr<curl_slist, void (*)(curl_slist*)> hdr_guard(hdrs, curl_slist_free_all);
+  for (const auto& [k, v] : req.headers) hdrs = api.slist_append(hdrs, (k + ": " + v).c_str());
+  std::unique_ptr<curl_slist, void (*)(curl_slist*)> hdr_guard(hdrs, api.slist_free_all);
+  const auto setopt = api.easy_setopt;
 
-  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.timeouts.connect.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeouts.total.count()));
+  setopt(c, CURLOPT_URL, req.url.c_str());
+  setopt(c, CURLOPT_NOSIGNAL, 1L);
+  setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.timeouts.connect.count()));
+  setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeouts.total.count()));
   // Loopback test endpoints and the link-local IMDS address are never reached through a proxy.
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1,169.254.169.254");
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &cancel);
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "azsql-mcp");
+  setopt(c, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1,169.254.169.254");
+  setopt(c, CURLOPT_HTTPHEADER, hdrs);
+  setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  setopt(c, CURLOPT_WRITEDATA, &sink);
+  setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  setopt(c, CURLOPT_HEADERDATA, &sink);
+  setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  setopt(c, CURLOPT_XFERINFODATA, &cancel);
+  setopt(c, CURLOPT_NOPROGRESS, 0L);
+  setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  setopt(c, CURLOPT_USERAGENT, "azsql-mcp");
   if (req.method == "POST") {
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
+    setopt(c, CURLOPT_POST, 1L);
+    setopt(c, CURLOPT_POSTFIELDS, req.body.c_str());
+    setopt(c, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
   }
 
-  CURLcode rc = curl_easy_perform(c);
+  CURLcode rc = api.easy_perform(c);
   const std::string host = url_host(req.url);
   if (rc != CURLE_OK) {
-    std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    std::string detail = errbuf[0] ? std::string(errbuf) : std::string(api.easy_strerror(rc));
     if (rc == CURLE_ABORTED_BY_CALLBACK || cancel.cancelled()) return Error::make(ErrorKind::Cancelled, "cancelled");
     if (sink.overflow) return Error::make(ErrorKind::Protocol, "response from " + host + " is larger than 1 MiB");
     Error e;
@@ -202,7 +250,7 @@ Result<HttpResponse> http_send(const HttpRequest& req, const CancelToken& cancel
     return e;
   }
   HttpResponse r;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
   r.body = std::move(sink.body);
   r.retry_after = sink.retry_after;
   return r;
