@@ -1,11 +1,13 @@
 // azsql-mcp entry point: configuration, wiring and the transports. The only module that knows
 // every other one.
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
@@ -40,9 +42,22 @@ std::string instructions_for(const db::Backend& backend, bool read_only) {
   return s;
 }
 
+/// glibc malloc tuned for a long-running server with a few busy threads (PRODUCT.md §8: flat RSS,
+/// bounded peak growth on large results). By default every thread that allocates may get its own
+/// arena (up to 8 per core), and after a large buffer is freed the mmap threshold rises to its size,
+/// so later multi-megabyte results come from (and stay in) whichever arena served them: RSS creeps
+/// up over repeated large reads. Two arenas and a fixed 256 KiB mmap threshold keep large response
+/// buffers in their own mappings, returned to the system when freed. The MALLOC_ARENA_MAX /
+/// MALLOC_MMAP_THRESHOLD_ environment variables, when set, take precedence.
+void tune_malloc() {
+  if (!std::getenv("MALLOC_ARENA_MAX")) ::mallopt(M_ARENA_MAX, 2);
+  if (!std::getenv("MALLOC_MMAP_THRESHOLD_")) ::mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  tune_malloc();
   ::signal(SIGPIPE, SIG_IGN);
   if (argc > 1 && std::string_view(argv[1]) == "setup-identity") {
     std::string out, err;
