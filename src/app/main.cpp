@@ -106,7 +106,11 @@ int main(int argc, char** argv) {
   sopts.instructions = instructions_for(*db, cfg.read_only);
   sopts.read_only = cfg.read_only;
   sopts.max_concurrent = cfg.max_concurrent_requests;
-  sopts.worker_threads = std::max<std::size_t>(4, std::min<std::size_t>(cfg.pool_size * 2, 32));
+  // One worker per pooled connection (at least 4, so a few tool calls waiting for a user's
+  // confirmation do not stall the rest): a worker beyond the pool size could only wait in acquire(),
+  // and every idle worker costs a futex wake-up and a context switch per request it is handed
+  // (PRODUCT.md §8: 8 → 4 workers cut context switches per point query by a third at 32 clients).
+  sopts.worker_threads = std::max<std::size_t>(4, std::min<std::size_t>(cfg.pool_size, 32));
   mcp::Server server(registry, sopts);
 
   // Observers: the audit log here; the HTTP runner adds metrics beside it.
