@@ -2,6 +2,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <string>
+
+#include <unistd.h>
 
 #include "app/config.hpp"
 
@@ -9,13 +12,17 @@ namespace azsql::app {
 namespace {
 
 ParseOutcome parse(std::vector<const char*> args, std::map<std::string, std::string> env, const std::string& dotenv = "") {
-  std::string path = ::testing::TempDir() + "/azsql_test.env";
+  // One file per test and process: ctest runs the tests of this binary in parallel.
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string path = ::testing::TempDir() + "/azsql_test_" + info->name() + "_" + std::to_string(::getpid()) + ".env";
   {
     std::ofstream f(path);
     f << dotenv;
   }
   args.insert(args.begin(), "azsql-mcp");
-  return parse_config(static_cast<int>(args.size()), args.data(), env, path);
+  auto outcome = parse_config(static_cast<int>(args.size()), args.data(), env, path);
+  std::remove(path.c_str());
+  return outcome;
 }
 
 TEST(Config, DefaultsServeTheDemoDatabaseOverHttpOnLoopback) {
