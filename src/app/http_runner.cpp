@@ -60,18 +60,10 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
   mo.max_history = cfg.max_request_history;
   auto metrics = std::make_shared<observability::Metrics>(mo);
 
-  // One observer for the core: metrics, plus the audit log when configured.
+  // Metrics beside whatever main.cpp installed (the audit log when MCP_AUDIT_LOG is set).
   auto fanout = std::make_shared<observability::ObserverFanout>();
+  fanout->add(server.observer());
   fanout->add(metrics);
-  if (!cfg.audit_log.empty()) {
-    std::string err;
-    auto audit = observability::AuditLog::open({cfg.audit_log, cfg.audit_redact}, &err);
-    if (!audit) {
-      std::fprintf(stderr, "azsql-mcp: %s\n", err.c_str());
-      return 2;
-    }
-    fanout->add(audit);
-  }
   server.set_observer(fanout);
 
   th::HttpOptions ho;

@@ -3,9 +3,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { text } from './lib.mjs';
+import { text, tempDir, rmSync } from './lib.mjs';
 import { demoDbFactory, startHttp, connectSdk, post, NODE, INSPECTOR_DIR } from './http_lib.mjs';
 
 const run = promisify(execFile);
@@ -27,7 +29,9 @@ const CALLS = {
 };
 
 test('SDK client: initialize, every tool, resources, prompts, completion over SSE responses', async () => {
-  const srv = await startHttp({ SQLITE_PATH: dbs.fresh() });
+  const auditDir = tempDir('azsql-audit-');
+  const auditLog = path.join(auditDir, 'audit.jsonl');
+  const srv = await startHttp({ SQLITE_PATH: dbs.fresh(), MCP_AUDIT_LOG: auditLog });
   try {
     const { client, transport } = await connectSdk(srv.url);
     assert.ok(transport.sessionId && /^[0-9a-f]{32}$/.test(transport.sessionId), 'session id from RAND_bytes');
@@ -61,9 +65,14 @@ test('SDK client: initialize, every tool, resources, prompts, completion over SS
     assert.ok(c.completion.values.includes('Article'));
     assert.deepEqual(await client.ping(), {});
     await client.close();
+    // The audit log over HTTP: exactly one line per tool call (10 tools + the read_data check above).
+    const lines = readFileSync(auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, Object.keys(CALLS).length + 1);
+    assert.deepEqual(lines.slice(0, Object.keys(CALLS).length).map((l) => l.tool), Object.keys(CALLS));
   } finally {
     const r = await srv.stop();
     assert.equal(r.code, 0, 'graceful exit on SIGTERM');
+    rmSync(auditDir, { recursive: true, force: true });
   }
 });
 
