@@ -323,6 +323,28 @@ test('the audit log gets one line per tool call with rows, outcome and the datab
   assert.ok(!JSON.stringify(lines).includes('Audited'), 'parameter values are never logged');
 });
 
+test('MCP_AUDIT_REDACT: the statement\'s SHA-256 instead of its text; each line is written before the response', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { createHash } = await import('node:crypto');
+  const audit = path.join(dir, 'audit-redacted.jsonl');
+  const lines = () => readFileSync(audit, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const queries = ["SELECT Region_Libelle FROM Region WHERE Region_Libelle = 'Secret Plan'", 'SELECT 42 AS answer'];
+  await withClient({ SQLITE_PATH: freshDb(), MCP_AUDIT_LOG: audit, MCP_AUDIT_REDACT: 'true' }, async (client) => {
+    for (const [i, query] of queries.entries()) {
+      const r = await client.callTool({ name: 'read_data', arguments: { query } });
+      assert.equal(r.isError, false, text(r));
+      // Flushed before the response was sent: the line is in the file as soon as the call returns.
+      assert.equal(lines().length, i + 1);
+    }
+  });
+  const got = lines();
+  for (const [i, query] of queries.entries()) {
+    assert.equal(got[i].statement_sha256, createHash('sha256').update(query).digest('hex'));
+    assert.equal(got[i].statement, undefined);
+  }
+  assert.ok(!readFileSync(audit, 'utf8').includes('Secret Plan'), 'no statement text when redacted');
+});
+
 test('CONNECTION_POOL_SIZE=0 (a connection per request, as the seed did) serves every tool', async () => {
   await withClient({ SQLITE_PATH: freshDb(), CONNECTION_POOL_SIZE: '0' }, async (client) => {
     let r = await client.callTool({ name: 'insert_data', arguments: { table: 'Region', rows: [{ Region_Libelle: 'Per-request' }] } });
