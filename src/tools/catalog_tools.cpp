@@ -71,10 +71,7 @@ class ListTables final : public BaseTool {
       if (t.type == "view") text += " (view)";
       else if (t.row_count) text += " (~" + std::to_string(*t.row_count) + " rows)";
     }
-    mcp::ToolResult r;
-    r.structured = bj::object{{"tables", std::move(arr)}, {"count", i64(tables->size())}};
-    r.text = std::move(text);
-    return r;
+    return success(bj::object{{"tables", std::move(arr)}, {"count", i64(tables->size())}}, std::move(text));
   }
 };
 
@@ -130,10 +127,7 @@ class DescribeTable final : public BaseTool {
       }
       return error_result(d.error(), "describe_table", env_->dialect(), env_->cfg.query_timeout);
     }
-    mcp::ToolResult r;
-    r.structured = description_json(*d);
-    r.text = description_text(*d);
-    return r;
+    return success(description_json(*d), description_text(*d));
   }
 };
 
@@ -249,10 +243,7 @@ class SearchObjects final : public BaseTool {
     }
     if (matches.empty()) text = "No objects match '" + pattern + "'.";
     if (truncated) text += "\n(first " + std::to_string(limit) + " matches; narrow the pattern or raise limit)";
-    mcp::ToolResult r;
-    r.structured = std::move(out);
-    r.text = std::move(text);
-    return r;
+    return success(std::move(out), std::move(text));
   }
 };
 
@@ -324,10 +315,7 @@ class DatabaseInfoTool final : public BaseTool {
     text += "; pool " + std::to_string(ps.in_use) + "/" + std::to_string(ps.open) + " in use (max " +
             std::to_string(ps.max_size) + ")";
     for (const auto& w : i.warnings) text += "\nWarning: " + w;
-    mcp::ToolResult r;
-    r.structured = std::move(o);
-    r.text = std::move(text);
-    return r;
+    return success(std::move(o), std::move(text));
   }
 };
 
@@ -381,10 +369,7 @@ class ListAvailableTools final : public BaseTool {
     }
     text = "Available tools (" + std::to_string(n) + ")" + (env_->cfg.read_only ? ", read-only mode" : "") + ":\n" +
            text;
-    mcp::ToolResult r;
-    r.structured = bj::object{{"tools", std::move(tools)}, {"count", i64(n)}, {"read_only_mode", env_->cfg.read_only}};
-    r.text = std::move(text);
-    return r;
+    return success(bj::object{{"tools", std::move(tools)}, {"count", i64(n)}, {"read_only_mode", env_->cfg.read_only}}, std::move(text));
   }
 };
 
@@ -448,10 +433,7 @@ class HealthCheck final : public BaseTool {
                        std::to_string(recent.errors) + " failed; uptime " +
                        std::to_string(static_cast<long long>(uptime)) + " s";
     for (const auto& e : recent.last_errors) text += "\nRecent error in " + e.tool + ": " + e.error.substr(0, 160);
-    mcp::ToolResult r;
-    r.structured = std::move(o);
-    r.text = std::move(text);
-    return r;
+    return success(std::move(o), std::move(text));
   }
 };
 

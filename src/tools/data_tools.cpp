@@ -187,10 +187,7 @@ class ReadData final : public BaseTool {
       for (auto& n : notes) na.push_back(bj::string(n));
       out["notes"] = std::move(na);
     }
-    mcp::ToolResult r;
-    r.structured = std::move(out);
-    r.text = std::move(text);
-    return r;
+    return success(std::move(out), std::move(text));
   }
 };
 
@@ -236,10 +233,7 @@ class ExplainQuery final : public BaseTool {
     if (!conn.ok()) return error_result(conn.error(), "explain_query", env_->dialect(), env_->cfg.query_timeout);
     auto plan = env_->backend->explain(**conn, query, *params, env_->exec_options(ctx, true));
     if (!plan.ok()) return error_result(plan.error(), "explain_query", env_->dialect(), env_->cfg.query_timeout);
-    mcp::ToolResult r;
-    r.structured = plan_json(*plan);
-    r.text = plan_text(*plan);
-    return r;
+    return success(plan_json(*plan), plan_text(*plan));
   }
 
  public:

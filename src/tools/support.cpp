@@ -156,6 +156,13 @@ mcp::ToolResult refusal(std::string_view rule, std::string_view message) {
       bj::object{{"error", bj::object{{"kind", "refused"}, {"rule", rule}, {"message", message}}}});
 }
 
+mcp::ToolResult success(bj::object structured, std::string text) {
+  mcp::ToolResult r;
+  r.structured = std::move(structured);
+  r.text = std::move(text);
+  return r;
+}
+
 mcp::ToolResult invalid(std::string_view message) {
   return mcp::ToolResult::error(std::string(message),
                                 bj::object{{"error", bj::object{{"kind", "invalid_input"}, {"message", message}}}});
