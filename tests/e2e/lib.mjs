@@ -155,4 +155,38 @@ export function peakRssKiB(pid) {
   return Number(/VmHWM:\s+(\d+)/.exec(s)[1]);
 }
 
+/** The source tree (tests/tds_server, tests/data, ...). */
+export const SRC = process.env.AZSQL_SOURCE_DIR || path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Starts the Python TDS test server (tests/tds_server) on a free loopback port with extra `args`;
+ * resolves with its JSON line ({port, cert, routing_port, db, ...}) plus `proc` and `stop()` (by PID).
+ */
+export function startTdsServer(args = []) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn('/usr/bin/python3', [path.join(SRC, 'tests/tds_server/tds_server.py'), '--port', '0', ...args],
+      { stdio: ['pipe', 'pipe', 'inherit'] });
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error('TDS test server did not start')), 30000);
+    proc.stdout.on('data', (d) => {
+      buf += d.toString();
+      const i = buf.indexOf('\n');
+      if (i >= 0) {
+        clearTimeout(timer);
+        const stop = () => { proc.kill('SIGTERM'); proc.stdin.end(); };
+        resolve({ proc, stop, ...JSON.parse(buf.slice(0, i)) });
+      }
+    });
+    proc.on('error', reject);
+  });
+}
+
+/** The environment that points azsql-mcp at a started TDS test server with SQL authentication. */
+export function sqlServerEnv(srv, extra = {}) {
+  return {
+    AZURE_SQL_SERVER: `127.0.0.1,${srv.port}`, AZURE_SQL_DATABASE: 'demo', AZURE_SQL_USERNAME: 'sa',
+    AZURE_SQL_PASSWORD: 'Passw0rd!', AZURE_SQL_CA_FILE: srv.cert, ...extra,
+  };
+}
+
 export { rmSync, copyFileSync, existsSync };

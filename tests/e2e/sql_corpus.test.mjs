@@ -5,13 +5,11 @@
 // lives in the Python TDS test server's SQLite file, so the same independent check applies.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { RawStdio, tempDir, makeDemoDb, rmSync } from './lib.mjs';
-
-const SRC = process.env.AZSQL_SOURCE_DIR || path.resolve(import.meta.dirname, '../..');
+import { RawStdio, tempDir, makeDemoDb, rmSync, SRC, startTdsServer, sqlServerEnv } from './lib.mjs';
 
 /** Decodes the corpus escapes (see the header of the TSV) into bytes. */
 function decode(field) {
@@ -139,30 +137,12 @@ test('corpus on SQLite: every verdict as expected, database unchanged', async ()
   assert.equal(dumpHash(db), before, 'the SQLite database changed');
 });
 
-function startTdsServer(dbFile) {
-  return new Promise((resolve, reject) => {
-    const p = spawn('/usr/bin/python3', [path.join(SRC, 'tests/tds_server/tds_server.py'), '--port', '0', '--db', dbFile],
-      { stdio: ['pipe', 'pipe', 'inherit'] });
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('TDS test server did not start')), 30000);
-    p.stdout.on('data', (d) => {
-      buf += d.toString();
-      const i = buf.indexOf('\n');
-      if (i >= 0) { clearTimeout(timer); resolve({ proc: p, ...JSON.parse(buf.slice(0, i)) }); }
-    });
-    p.on('error', reject);
-  });
-}
-
 test('corpus on SQL Server (TDS test server): every verdict as expected, database unchanged', async () => {
   const dbFile = path.join(dir, 'tds.sqlite');
-  const srv = await startTdsServer(dbFile);
+  const srv = await startTdsServer(['--db', dbFile]);
   try {
     const before = dumpHash(dbFile);
-    const s = new RawStdio({
-      AZURE_SQL_SERVER: `127.0.0.1,${srv.port}`, AZURE_SQL_DATABASE: 'demo', AZURE_SQL_USERNAME: 'sa',
-      AZURE_SQL_PASSWORD: 'Passw0rd!', AZURE_SQL_CA_FILE: srv.cert, MCP_QUERY_TIMEOUT: '5',
-    });
+    const s = new RawStdio(sqlServerEnv(srv, { MCP_QUERY_TIMEOUT: '5' }));
     try {
       await s.initialize('2025-11-25');
       const { failures, checked } = await runCorpus(s, 'tsql');
@@ -173,7 +153,6 @@ test('corpus on SQL Server (TDS test server): every verdict as expected, databas
     }
     assert.equal(dumpHash(dbFile), before, 'the SQL Server test database changed');
   } finally {
-    srv.proc.kill('SIGTERM');
-    srv.proc.stdin.end();
+    srv.stop();
   }
 });

@@ -4,39 +4,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { connectStdio, tempDir, text, rmSync } from './lib.mjs';
-
-const SRC = process.env.AZSQL_SOURCE_DIR || path.resolve(import.meta.dirname, '../..');
+import { connectStdio, tempDir, text, rmSync, SRC, startTdsServer, sqlServerEnv } from './lib.mjs';
 let dir, srv, env;
-
-function startTdsServer(dbFile) {
-  return new Promise((resolve, reject) => {
-    const p = spawn('/usr/bin/python3', [path.join(SRC, 'tests/tds_server/tds_server.py'), '--port', '0', '--db', dbFile],
-      { stdio: ['pipe', 'pipe', 'inherit'] });
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('TDS test server did not start')), 30000);
-    p.stdout.on('data', (d) => {
-      buf += d.toString();
-      const i = buf.indexOf('\n');
-      if (i >= 0) { clearTimeout(timer); resolve({ proc: p, ...JSON.parse(buf.slice(0, i)) }); }
-    });
-    p.on('error', reject);
-  });
-}
 
 before(async () => {
   dir = tempDir();
-  srv = await startTdsServer(path.join(dir, 'tds.sqlite'));
-  env = {
-    AZURE_SQL_SERVER: `127.0.0.1,${srv.port}`, AZURE_SQL_DATABASE: 'demo', AZURE_SQL_USERNAME: 'sa',
-    AZURE_SQL_PASSWORD: 'Passw0rd!', AZURE_SQL_CA_FILE: srv.cert, MCP_QUERY_TIMEOUT: '20',
-  };
+  srv = await startTdsServer(['--db', path.join(dir, 'tds.sqlite')]);
+  env = sqlServerEnv(srv, { MCP_QUERY_TIMEOUT: '20' });
 });
 after(() => {
-  srv?.proc.kill('SIGTERM');
-  srv?.proc.stdin.end();
+  srv?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -173,14 +151,13 @@ test('explain, prompts, resources and completion on SQL Server', async () => {
 });
 
 test('the database goes away: health_check says unhealthy, tools fail with a usable error, nothing leaks, the server lives on', async () => {
-  const own = await startTdsServer(path.join(dir, 'gone.sqlite'));
+  const own = await startTdsServer(['--db', path.join(dir, 'gone.sqlite')]);
   const c = await connectStdio({ ...env, AZURE_SQL_SERVER: `127.0.0.1,${own.port}`, AZURE_SQL_CA_FILE: own.cert,
     AZURE_SQL_CONNECTION_TIMEOUT: '3', MCP_QUERY_TIMEOUT: '5' });
   try {
     let r = await c.client.callTool({ name: 'health_check', arguments: {} });
     assert.equal(r.structuredContent.status, 'healthy', text(r));
-    own.proc.kill('SIGTERM');
-    own.proc.stdin.end();
+    own.stop();
     await new Promise((res) => own.proc.once('exit', res));
     r = await c.client.callTool({ name: 'health_check', arguments: {} });
     assert.equal(r.isError, false, 'the check itself worked');

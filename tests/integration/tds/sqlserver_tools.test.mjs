@@ -4,48 +4,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { connectStdio } from '../../e2e/lib.mjs';
+import { connectStdio, startTdsServer, sqlServerEnv } from '../../e2e/lib.mjs';
 
-const SRC = process.env.AZSQL_SOURCE_DIR || path.resolve(import.meta.dirname, '../../..');
 let server;
 let info;
 
-function startServer(args = []) {
-  return new Promise((resolve, reject) => {
-    const p = spawn('/usr/bin/python3', [path.join(SRC, 'tests/tds_server/tds_server.py'), '--port', '0', ...args],
-      { stdio: ['pipe', 'pipe', 'inherit'] });
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('TDS test server did not start')), 30000);
-    p.stdout.on('data', (d) => {
-      buf += d.toString();
-      const i = buf.indexOf('\n');
-      if (i >= 0) {
-        clearTimeout(timer);
-        resolve({ proc: p, ...JSON.parse(buf.slice(0, i)) });
-      }
-    });
-    p.on('error', reject);
-  });
-}
-
-function stopServer(s) {
-  if (!s) return;
-  s.proc.kill('SIGTERM');  // by PID
-  s.proc.stdin.end();
-}
-
 const text = (r) => r.content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
 
-function env(extra = {}) {
-  return {
-    AZURE_SQL_SERVER: `127.0.0.1,${info.port}`,
-    AZURE_SQL_USERNAME: 'sa',
-    AZURE_SQL_PASSWORD: 'Passw0rd!',
-    AZURE_SQL_DATABASE: 'demo',
-    AZURE_SQL_CA_FILE: info.cert,
-    ...extra,
-  };
-}
+const env = (extra = {}) => sqlServerEnv(info, extra);
 
 async function withClient(extraEnv, fn) {
   const c = await connectStdio(env(extraEnv));
@@ -57,10 +23,10 @@ async function withClient(extraEnv, fn) {
 }
 
 before(async () => {
-  server = await startServer();
+  server = await startTdsServer();
   info = server;
 });
-after(() => stopServer(server));
+after(() => server?.stop());
 
 test('every tool returns correct results on the SQL Server backend', async () => {
   await withClient({}, async (client, c) => {
@@ -189,7 +155,7 @@ test('ADO.NET connection string with Encrypt=strict (TDS 8.0) and the CA file', 
 });
 
 test('Entra access token (FEDAUTH) through the binary, with a routing redirect', async () => {
-  const tokSrv = await startServer(['--accept-token', 'e2e-token-123', '--route-to', 'self']);
+  const tokSrv = await startTdsServer(['--accept-token', 'e2e-token-123', '--route-to', 'self']);
   try {
     const c = await connectStdio({
       AZURE_SQL_SERVER: `127.0.0.1,${tokSrv.port}`, AZURE_SQL_DATABASE: 'demo', AZURE_SQL_CA_FILE: tokSrv.cert,
@@ -204,7 +170,7 @@ test('Entra access token (FEDAUTH) through the binary, with a routing redirect',
       await c.client.close();
     }
   } finally {
-    stopServer(tokSrv);
+    tokSrv.stop();
   }
 });
 
