@@ -145,6 +145,18 @@ int main(int argc, char** argv) {
     std::fflush(stderr);
   };
 
+  // PRODUCT.md §3: warn when the login holds far more than the mode needs (db_owner / sysadmin, or any
+  // write role while read-only). Off the start-up path; joined (bounded by the pool and query timeouts)
+  // when main returns.
+  std::jthread privilege_check([db, timeout = std::chrono::seconds(cfg.query_timeout_s)] {
+    auto conn = db->pool().acquire(timeout);
+    if (!conn.ok()) return;  // unreachable now: health_check and /health report it
+    auto info = db->database_info(**conn);
+    if (!info.ok()) return;
+    for (const auto& w : info->warnings) spdlog::warn("privileges: {}", w);
+    spdlog::debug("privileges: checked, {} warning(s)", info->warnings.size());
+  });
+
   if (cfg.transport == "stdio") {
     banner("stdio");
     transport::StdioTransport stdio(server, STDIN_FILENO, STDOUT_FILENO);

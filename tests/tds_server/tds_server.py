@@ -863,6 +863,8 @@ def main(argv=None):
     ap.add_argument("--max-packet-size", type=int, default=32767)
     ap.add_argument("--engine-edition", type=int, default=5, help="SERVERPROPERTY('EngineEdition') (5 = Azure SQL Database)")
     ap.add_argument("--sysadmin", action="store_true", help="IS_SRVROLEMEMBER('sysadmin') returns 1")
+    ap.add_argument("--db-roles", default="db_owner,db_datareader,db_datawriter", metavar="R1,R2",
+                    help="database roles IS_ROLEMEMBER reports for the login (default db_owner,db_datareader,db_datawriter)")
     ap.add_argument("--deny-view-database-state", action="store_true",
                     help="sys.dm_db_* views fail with 300 (VIEW DATABASE STATE permission denied), as for Azure SQL logins without it")
     ap.add_argument("--verbose", "-v", action="store_true")
@@ -891,6 +893,7 @@ def main(argv=None):
     cfg.engine_edition = a.engine_edition
     cfg.edition = "SQL Azure" if a.engine_edition == 5 else "Developer Edition (64-bit)"
     cfg.sysadmin = a.sysadmin
+    cfg.db_roles = {r.strip().lower() for r in a.db_roles.split(",") if r.strip()} | {"public"}
     cfg.deny_view_database_state = a.deny_view_database_state
     cfg.db_path = a.db or os.path.join(tmpdir, "demo.sqlite")
     S.seed_database(cfg.db_path)

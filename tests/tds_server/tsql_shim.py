@@ -828,7 +828,7 @@ class Session:
         c.create_function("type_id", 1, lambda x: {n: tid for n, tid, *_ in SYS_TYPES}.get(str(x).lower()))
         c.create_function("serverproperty", 1, self._serverproperty)
         c.create_function("databasepropertyex", 2, self._dbpropertyex)
-        c.create_function("is_rolemember", 1, lambda r: 1 if str(r).lower() in ("db_owner", "public", "db_datareader", "db_datawriter") else 0)
+        c.create_function("is_rolemember", 1, lambda r: 1 if str(r).lower() in s.cfg.db_roles else 0)
         c.create_function("is_rolemember", 2, lambda r, u: 1)
         c.create_function("is_srvrolemember", 1, lambda r: 1 if str(r).lower() == "sysadmin" and s.cfg.sysadmin else (1 if str(r).lower() == "public" else 0))
         c.create_function("is_srvrolemember", 2, lambda r, u: 0)

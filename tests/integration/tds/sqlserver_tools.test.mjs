@@ -174,6 +174,42 @@ test('Entra access token (FEDAUTH) through the binary, with a routing redirect',
   }
 });
 
+test('start-up privilege check: warned about a sysadmin login in read-only mode, silent for db_datareader', async () => {
+  const checked = async (c) => {
+    for (let i = 0; i < 100 && !/privileges: checked/.test(c.stderr); i++) await new Promise((res) => setTimeout(res, 100));
+    assert.match(c.stderr, /privileges: checked/);
+  };
+  const admin = await startTdsServer(['--sysadmin']);
+  try {
+    const c = await connectStdio(sqlServerEnv(admin, { MCP_READ_ONLY: 'true', LOG_LEVEL: 'debug' }));
+    try {
+      const r = await c.client.callTool({ name: 'database_info', arguments: {} });
+      assert.equal(r.isError, false, text(r));
+      assert.ok(r.structuredContent.warnings.some((w) => /sysadmin/.test(w)), JSON.stringify(r.structuredContent.warnings));
+      await checked(c);
+      assert.match(c.stderr, /privileges: the login is sysadmin while read-only mode is on/);
+    } finally {
+      await c.client.close();
+    }
+  } finally {
+    admin.stop();
+  }
+  // A least-privilege login (db_datareader only) gets no warning in read-only mode.
+  const reader = await startTdsServer(['--db-roles', 'db_datareader']);
+  try {
+    const plain = await connectStdio(sqlServerEnv(reader, { MCP_READ_ONLY: 'true', LOG_LEVEL: 'debug' }));
+    try {
+      await checked(plain);
+      assert.match(plain.stderr, /privileges: checked, 0 warning/);
+      assert.doesNotMatch(plain.stderr, /privileges: the login/);
+    } finally {
+      await plain.client.close();
+    }
+  } finally {
+    reader.stop();
+  }
+});
+
 test('bad password: clear start-up error without the secret', async () => {
   const bin = process.env.AZSQL_BIN || path.resolve(import.meta.dirname, '../../../build/azsql-mcp');
   const p = spawn(bin, ['--transport', 'stdio'], {
