@@ -288,6 +288,8 @@ def main():
         doc.append("**azsql-mcp was not measured in this run** (its binary did not build, or its HTTP transport was "
                    "missing): the table holds the peers only, and the targets below are not yet measured.\n")
     doc.append(markdown(head, rows) + "\n")
+    doc.append("What each optimisation of azsql-mcp bought, measured one at a time, and what limits the rest: "
+               "[PERFORMANCE.md](PERFORMANCE.md).\n")
     doc.append("### Targets (PRODUCT.md §8), on the medians\n")
     doc.append("| target | measured | verdict |\n|---|---|---|")
     for t, m, v in trows:
@@ -321,8 +323,8 @@ def main():
 - **Load generator**: `azsql-loadgen` (`bench/loadgen`, C++/Boost.Beast): raw JSON-RPC over Streamable HTTP,
   one synchronous keep-alive connection and one MCP session per client thread (`initialize`, `Mcp-Session-Id`
   when the server issues one, `notifications/initialized`, then `tools/call`), `Accept: application/json,
-  text/event-stream`, replies read as JSON or as SSE (DBHub answers with SSE, Toolbox and azsql-mcp with JSON unless
-  noted). Every reply is parsed and must be a `result` without `isError`; a failed call counts as an error and is
+  text/event-stream`, replies read as JSON or as SSE (DBHub and azsql-mcp — its default, `MCP_JSON_RESPONSE=false` — answer
+  with SSE, Toolbox with JSON). Every reply is parsed and must be a `result` without `isError`; a failed call counts as an error and is
   not in the latency figures. Sessions are opened before a phase's clock starts. Every phase stops at a request
   count or a time limit, whichever comes first, and a watchdog ends the run if it overruns its budget.
 - **Per repetition and server** (fresh process; the order of the servers rotates between repetitions):
