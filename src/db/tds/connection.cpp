@@ -3,9 +3,11 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <boost/asio.hpp>
 #include <random>
 #include <thread>
@@ -79,6 +81,18 @@ class Channel {
   }
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
+
+  /// True when the peer has closed or reset the socket: a non-blocking peek sees EOF or a hard error.
+  /// Only meaningful between requests (an idle TDS session receives nothing unsolicited; pending bytes
+  /// such as a TLS session ticket count as alive).
+  bool peer_closed() {
+    if (!sock_.is_open()) return true;
+    char b = 0;
+    const ssize_t r = ::recv(sock_.native_handle(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (r == 0) return true;
+    if (r < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    return false;
+  }
 
   Status connect(const std::string& host, std::uint16_t port, const Tick& tick) {
     bool done = false;
@@ -923,7 +937,12 @@ Status TdsConnection::rollback() {
   if (impl_->tran == 0) return {};
   return impl_->simple_batch("ROLLBACK TRANSACTION");
 }
-bool TdsConnection::healthy() const { return !impl_->broken; }
+bool TdsConnection::healthy() const {
+  // The pool asks between requests: a session the server (or a gateway) closed while it sat idle is
+  // dropped here instead of failing the next statement with "connection lost".
+  if (!impl_->broken && (!impl_->ch || impl_->ch->peer_closed())) impl_->broken = true;
+  return !impl_->broken;
+}
 void TdsConnection::reset() { impl_->reset_pending = true; }
 const SessionInfo& TdsConnection::session() const { return impl_->info; }
 bool TdsConnection::in_transaction() const { return impl_->tran != 0; }

@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connectStdio, RawStdio } from '../../e2e/lib.mjs';
 
 const SRC = process.env.AZSQL_SOURCE_DIR || path.resolve(import.meta.dirname, '../../..');
@@ -324,4 +326,28 @@ test('6. stop early: limit 10 on a 100,000-row table sends ATTENTION, the same p
     console.log(`  [6] limit 7 with parameters (RPC): ${tookRpc} ms`);
     console.log(`  [6] limit 10 of 100,000 rows: ${took} ms; session ${before} reused`);
   });
+});
+
+test('7. database server restarted while the pool is idle: the dead session is dropped, the next call succeeds', async () => {
+  const certDir = mkdtempSync(path.join(tmpdir(), 'azsql-tdsfault-cert-'));
+  let srv = await startServer(['--gen-cert', certDir]);
+  const c = await connectStdio(env(srv, { CONNECTION_POOL_SIZE: '2' }));
+  try {
+    const spid = await sessionId(c.client);
+    // The server goes away (its sockets close) and comes back on the same port with the same certificate.
+    const exited = new Promise((res) => srv.proc.on('exit', res));
+    stopServer(srv);
+    await exited;
+    srv = await startServer(['--port', String(srv.port), '--gen-cert', certDir]);  // the later --port wins
+    // The first call after the restart must not fail on the dead pooled session.
+    await assertRegionReadWorks(c.client);
+    const h = await call(c.client, 'health_check', {});
+    assert.equal(h.structuredContent.status, 'healthy', text(h));
+    assert.ok(h.structuredContent.pool.discarded >= 1, JSON.stringify(h.structuredContent.pool));
+    console.log(`  [7] after the restart: session ${spid} → ${await sessionId(c.client)}; pool ${JSON.stringify(h.structuredContent.pool)}`);
+  } finally {
+    await c.client.close();
+    stopServer(srv);
+    rmSync(certDir, { recursive: true, force: true });
+  }
 });
