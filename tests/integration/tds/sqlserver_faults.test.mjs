@@ -163,6 +163,18 @@ test('3. connection dropped mid-result: clear tool error, the next read succeeds
   });
 });
 
+test('3b. dropped mid-result behind a routing redirect (every login routed): the replacement session follows it again', async () => {
+  await withServerAndClient(['--route-to', 'self', '--route-all', '--drop-after-rows', '50'], { CONNECTION_POOL_SIZE: '1' }, async (client, c, srv) => {
+    await assertRegionReadWorks(client);
+    const routedBefore = (srv.log.match(/routed login to/g) || []).length;
+    const r = await call(client, 'read_data', { query: 'SELECT id, label FROM big_table', limit: 1000 });
+    assert.equal(r.isError, true, JSON.stringify(r).slice(0, 500));
+    assertCleanError(text(r), c);
+    await assertRegionReadWorks(client);
+    assert.ok((srv.log.match(/routed login to/g) || []).length > routedBefore, 'the new session did not go through the redirect: ' + srv.log.split('\n').filter((l) => /login|rout|drop/.test(l)).join('\n'));
+  });
+});
+
 test('4. statement timeout (MCP_QUERY_TIMEOUT=1): tool error naming the timeout, the next call succeeds', async () => {
   await withServerAndClient([], { MCP_QUERY_TIMEOUT: '1', CONNECTION_POOL_SIZE: '1' }, async (client, c, srv) => {
     const t0 = performance.now();
