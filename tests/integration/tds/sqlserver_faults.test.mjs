@@ -17,11 +17,13 @@ const SRC = process.env.AZSQL_SOURCE_DIR || path.resolve(import.meta.dirname, '.
 // streams rows or waits in WAITFOR, so it acknowledges an ATTENTION for this statement when it is done.
 const SLOW_QUERY = 'SELECT COUNT(*) AS n FROM big_table a ' +
   'CROSS JOIN (SELECT TOP 1000 id FROM big_table) b WHERE a.amount > b.id';
-// A read-only statement whose rows trickle out (≈200 rows/s: a correlated COUNT per row; all 100,000 rows
-// would take minutes). The shim fetches 500 rows at a time (≈2.5 s), then the server checks for ATTENTION
-// every 64 rows while it streams them, so an ATTENTION is acknowledged long before the statement ends.
+// A read-only statement whose rows trickle out (≈700 rows/s on an idle machine: a correlated COUNT per
+// row; all 100,000 rows would take minutes). The shim fetches 500 rows at a time (≈0.7 s), and the server
+// checks for ATTENTION every 64 rows while it streams them, so an ATTENTION is acknowledged within about
+// one batch — well inside the client's 5 s wait even on a loaded machine. Used with the largest limit
+// (10,000) so the limit is never what ends it.
 const TRICKLE_QUERY = 'SELECT a.id FROM big_table a WHERE (SELECT COUNT(*) FROM ' +
-  '(SELECT TOP 30000 id FROM big_table) b WHERE b.id < a.id - 1000000) = 0';
+  '(SELECT TOP 8000 id FROM big_table) b WHERE b.id < a.id - 1000000) = 0';
 // Slower than the client's 5 s wait for the ATTENTION acknowledgement (≈9 s on an idle machine).
 const VERY_SLOW_QUERY = 'SELECT COUNT(*) AS n FROM big_table a ' +
   'CROSS JOIN (SELECT TOP 3000 id FROM big_table) b WHERE a.amount > b.id';
@@ -198,7 +200,7 @@ test('4b. statement timeout while rows stream: prompt ATTENTION acknowledgement,
   await withServerAndClient([], { MCP_QUERY_TIMEOUT: '1', CONNECTION_POOL_SIZE: '1' }, async (client, c, srv) => {
     const spid = await sessionId(client);
     const t0 = performance.now();
-    const r = await call(client, 'read_data', { query: TRICKLE_QUERY, limit: 1000 });
+    const r = await call(client, 'read_data', { query: TRICKLE_QUERY, limit: 10000 });
     const took = ms(t0);
     assert.equal(r.isError, true, JSON.stringify(r).slice(0, 500));
     assert.match(text(r), /statement timeout \(MCP_QUERY_TIMEOUT\)/);
@@ -283,7 +285,7 @@ test('5b. notifications/cancelled while rows stream: the server sees the ATTENTI
   try {
     await raw.initialize();
     const before = await spidOf('spid-1');
-    raw.send({ jsonrpc: '2.0', id: 42, method: 'tools/call', params: { name: 'read_data', arguments: { query: TRICKLE_QUERY, limit: 1000 } } });
+    raw.send({ jsonrpc: '2.0', id: 42, method: 'tools/call', params: { name: 'read_data', arguments: { query: TRICKLE_QUERY, limit: 10000 } } });
     for (let i = 0; i < 100 && !/batch: SELECT a\.id/.test(srv.log); i++) await new Promise((res) => setTimeout(res, 50));
     assert.match(srv.log, /batch: SELECT a\.id/, 'the statement never reached the server');
     const tCancel = performance.now();
