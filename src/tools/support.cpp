@@ -139,8 +139,16 @@ mcp::ToolResult error_result(const Error& e, std::string_view action, Dialect di
       hint = "Retry shortly; the server is at a configured limit.";
       break;
     default:
-      text += "the database is not reachable right now (" + std::string(to_string(e.kind)) + ": " + e.message + ")";
-      hint = "Retry later; health_check shows the database status.";
+      if (e.broken && (e.kind == ErrorKind::Io || e.kind == ErrorKind::Protocol || e.kind == ErrorKind::Tls)) {
+        // The connection died during this call; the pool has already dropped it.
+        text += "the connection to the database was lost during the call (" + std::string(to_string(e.kind)) +
+                ": " + e.message + ")";
+        hint = "The connection has been replaced: retry now (for a write, first check with read_data whether it "
+               "took effect); if it fails again, health_check shows the database status.";
+      } else {
+        text += "the database is not reachable right now (" + std::string(to_string(e.kind)) + ": " + e.message + ")";
+        hint = "Retry later; health_check shows the database status.";
+      }
       break;
   }
   text += ". " + hint;

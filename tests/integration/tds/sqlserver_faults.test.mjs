@@ -154,6 +154,7 @@ test('3. connection dropped mid-result: clear tool error, the next read succeeds
     const msg = text(r);
     assert.match(msg, /read_data failed/);
     assert.match(msg, /connection|closed|reset|broken|lost|end of (file|stream)|eof/i);
+    assert.match(msg, /connection to the database was lost during the call.*retry now/s, "a dropped connection says so and that a retry can work at once");
     assertCleanError(msg, c);
     assert.match(srv.log, /dropping connection after/);
     // The broken connection was discarded: a new one serves the next calls.
