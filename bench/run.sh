@@ -47,7 +47,13 @@ AZSQL="$BUILD/azsql-mcp"
 if [[ "${BENCH_SKIP_SETUP:-0}" != 1 ]]; then
   if [[ ! -x "$NODE" || ! -x "$TOOLBOX" || "$BENCH/package-lock.json" -nt "$BENCH/node_modules/.package-lock.json" ]]; then
     log "installing the peers (npm ci --prefix bench)"
-    npm ci --prefix "$BENCH" --no-audit --no-fund >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log" >&2; exit 1; }
+    # npm 11 refuses `npm ci` here: the lock cannot list @toolbox-sdk/server's other-platform optional
+    # packages ("Missing: @toolbox-sdk/server-darwin-arm64"). Then install the same pinned versions
+    # without rewriting the lock file.
+    if ! npm ci --prefix "$BENCH" --no-audit --no-fund >"$WORK/npm.log" 2>&1; then
+      log "npm ci refused the lock file (see $WORK/npm.log); npm install --no-save of the same pinned versions"
+      npm install --prefix "$BENCH" --no-save --no-audit --no-fund >>"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log" >&2; exit 1; }
+    fi
   fi
   log "building (Release) in $BUILD"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log" >&2; exit 1; }
