@@ -44,18 +44,18 @@ export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/azsql-ccache}"
 export CCACHE_BASEDIR="$ROOT"
 JOBS="${JOBS:-$(nproc)}"
 
-build() {  # build DIR [cmake args...]
+build() {  # [TARGET=t] build DIR [cmake args...]
   local dir=$1; shift
   if [ ! -f "$dir/build.ninja" ]; then
     cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
   fi
-  cmake --build "$dir" -j "$JOBS"
+  cmake --build "$dir" -j "$JOBS" ${TARGET:+--target "$TARGET"}
 }
 
 build build -DCMAKE_BUILD_TYPE=Release
 for arg in "$@"; do
   case "$arg" in
     --asan) build build-asan -DCMAKE_BUILD_TYPE=Debug -DAZSQL_SANITIZE=ON -DAZSQL_BUILD_BENCH=OFF ;;
-    --fuzz) CC=clang CXX=clang++ build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAZSQL_FUZZ=ON -DAZSQL_BUILD_BENCH=OFF ;;
+    --fuzz) CC=clang CXX=clang++ TARGET=azsql_fuzzers build build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAZSQL_FUZZ=ON -DAZSQL_BUILD_BENCH=OFF ;;
   esac
 done
