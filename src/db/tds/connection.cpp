@@ -193,7 +193,7 @@ class Channel {
       if (err != SSL_ERROR_WANT_READ) return handshake_failure();
       PacketHeader h;
       Bytes payload;
-      if (auto s = read_packet_raw(h, payload, tick); !s.ok()) return s;
+      if (auto s = read_packet(h, payload, tick); !s.ok()) return s;  // TLS is not active yet: plain packets
       if (h.type != static_cast<std::uint8_t>(PacketType::PreLogin) &&
           h.type != static_cast<std::uint8_t>(PacketType::TabularResult))
         return protocol_error("unexpected packet type during the TLS handshake");
@@ -298,17 +298,6 @@ class Channel {
     Bytes out = drain_wbio();
     if (out.empty()) return {};
     return write_raw(out, tick);
-  }
-
-  Status read_packet_raw(PacketHeader& h, Bytes& payload, const Tick& tick) {
-    for (;;) {
-      auto st = reader_.next(h, payload);
-      if (st == PacketReader::Status::Packet) return {};
-      if (st == PacketReader::Status::Error) return protocol_error("bad packet length");
-      Bytes raw;
-      if (auto s = read_raw(raw, tick); !s.ok()) return s;
-      reader_.feed(raw);
-    }
   }
 
   template <class OnAbort>
