@@ -4,5 +4,6 @@
 # Extra arguments go to azsql-mcp, e.g. scripts/run.sh --transport stdio
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+# Set-up output goes to stderr: with --transport stdio, stdout carries only MCP messages.
+scripts/setup.sh >&2
 exec build/azsql-mcp "$@"
