@@ -14,15 +14,6 @@ constexpr const char* kTableInfoSchema = R"({"type":"object","properties":{
   "schema":{"type":"string"},"name":{"type":"string"},"type":{"type":"string","enum":["table","view"]},
   "row_count":{"type":"integer","description":"approximate"}},"required":["schema","name","type"]})";
 
-mcp::ToolAnnotations read_only_annotations() {
-  mcp::ToolAnnotations a;
-  a.read_only = true;
-  a.destructive = false;
-  a.idempotent = true;
-  a.open_world = false;
-  return a;
-}
-
 // ---------------------------------------------------------------- list_tables
 
 class ListTables final : public BaseTool {

@@ -90,15 +90,6 @@ class ReadSink final : public db::RowSink {
   std::string reason_;
 };
 
-mcp::ToolAnnotations reads() {
-  mcp::ToolAnnotations a;
-  a.read_only = true;
-  a.destructive = false;
-  a.idempotent = true;
-  a.open_world = false;
-  return a;
-}
-
 class ReadData final : public BaseTool {
  public:
   explicit ReadData(const std::shared_ptr<Env>& env) : BaseTool(env, def(env->cfg)) {}
@@ -128,7 +119,7 @@ class ReadData final : public BaseTool {
       "limit":{"type":"integer"},"elapsed_ms":{"type":"number"},
       "notes":{"type":"array","items":{"type":"string"}}}})");
     d.output_schema = with_error_variant(std::move(out), {"columns", "rows", "row_count", "truncated", "limit"});
-    d.annotations = reads();
+    d.annotations = read_only_annotations();
     return d;
   }
 
@@ -218,7 +209,7 @@ class ExplainQuery final : public BaseTool {
       "warnings":{"type":"array","items":{"type":"string"}},
       "total_cost":{"type":"number"}}})");
     d.output_schema = with_error_variant(std::move(out), {"plan", "missing_indexes", "warnings"});
-    d.annotations = reads();
+    d.annotations = read_only_annotations();
     return d;
   }
 

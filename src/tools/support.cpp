@@ -164,6 +164,15 @@ mcp::ToolResult refusal(std::string_view rule, std::string_view message) {
       bj::object{{"error", bj::object{{"kind", "refused"}, {"rule", rule}, {"message", message}}}});
 }
 
+mcp::ToolAnnotations read_only_annotations() {
+  mcp::ToolAnnotations a;
+  a.read_only = true;
+  a.destructive = false;
+  a.idempotent = true;
+  a.open_world = false;
+  return a;
+}
+
 mcp::ToolResult success(bj::object structured, std::string text) {
   mcp::ToolResult r;
   r.structured = std::move(structured);

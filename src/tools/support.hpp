@@ -82,6 +82,8 @@ mcp::ToolResult error_result(const Error& e, std::string_view action, Dialect di
 mcp::ToolResult refusal(std::string_view rule, std::string_view message);
 /// A caller mistake: {error:{kind:"invalid_input", message}}.
 mcp::ToolResult invalid(std::string_view message);
+/// Annotations of a tool that only reads: not destructive, idempotent, closed world.
+mcp::ToolAnnotations read_only_annotations();
 /// A successful result: structuredContent plus its compact text rendering.
 mcp::ToolResult success(bj::object structured, std::string text);
 
