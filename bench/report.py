@@ -219,6 +219,110 @@ def micro_rows(path):
     return rows
 
 
+TOKEN_BEGIN = "<!-- tokens:begin (bench/tokens.mjs; rewritten by every make bench) -->"
+TOKEN_END = "<!-- tokens:end -->"
+TOKEN_ROWS = [("1", "result text, 1 row of `mixed`"), ("100", "result text, 100 rows of `mixed`"),
+              ("10000", "result text, 10,000 rows of `mixed`"), ("t100", "result text, 100 rows × 4 columns of `t`")]
+
+
+def load_tokens(path):
+    """{server: record} from bench/tokens.mjs's JSON lines (the last record per server wins)."""
+    out = {}
+    if path and os.path.exists(path):
+        for r in load(path):
+            if r.get("kind") == "tokens" and r.get("name") in SERVERS:
+                out[r["name"]] = r
+    return out
+
+
+def tfmt(v):
+    if v is None:
+        return "—"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
+
+
+def token_rows(tok):
+    """(head, rows, goals) of the token table: lower is better everywhere."""
+    def res(s, label):
+        for x in get(tok.get(s, {}), "results") or []:
+            if x.get("rows") == label:
+                return x.get("tokens")
+        return None
+
+    def tools(s, key):
+        t = get(tok.get(s, {}), "tools")
+        if not t:
+            return None
+        if key == "per_tool":
+            return t["tokens"] / t["count"] if t["count"] else None
+        return t.get(key)
+
+    lines = [(label, lambda s, l=l: res(s, l)) for l, label in TOKEN_ROWS]
+    lines += [("tool count", lambda s: tools(s, "count")),
+              ("tool list (name, description, input schema)", lambda s: tools(s, "tokens")),
+              ("tool list per tool", lambda s: tools(s, "per_tool")),
+              ("tool list with output schemas", lambda s: tools(s, "tokens_with_output"))]
+    head = ["tokens ↓"] + [LABEL[s] for s in SERVERS] + ["best peer", "azsql-mcp ÷ best peer"]
+    rows = []
+    for label, f in lines:
+        vals = {s: f(s) for s in SERVERS}
+        peers = [(vals[p], p) for p in PEERS if vals[p] is not None]
+        bp = min(peers) if peers and label != "tool count" else None
+        ratio = f"{vals['azsql-mcp'] / bp[0]:.2f}×" if bp and bp[0] and vals["azsql-mcp"] is not None else "—"
+        rows.append([label] + [tfmt(vals[s]) for s in SERVERS] +
+                    [SHORT[bp[1]] if bp else "—", ratio])
+    goals = []
+    ours, peers = res("azsql-mcp", "100"), [res(p, "100") for p in PEERS if res(p, "100") is not None]
+    if ours is not None and peers:
+        goals.append(("result text at 100 rows ≤ 0.5× the best peer's", f"{ours:,} vs {min(peers):,} = {ours / min(peers):.2f}×",
+                      "**met**" if ours <= 0.5 * min(peers) else "**missed**"))
+    pt = tools("azsql-mcp", "per_tool")
+    if pt is not None:
+        goals.append(("tool definitions ≤ 100 tokens per tool on average", f"{pt:.0f}",
+                      "**met**" if pt <= 100 else "**missed**"))
+    return head, rows, goals
+
+
+def token_section(tok, tokenizer):
+    if not tok:
+        return ""
+    head, rows, goals = token_rows(tok)
+    doc = [TOKEN_BEGIN, "## Token cost: what a model reads (issue 17)\n",
+           f"Counted with `{tokenizer}` (npm, pinned in bench/package.json) by `bench/tokens.mjs`: each server "
+           "in a fresh process over stdio (`initialize`, `tools/list`, `tools/call`), on the same SQLite file. "
+           "**Result text** is the text content of the `tools/call` result (what clients before MCP 2025-06-18 — "
+           "and most clients today — put in front of the model); `structuredContent` is not counted. Queries: "
+           "`SELECT * FROM mixed WHERE id <= N ORDER BY id` (azsql-mcp with `limit: N`) — `mixed` has 8 columns of "
+           "mixed types: integers, reals, text with quotes, commas and the odd line break, NULLs, dates, "
+           "date-times and an 8-byte BLOB (NULL in every fifth row) — and the issue's original 100-row × 4-column "
+           "query on `t`. **Tool list** is each tool as a model is given it (the JSON of `{name, description, "
+           "input_schema}`, as in the Messages API `tools` array; optionally `output_schema` too), summed. The "
+           "peers expose one tool each here (Toolbox: the one `sqlite-execute-sql` tool of bench's tools.yaml; "
+           "DBHub: `execute_sql` and `search_objects`), azsql-mcp its full set.\n",
+           markdown(head, rows) + "\n", "| goal | measured | verdict |\n|---|---|---|"]
+    doc += [f"| {g} | {m} | {v} |" for g, m, v in goals]
+    doc += ["", "How the rendering was chosen (alternatives and their counts): [PERFORMANCE.md](PERFORMANCE.md#token-cost).",
+            TOKEN_END, ""]
+    return "\n".join(doc)
+
+
+def splice_tokens(doc_path, section):
+    """Replaces the token section of an existing docs/BENCHMARKS.md (or inserts it before ## Conditions)."""
+    with open(doc_path) as f:
+        text = f.read()
+    if TOKEN_BEGIN in text and TOKEN_END in text:
+        a = text.index(TOKEN_BEGIN)
+        b = text.index(TOKEN_END) + len(TOKEN_END)
+        text = text[:a] + section.rstrip("\n") + text[b:]
+    elif "## Conditions" in text:
+        i = text.index("## Conditions")
+        text = text[:i] + section + "\n" + text[i:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(doc_path, "w") as f:
+        f.write(text)
+
+
 def machine():
     model = "?"
     try:
@@ -252,7 +356,24 @@ def main():
     ap.add_argument("--commit", default="?")
     ap.add_argument("--duration", default="?")
     ap.add_argument("--note", default="")
+    ap.add_argument("--tokens", help="bench/tokens.mjs output (JSON lines)")
+    ap.add_argument("--tokenizer", default="@anthropic-ai/tokenizer")
+    ap.add_argument("--tokens-only", action="store_true",
+                    help="report only the token figures; with --doc, replace just that section of the file")
     a = ap.parse_args()
+
+    tok = load_tokens(a.tokens)
+    if tok:
+        th, tr, tg = token_rows(tok)
+        print(plain(th, tr))
+        for g, m, v in tg:
+            print(f"  {g:<50} {m:<40} {v.replace('**', '')}")
+        print()
+    if a.tokens_only:
+        if a.doc and tok:
+            splice_tokens(a.doc, token_section(tok, a.tokenizer))
+            print(f"  updated the token section of {a.doc}")
+        return 0 if tok else 1
 
     runs = load(a.results)
     values = collect(runs)
@@ -295,6 +416,9 @@ def main():
     for t, m, v in trows:
         doc.append(f"| {t} | {m} | {v} |")
     doc.append("")
+    section = token_section(tok, a.tokenizer)
+    if section:
+        doc.append(section)
     doc.append("## Conditions\n")
     doc.append(f"- Machine: {machine()}. Load generator and servers share it.")
     doc.append(f"- Load average (1/5/15 min) at the start of the measurements: {a.load_start}; at the end: {a.load_end}"

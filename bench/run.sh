@@ -8,12 +8,15 @@
 #   3. for each repetition, every server in a fresh process: start → first tools/list, idle RSS,
 #      point-query latency and throughput at 1/8/32 clients, a 60 s soak at 8 clients, a
 #      10,000-row result; then stdio latency at 1 client (fresh process again);
-#   4. micro-benchmarks (bench/micro);
-#   5. the table (median, min–max, ratio vs the best peer) on stdout and in docs/BENCHMARKS.md.
+#   4. token cost (bench/tokens.mjs, issue 17): tokens of each server's result text for 1, 100 and
+#      10,000 rows of mixed types and of its tool list, counted with @anthropic-ai/tokenizer;
+#   5. micro-benchmarks (bench/micro);
+#   6. the table (median, min–max, ratio vs the best peer) on stdout and in docs/BENCHMARKS.md.
 #
 # Environment: BENCH_QUICK=1 (1 repetition, short phases: a smoke run), BENCH_REPS=N,
 # BENCH_SERVERS="azsql-mcp toolbox dbhub", BENCH_SKIP_SETUP=1, BENCH_NO_DOC=1 (do not write
-# docs/BENCHMARKS.md), BENCH_NOTE="what the machine was doing", BENCH_JOBS (build jobs, 2).
+# docs/BENCHMARKS.md), BENCH_NOTE="what the machine was doing", BENCH_JOBS (build jobs, 2),
+# BENCH_TOKENS_ONLY=1 (step 4 only, about a minute; rewrites just the token section of docs/BENCHMARKS.md).
 # Servers listen on 127.0.0.1 only; every load phase is bounded by a request count and by time.
 set -euo pipefail
 
@@ -22,6 +25,7 @@ BENCH="$ROOT/bench"
 BUILD="${BENCH_BUILD:-$ROOT/build-bench}"
 WORK="${BENCH_WORK:-$BENCH/work}"
 QUICK="${BENCH_QUICK:-0}"
+TOKENS_ONLY="${BENCH_TOKENS_ONLY:-0}"
 JOBS="${BENCH_JOBS:-2}"
 SERVERS="${BENCH_SERVERS:-azsql-mcp toolbox dbhub}"
 if [[ "$QUICK" == 1 ]]; then
@@ -57,14 +61,19 @@ if [[ "${BENCH_SKIP_SETUP:-0}" != 1 ]]; then
   fi
   log "building (Release) in $BUILD"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release >"$WORK/cmake.log" 2>&1 || { cat "$WORK/cmake.log" >&2; exit 1; }
-  cmake --build "$BUILD" --target azsql-loadgen -j "$JOBS" >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log" >&2; exit 1; }
+  : >"$WORK/build.log"
+  if [[ "$TOKENS_ONLY" != 1 ]]; then
+    cmake --build "$BUILD" --target azsql-loadgen -j "$JOBS" >"$WORK/build.log" 2>&1 || { tail -40 "$WORK/build.log" >&2; exit 1; }
+  fi
   if ! cmake --build "$BUILD" --target azsql-mcp -j "$JOBS" >>"$WORK/build.log" 2>&1; then
     log "azsql-mcp does not build yet (see $WORK/build.log): measuring the peers only"
     SERVERS="${SERVERS//azsql-mcp/}"
   fi
-  cmake --build "$BUILD" --target azsql-micro -j "$JOBS" >>"$WORK/build.log" 2>&1 || log "micro-benchmarks did not build (see $WORK/build.log)"
+  if [[ "$TOKENS_ONLY" != 1 ]]; then
+    cmake --build "$BUILD" --target azsql-micro -j "$JOBS" >>"$WORK/build.log" 2>&1 || log "micro-benchmarks did not build (see $WORK/build.log)"
+  fi
 fi
-[[ -x "$LOADGEN" ]] || { echo "bench: $LOADGEN missing (run without BENCH_SKIP_SETUP)" >&2; exit 1; }
+[[ -x "$LOADGEN" || "$TOKENS_ONLY" == 1 ]] || { echo "bench: $LOADGEN missing (run without BENCH_SKIP_SETUP)" >&2; exit 1; }
 [[ -x "$AZSQL" ]] || SERVERS="${SERVERS//azsql-mcp/}"
 chmod +x "$TOOLBOX" 2>/dev/null || true
 "$NODE" --version >/dev/null
@@ -113,13 +122,32 @@ server_args() {
   esac
 }
 
+# Token cost (issue 17): every server in a fresh process over stdio, the same SQLite file.
+TOKENS="$WORK/tokens.jsonl"
+measure_tokens() {
+  : >"$TOKENS"
+  log "token cost: ${SERVERS}"
+  timeout 600 "$NODE" "$BENCH/tokens.mjs" --db "$DB" --out "$TOKENS" --servers "$SERVERS" --azsql "$AZSQL" \
+    --toolbox "$TOOLBOX" --toolbox-config "$WORK/tools.yaml" --node "$NODE" --dbhub "$DBHUB" ||
+    { log "token measurement failed for at least one server"; failures=$((failures + 1)); }
+}
+failures=0
+TOKENIZER="@anthropic-ai/tokenizer $("$NODE" -p 'require(process.argv[1]).version' "$BENCH/node_modules/@anthropic-ai/tokenizer/package.json")"
+if [[ "$TOKENS_ONLY" == 1 ]]; then
+  measure_tokens
+  DOC_ARGS=()
+  [[ "${BENCH_NO_DOC:-0}" == 1 ]] || DOC_ARGS=(--doc "$ROOT/docs/BENCHMARKS.md")
+  python3 "$BENCH/report.py" --results /dev/null --tokens "$TOKENS" --tokenizer "$TOKENIZER" --tokens-only "${DOC_ARGS[@]}"
+  log "done in $(($(date +%s) - T_START)) s; raw results: $TOKENS"
+  exit $((failures > 0))
+fi
+
 # ------------------------------------------------------------------------------ 3. measurements
 RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"
 read -r -a SERVER_LIST <<<"$SERVERS"
 log "servers: ${SERVER_LIST[*]}; repetitions: $REPS; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 cut -d' ' -f1-3 /proc/loadavg >"$WORK/load-start"
-failures=0
 for ((rep = 1; rep <= REPS; rep++)); do
   n=${#SERVER_LIST[@]}
   for ((k = 0; k < n; k++)); do
@@ -137,7 +165,10 @@ for ((rep = 1; rep <= REPS; rep++)); do
 done
 cut -d' ' -f1-3 /proc/loadavg >"$WORK/load-end"
 
-# ----------------------------------------------------------------------------------- 4. micro
+# ----------------------------------------------------------------------------------- 4. tokens
+measure_tokens
+
+# ----------------------------------------------------------------------------------- 5. micro
 MICRO="$WORK/micro.json"
 : >"$MICRO"
 for b in "$BUILD"/bench/bench_*; do
@@ -146,7 +177,7 @@ for b in "$BUILD"/bench/bench_*; do
   timeout 120 "$b" --benchmark_min_time=0.3 --benchmark_format=json 2>/dev/null | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)))' >>"$MICRO" || true
 done
 
-# ---------------------------------------------------------------------------------- 5. report
+# ---------------------------------------------------------------------------------- 6. report
 DOC_ARGS=()
 [[ "${BENCH_NO_DOC:-0}" == 1 || "$QUICK" == 1 ]] || DOC_ARGS=(--doc "$ROOT/docs/BENCHMARKS.md")
 COMMAND="make bench"
@@ -154,6 +185,7 @@ COMMAND="make bench"
 python3 "$BENCH/report.py" --results "$RESULTS" --micro "$MICRO" --reps "$REPS" --quick "$QUICK" \
   --command "$COMMAND" --load-start "$(cat "$WORK/load-start")" --load-end "$(cat "$WORK/load-end")" \
   --node "$("$NODE" --version)" --commit "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  --duration "$(($(date +%s) - T_START))" --note "${BENCH_NOTE:-}" "${DOC_ARGS[@]}"
+  --duration "$(($(date +%s) - T_START))" --note "${BENCH_NOTE:-}" --tokens "$TOKENS" --tokenizer "$TOKENIZER" \
+  "${DOC_ARGS[@]}"
 log "done in $(($(date +%s) - T_START)) s; raw results: $RESULTS"
 exit $((failures > 0))
