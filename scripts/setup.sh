@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libspdlog-dev libcli11-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 openssl sqlite3 curl
   freetds-bin freetds-dev python3-tds prometheus
+  python3-venv maven openjdk-17-jdk-headless
 )
 
 SUDO=""
@@ -38,6 +39,9 @@ if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp"; then
   npm ci --no-audit --no-fund --loglevel=error >&2
   cp package-lock.json "$stamp"
 fi
+
+# Test-only judges: Microsoft's drivers (ODBC via mssql-python, JDBC, go-mssqldb), azure-identity, sqlglot.
+scripts/setup_judges.sh
 
 # The compiler cache lives outside the work tree so fresh clones on the same machine (CI) reuse it.
 export CCACHE_DIR="${CCACHE_DIR:-${HOME:-/root}/.cache/azsql-ccache}"

@@ -369,6 +369,7 @@ class Connection:
             log("expected PRELOGIN, got", typ)
             raise Closed()
         opts = parse_prelogin(payload)
+        self.prelogin_record = prelogin_record(opts, strict, getattr(self, "alpn", None))
         client_enc = opts.get(1, b"\x02")[0] & 0x0F if 1 in opts else ENC_NOT_SUP
         mode = "none"
         close_after = False
@@ -416,6 +417,7 @@ class Connection:
             log("bad LOGIN7", e)
             raise Closed()
         log("login", {k: v for k, v in lg.items() if k not in ("password", "token")})
+        record_login(cfg, self, payload)
         ver = lg["tds_version"]
         self.tds_version = ver if ver in (0x71000001, 0x72090002, 0x730A0003, 0x730B0003) else 0x74000004
         out = bytearray()
@@ -527,6 +529,7 @@ class Connection:
                 if typ == PT_SQLBATCH:
                     sql = skip_all_headers(payload).decode("utf-16-le", "replace")
                     log("batch:", sql[:200])
+                    log_statement(self.cfg, "batch", sql)
                     self.run_events(w, self.session.execute(sql), rpc=False)
                 elif typ == PT_RPC:
                     self.handle_rpc(w, skip_all_headers(payload))
@@ -587,6 +590,7 @@ class Connection:
             log("rpc", proc_id, name, [(p[0], p[3]) for p in params][:10])
             if proc_id == 10 or pn == "sp_executesql":
                 stmt = params[0][2] if params else ""
+                log_statement(self.cfg, "rpc", stmt or "", params[1][2] if len(params) > 1 else None, params[2:])
                 named = {}
                 for pname, st, val, tname in params[2:]:
                     named[pname.lstrip("@")] = val
@@ -828,6 +832,115 @@ def parse_login7(p: bytes) -> dict:
     return res
 
 
+
+# ----------------------------------------------------------------------------------------------
+# recording (tests/judges compare what Microsoft's drivers and ours send)
+# ----------------------------------------------------------------------------------------------
+PRELOGIN_NAMES = {0: "VERSION", 1: "ENCRYPTION", 2: "INSTOPT", 3: "THREADID", 4: "MARS", 5: "TRACEID",
+                  6: "FEDAUTHREQUIRED", 7: "NONCEOPT"}
+FEATURE_NAMES = {0x01: "SESSIONRECOVERY", 0x02: "FEDAUTH", 0x04: "COLUMNENCRYPTION", 0x05: "GLOBALTRANSACTIONS",
+                 0x08: "AZURESQLSUPPORT", 0x09: "DATACLASSIFICATION", 0x0A: "UTF8_SUPPORT",
+                 0x0B: "AZURESQLDNSCACHING", 0x0D: "JSONSUPPORT", 0x0E: "VECTORSUPPORT", 0x0F: "ENHANCEDROUTINGSUPPORT",
+                 0x10: "USERAGENT"}
+_record_lock = threading.Lock()
+
+
+def _append_jsonl(path, obj):
+    line = json.dumps(obj, sort_keys=True) + "\n"
+    with _record_lock:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(line)
+
+
+def prelogin_record(opts: dict, strict: bool, alpn) -> dict:
+    """The PRELOGIN options a client sent, in order, with the values that matter for comparison."""
+    rec = {"options": [PRELOGIN_NAMES.get(k, "0x%02x" % k) for k in opts], "tls_first": strict, "alpn": alpn}
+    if 0 in opts and len(opts[0]) >= 6:
+        rec["version_len"] = len(opts[0])
+    if 1 in opts and opts[1]:
+        rec["encryption"] = {0: "OFF", 1: "ON", 2: "NOT_SUP", 3: "REQ"}.get(opts[1][0] & 0x0F, hex(opts[1][0]))
+    if 2 in opts:
+        rec["instopt"] = opts[2].hex()
+    if 3 in opts:
+        rec["threadid_len"] = len(opts[3])
+    if 4 in opts:
+        rec["mars"] = opts[4][0] if opts[4] else None
+    if 5 in opts:
+        rec["traceid_len"] = len(opts[5])
+    if 6 in opts:
+        rec["fedauthrequired"] = opts[6][0] if opts[6] else None
+    return rec
+
+
+def login_record(p: bytes) -> dict:
+    """LOGIN7 fixed fields, which variable fields are present, and the feature extensions in order."""
+    (length, tds_version, packet_size, prog_ver, pid, conn_id, of1, of2, tflags, of3, tz, lcid) = \
+        struct.unpack("<IIIIIIBBBBiI", p[:36])
+    lg = parse_login7(p)
+    rec = {"tds_version": "0x%08x" % tds_version, "packet_size": packet_size, "option_flags1": "0x%02x" % of1,
+           "option_flags2": "0x%02x" % of2, "type_flags": "0x%02x" % tflags, "option_flags3": "0x%02x" % of3,
+           "client_pid_set": pid != 0, "connection_id": conn_id, "client_lcid": "0x%x" % lcid,
+           "fields": sorted(k for k in ("host", "user", "app", "server", "language", "database") if lg.get(k)),
+           "password_set": bool(lg.get("password")), "app": lg.get("app"), "database": lg.get("database"),
+           "server_name": lg.get("server"), "language": lg.get("language"), "sspi": bool(lg.get("sspi"))}
+    feats = []
+    if of3 & 0x10:
+        ib, cb = struct.unpack("<HH", p[56:60])
+        i = struct.unpack("<I", p[ib:ib + 4])[0] if cb >= 4 else len(p)
+        for _ in range(256):
+            if i >= len(p) or p[i] == 0xFF:
+                break
+            fid, flen = p[i], struct.unpack("<I", p[i + 1:i + 5])[0]
+            data = p[i + 5:i + 5 + flen]
+            f = {"id": FEATURE_NAMES.get(fid, "0x%02x" % fid), "len": flen}
+            if fid == 0x02 and data:
+                f.update(library=data[0] >> 1, echo=data[0] & 1)
+                if data[0] >> 1 == 0x02 and len(data) > 1:
+                    f["workflow"] = data[1]
+            elif fid == 0x0A and data:
+                f["value"] = data[0]
+            feats.append(f)
+            i += 5 + flen
+    rec["features"] = feats
+    return rec
+
+
+def record_login(cfg, conn, payload: bytes):
+    if not getattr(cfg, "record_logins", None):
+        return
+    try:
+        rec = {"port": conn.sock.getsockname()[1], "prelogin": getattr(conn, "prelogin_record", None),
+               "login7": login_record(payload), "tls_mode_before_login": getattr(conn, "tls_mode", None)}
+    except (ValueError, struct.error, IndexError) as e:
+        rec = {"error": str(e)}
+    _append_jsonl(cfg.record_logins, rec)
+
+
+def _param_text(v):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, (bytes, bytearray)):
+        return {"hex": bytes(v).hex()}
+    return str(v)
+
+
+def log_statement(cfg, kind, sql, param_decl=None, params=()):
+    """Appends a statement to the statement log (--log-statements or $TDS_SERVER_STATEMENT_LOG); RPC parameters
+    are logged with the TDS type they arrived as and their decoded value."""
+    path = getattr(cfg, "statement_log", None)
+    if not path:
+        return
+    rec = {"kind": kind, "sql": sql}
+    if param_decl is not None:
+        rec["params"] = param_decl
+    if params:
+        rec["param_values"] = [{"name": n, "type": t, "value": _param_text(v)} for n, _st, v, t in params]
+    try:
+        _append_jsonl(path, rec)
+    except OSError as e:
+        log("statement log", e)
+
+
 def skip_all_headers(p: bytes) -> bytes:
     if len(p) >= 4:
         total = struct.unpack("<I", p[:4])[0]
@@ -896,6 +1009,10 @@ def main(argv=None):
     cfg.db_roles = {r.strip().lower() for r in a.db_roles.split(",") if r.strip()} | {"public"}
     cfg.deny_view_database_state = a.deny_view_database_state
     cfg.db_path = a.db or os.path.join(tmpdir, "demo.sqlite")
+    cfg.record_logins = a.record_logins
+    cfg.statement_log = a.log_statements or os.environ.get("TDS_SERVER_STATEMENT_LOG") or None
+    if cfg.statement_log and os.path.isdir(cfg.statement_log):
+        cfg.statement_log = os.path.join(cfg.statement_log, "stmts-%d.jsonl" % os.getpid())
     S.seed_database(cfg.db_path)
 
     srv = Server(cfg)
