@@ -980,6 +980,9 @@ def main(argv=None):
                     help="database roles IS_ROLEMEMBER reports for the login (default db_owner,db_datareader,db_datawriter)")
     ap.add_argument("--deny-view-database-state", action="store_true",
                     help="sys.dm_db_* views fail with 300 (VIEW DATABASE STATE permission denied), as for Azure SQL logins without it")
+    ap.add_argument("--record-logins", metavar="FILE", help="append one JSON line per LOGIN7 (PRELOGIN and LOGIN7 fields) to FILE")
+    ap.add_argument("--log-statements", metavar="FILE", help="append every SQL batch and sp_executesql statement as a JSON line to FILE "
+                    "(default: $TDS_SERVER_STATEMENT_LOG; when that names a directory, a file stmts-<pid>.jsonl in it)")
     ap.add_argument("--verbose", "-v", action="store_true")
     a = ap.parse_args(argv)
     global VERBOSE
