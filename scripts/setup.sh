@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libspdlog-dev libcli11-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 openssl sqlite3 curl
   freetds-bin freetds-dev python3-tds prometheus
-  python3-venv maven openjdk-17-jdk-headless
+  python3-venv maven openjdk-17-jdk-headless libodbc2
 )
 
 SUDO=""

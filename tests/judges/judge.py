@@ -103,7 +103,7 @@ def frac_equal(got: str, exp: str) -> bool:
         return True
     # compare everything but the fraction, then the fraction up to the driver's precision
     def split(t):
-        m = re.match(r"^(.*?:\d\d)(?:\.(\d+))?(.*)$", t)
+        m = re.match(r"^(.*?\d\d:\d\d:\d\d)(?:\.(\d+))?(.*)$", t)
         return (m.group(1), m.group(2) or "", m.group(3)) if m else (t, "", "")
     g, e = split(got), split(exp)
     if g[0] != e[0] or g[2] != e[2]:
@@ -163,22 +163,19 @@ def judge_types_demo(data):
 
 
 def judge_params(data, statements):
-    sent = data.get("params") or {}
-    check(set(sent) >= set(PARAMS) - set(data.get("unsupported", [])), "params",
-          f"driver sent {len(sent)} parameter kinds ({', '.join(sorted(set(PARAMS) - set(sent))) or 'none'} missing"
-          + (f"; unsupported by the driver: {data['unsupported']}" if data.get("unsupported") else "") + ")")
-    rpc = [s for s in statements if s.get("kind") == "rpc" and "@p_int" in s.get("sql", "")]
-    check(bool(rpc), "params", "the parameterised statement arrived as an sp_executesql RPC")
+    order = data.get("order") or []  # the parameter kinds in the order the driver bound them
+    sent = set(order)
+    missing = sorted(set(PARAMS) - sent)
+    check(not missing, "params", f"driver sent {len(order)} parameter kinds" + (f" (missing: {', '.join(missing)})" if missing else ""))
+    rpc = [s for s in statements if s.get("kind") == "rpc" and "v_int" in s.get("sql", "")]
+    check(bool(rpc), "params", "the parameterised statement arrived as an RPC (sp_executesql / sp_prepexec / sp_execute)")
     if not rpc:
         return
-    got = {p["name"].lstrip("@").removeprefix("p_"): p for p in rpc[-1].get("param_values", [])}
+    values = rpc[-1].get("param_values", [])
+    check(len(values) == len(order), "params", f"{len(values)} parameter values arrived for {len(order)} bound")
     bad = []
-    for kind, name in sent.items():
-        p = got.get(kind)
+    for kind, p in zip(order, values):
         exp = PARAMS.get(kind)
-        if p is None:
-            bad.append(f"{kind}: not received")
-            continue
         v = p["value"]
         if kind in ("float", "decimal", "int", "bigint"):
             ok = v is not None and decimal.Decimal(str(v)) == decimal.Decimal(exp)
@@ -190,8 +187,8 @@ def judge_params(data, statements):
             ok = v == exp
         if not ok:
             bad.append(f"{kind} (as {p['type']}): server decoded {json.dumps(v, ensure_ascii=False)[:60]}")
-    types = ", ".join(f"{k}→{got[k]['type']}" for k in sorted(sent) if k in got)
-    check(not bad, "params", f"{len(sent) - len(bad)}/{len(sent)} parameters decoded by the server as sent [{types}]"
+    types = ", ".join(f"{k}→{p['type']}" for k, p in zip(order, values))
+    check(not bad, "params", f"{len(order) - len(bad)}/{len(order)} parameters decoded by the server as sent [{types}]"
           + ("" if not bad else ": " + "; ".join(bad)))
     echo = data.get("echo") or {}
     check(all(echo.values()) and len(echo) >= 3, "params", f"values read back through SELECT @p: {echo}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -67,6 +68,23 @@ def tok_msg(is_error, number, state, cls, message, server=S.SERVER_NAME, proc=""
 def tok_loginack(tds_version: int):
     body = bytes([1]) + struct.pack(">I", tds_version) + T.b_varchar("Microsoft SQL Server") + bytes([16, 0, 0x03, 0xE8])
     return b"\xad" + struct.pack("<H", len(body)) + body
+
+
+def tok_returnvalue(ordinal, name, value: int):
+    """RETURNVALUE (0xAC) of an int OUTPUT parameter (MS-TDS 2.2.7.18): ordinal, name, status 1, user type,
+    flags, TYPE_INFO INTN(4), value."""
+    body = struct.pack("<H", ordinal) + T.b_varchar(name or "") + b"\x01" + struct.pack("<IH", 0, 0)
+    return b"\xac" + body + b"\x26\x04\x04" + struct.pack("<i", value)
+
+
+def bind_params(decl, params):
+    """Parameter values by name; unnamed values (ODBC, JDBC) take the names of @params in order."""
+    names = re.findall(r"@(\w+)", decl or "")
+    out = {}
+    for i, (pname, _st, val, _t) in enumerate(params):
+        key = pname.lstrip("@") or (names[i] if i < len(names) else f"P{i + 1}")
+        out[key] = val
+    return out
 
 
 def tok_routing(host, port):
@@ -588,17 +606,49 @@ class Connection:
                 params.append((pname, pstatus, val, tname))
             pn = (name or "").lower().split(".")[-1].strip("[]")
             log("rpc", proc_id, name, [(p[0], p[3]) for p in params][:10])
-            if proc_id == 10 or pn == "sp_executesql":
+            proc = {10: "sp_executesql", 11: "sp_prepare", 12: "sp_execute", 13: "sp_prepexec", 15: "sp_unprepare"}.get(proc_id, pn)
+            if proc == "sp_executesql":
                 stmt = params[0][2] if params else ""
-                log_statement(self.cfg, "rpc", stmt or "", params[1][2] if len(params) > 1 else None, params[2:])
-                named = {}
-                for pname, st, val, tname in params[2:]:
-                    named[pname.lstrip("@")] = val
-                self.run_events(w, self.session.execute(stmt or "", named), rpc=True)
+                decl = params[1][2] if len(params) > 1 else None
+                log_statement(self.cfg, "rpc", stmt or "", decl, params[2:])
+                self.run_events(w, self.session.execute(stmt or "", bind_params(decl, params[2:])), rpc=True)
+            elif proc in ("sp_prepexec", "sp_prepare", "sp_execute", "sp_unprepare"):
+                self.handle_prepared(w, proc, params)
             else:
                 label = name or f"procedure id {proc_id}"
                 w.write(tok_msg(True, 2812, 62, 16, f"Could not find stored procedure '{label}'."))
                 w.write(tok_done(TOK_DONEPROC, DONE_ERROR, 0, 0))
+
+    def handle_prepared(self, w, proc, params):
+        """sp_prepare / sp_prepexec (handle OUTPUT, @params, @stmt, values…), sp_execute (handle, values…) and
+        sp_unprepare (handle): what Microsoft's ODBC and JDBC drivers send for parameterised statements."""
+        prepared = self.__dict__.setdefault("prepared", {})
+        if proc in ("sp_prepexec", "sp_prepare"):
+            decl = params[1][2] if len(params) > 1 else None
+            stmt = params[2][2] if len(params) > 2 else ""
+            handle = len(prepared) + 1
+            prepared[handle] = (stmt or "", decl)
+            retval = tok_returnvalue(0, params[0][0] if params else "@handle", handle)
+            if proc == "sp_prepare":
+                w.write(b"\x79" + struct.pack("<i", 0) + retval)
+                w.write(tok_done(TOK_DONEPROC, 0, 0xE0, 0))
+                return
+            log_statement(self.cfg, "rpc", stmt or "", decl, params[3:])
+            self.run_events(w, self.session.execute(stmt or "", bind_params(decl, params[3:])), rpc=True, return_values=retval)
+            return
+        handle = params[0][2] if params else None
+        if proc == "sp_unprepare":
+            prepared.pop(handle, None)
+            w.write(b"\x79" + struct.pack("<i", 0))
+            w.write(tok_done(TOK_DONEPROC, 0, 0xE0, 0))
+            return
+        if handle not in prepared:
+            w.write(tok_msg(True, 8179, 4, 16, f"Could not find prepared statement with handle {handle}."))
+            w.write(tok_done(TOK_DONEPROC, DONE_ERROR, 0xE0, 0))
+            return
+        stmt, decl = prepared[handle]
+        log_statement(self.cfg, "rpc", stmt, decl, params[1:])
+        self.run_events(w, self.session.execute(stmt, bind_params(decl, params[1:])), rpc=True)
 
     @staticmethod
     def _is_batch_sep(r):
@@ -606,7 +656,7 @@ class Connection:
         return r.remaining() == 1 or r.data[r.pos] == 0xFF and r.remaining() > 3
 
     # --- event stream -> tokens ------------------------------------------------------------------
-    def run_events(self, w, events, rpc):
+    def run_events(self, w, events, rpc, return_values=b""):
         done_tok = TOK_DONEINPROC if rpc else TOK_DONE
         pending = None  # [status, cmd, count]
         rows_in_result = 0
@@ -661,7 +711,7 @@ class Connection:
         if rpc:
             if pending is not None:
                 w.write(tok_done(TOK_DONEINPROC, pending[0] | DONE_MORE, pending[1], pending[2]))
-            w.write(b"\x79" + struct.pack("<i", 0))
+            w.write(b"\x79" + struct.pack("<i", 0) + return_values)
             w.write(tok_done(TOK_DONEPROC, (pending[0] & DONE_ERROR) if pending else 0, 0xE0, 0))
         else:
             if pending is None:

@@ -235,11 +235,11 @@ func params() {
 	vals[4].v = decimalParam("12345.6789")
 	var sel []string
 	var args []any
-	sent := map[string]string{}
+	var order []string
 	for _, p := range vals {
 		sel = append(sel, "@p_"+p.kind+" AS v_"+p.kind)
 		args = append(args, sql.Named("p_"+p.kind, p.v))
-		sent[p.kind] = fmt.Sprintf("%T", p.v)
+		order = append(order, p.kind)
 	}
 	rows, err := db.Query("SELECT "+strings.Join(sel, ", "), args...)
 	if err != nil {
@@ -265,7 +265,7 @@ func params() {
 			}
 		}
 	}
-	emit("params", map[string]any{"params": sent, "echo": echo}, rows.Err())
+	emit("params", map[string]any{"order": order, "echo": echo}, rows.Err())
 }
 
 func normalizeSent(v any) any {
