@@ -70,10 +70,13 @@ std::string describe_error_body(std::string_view body);
 /// Parses an epoch-seconds string.
 std::optional<std::chrono::system_clock::time_point> parse_epoch(std::string_view s);
 
-/// Shared client-credentials POST to the Entra token endpoint.
+/// Shared POST to the Entra token endpoint: client_id, scope, grant_type (client credentials unless
+/// given: the on-behalf-of credential sends the jwt-bearer grant) and `credential_fields`.
+/// Error::code carries the first AADSTS number of a refusal.
 Result<AccessToken> request_entra_token(const EntraOptions& o, std::string_view who, std::string_view scope,
                                         std::vector<std::pair<std::string, std::string>> credential_fields,
-                                        const std::string& token_url, const CancelToken& cancel);
+                                        const std::string& token_url, const CancelToken& cancel,
+                                        std::string_view grant_type = "client_credentials");
 /// `{authority}/{tenant}/oauth2/v2.0/token` after validating tenant and authority.
 Result<std::string> entra_token_url(const EntraOptions& o, std::string_view who);
 

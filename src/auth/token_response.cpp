@@ -166,10 +166,11 @@ Result<std::string> entra_token_url(const EntraOptions& o, std::string_view who)
 
 Result<AccessToken> request_entra_token(const EntraOptions& o, std::string_view who, std::string_view scope,
                                         std::vector<std::pair<std::string, std::string>> fields,
-                                        const std::string& token_url, const CancelToken& cancel) {
+                                        const std::string& token_url, const CancelToken& cancel,
+                                        std::string_view grant_type) {
   const std::string w(who);
   std::vector<std::pair<std::string, std::string>> form{
-      {"client_id", o.client_id}, {"scope", resource_to_scope(scope)}, {"grant_type", "client_credentials"}};
+      {"client_id", o.client_id}, {"scope", resource_to_scope(scope)}, {"grant_type", std::string(grant_type)}};
   for (auto& f : fields) form.push_back(std::move(f));
   HttpRequest req;
   req.method = "POST";

@@ -11,11 +11,28 @@ One process on 127.0.0.1 (random port unless --port) serves:
                                          client_assertion (jwt-bearer) = a federated token given with
                                          --federated-token, or an RS256 JWT whose signature verifies
                                          against the registered certificate (x5t = SHA-1 thumbprint)
+  GET  /{tenant}/v2.0/.well-known/openid-configuration
+                                         OpenID discovery of the tenant (issuer
+                                         {base}/{tenant}/v2.0, jwks_uri, token_endpoint)
+  GET  /{tenant}/discovery/v2.0/keys     JWKS: two published RSA keys ("fake-k1" signs, "fake-k2"
+                                         waits); /_control {"rotate": true} publishes k2 + k3 and signs
+                                         with k3 from then on
+  POST /{tenant}/oauth2/v2.0/token       also the on-behalf-of grant (grant_type=…jwt-bearer,
+                                         requested_token_use=on_behalf_of, assertion=<user token>):
+                                         the assertion's signature (published keys), aud (--api-audience),
+                                         tid, exp are checked; the SQL token names the user (upn/oid)
+                                         and is added to --sql-token-map for tds_server --token-map
+  POST /_mint                            JSON {"oid", "upn", "scp", "tid", "lifetime", "claims": {…
+                                         overrides, null deletes}, "header": {…}, "sign":
+                                         "active|k1|k2|k3|unpublished|none|hs256-public|tamper"}
+                                         → {"token": …}: user access tokens for tests
   POST /_control                         JSON: {"fail": [{"endpoint": "imds|appservice|token|*",
                                          "mode": "429|500|503|404|410|slow|malformed|no_identity|drop",
                                          "count": N (0 = until cleared), "retry_after": s, "delay": s}],
                                          "clear_failures": true, "lifetime": s, "refresh_in": s,
-                                         "no_identity": bool, "clear_log": true}
+                                         "no_identity": bool, "clear_log": true, "rotate": true,
+                                         "obo_fail": [{"aadsts": 65001, "oid": optional, "count": N}],
+                                         "obo_lifetime": s}
   GET  /_log                             {"requests": [...]} — what each request carried (secrets and
                                          assertions redacted; their checks are recorded as outcomes)
 
@@ -39,6 +56,8 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange"
 SHA256_DIGEST_INFO = bytes.fromhex("3031300d060960864801650304020105000420")
 SQL_RESOURCE = "https://database.windows.net/"
 
@@ -101,6 +120,83 @@ def rsa_pkcs1_sha256_verify(n: int, e: int, message: bytes, signature: bytes) ->
 
 
 # ------------------------------------------------------------------------------------------------
+# OpenID provider signing keys (openssl CLI for generation; signing is modular exponentiation here)
+def _der_ints(der: bytes):
+    """The INTEGERs of a DER SEQUENCE (RSAPrivateKey: version, n, e, d, p, q, dp, dq, qinv)."""
+    def length(i):
+        b = der[i]
+        if b < 0x80:
+            return b, i + 1
+        k = b & 0x7F
+        return int.from_bytes(der[i + 1:i + 1 + k], "big"), i + 1 + k
+    assert der[0] == 0x30
+    _, i = length(1)
+    out = []
+    while i < len(der):
+        assert der[i] == 0x02
+        n, i = length(i + 1)
+        out.append(int.from_bytes(der[i:i + n], "big"))
+        i += n
+    return out
+
+
+class RsaKey:
+    def __init__(self, directory, kid):
+        self.kid = kid
+        path = os.path.join(directory, kid + ".key")
+        if not os.path.exists(path):
+            os.makedirs(directory, exist_ok=True)
+            subprocess.run(["openssl", "genrsa", "-traditional", "-out", path + ".tmp", "2048"], check=True,
+                           capture_output=True)
+            os.replace(path + ".tmp", path)
+        der = subprocess.run(["openssl", "rsa", "-in", path, "-traditional", "-outform", "DER"], check=True,
+                             capture_output=True).stdout
+        _, self.n, self.e, self.d, self.p, self.q, self.dp, self.dq, self.qinv = _der_ints(der)[:9]
+        self.k = (self.n.bit_length() + 7) // 8
+        pub = subprocess.run(["openssl", "rsa", "-in", path, "-pubout", "-outform", "PEM"], check=True,
+                             capture_output=True).stdout
+        self.public_pem = pub
+
+    def jwk(self):
+        return {"kty": "RSA", "use": "sig", "kid": self.kid, "x5t": self.kid, "alg": "RS256",
+                "n": b64url(self.n.to_bytes(self.k, "big")), "e": b64url(self.e.to_bytes(3, "big"))}
+
+    def sign(self, message: bytes) -> bytes:
+        t = SHA256_DIGEST_INFO + hashlib.sha256(message).digest()
+        m = int.from_bytes(b"\x00\x01" + b"\xff" * (self.k - len(t) - 3) + b"\x00" + t, "big")
+        m1, m2 = pow(m, self.dp, self.p), pow(m, self.dq, self.q)  # CRT
+        h = (self.qinv * (m1 - m2)) % self.p
+        return (m2 + h * self.q).to_bytes(self.k, "big")
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        return rsa_pkcs1_sha256_verify(self.n, self.e, message, signature)
+
+
+def sign_jwt(key, header, claims, mode="rs256", hmac_secret=b""):
+    signing_input = (b64url(json.dumps(header).encode()) + "." + b64url(json.dumps(claims).encode())).encode()
+    if mode == "none":
+        sig = b""
+    elif mode == "hs256":
+        import hmac
+        sig = hmac.new(hmac_secret, signing_input, hashlib.sha256).digest()
+    else:
+        sig = key.sign(signing_input)
+    return signing_input.decode() + "." + b64url(sig)
+
+
+def decode_jwt(token):
+    """(header, claims, signing input, signature) or None."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        return (json.loads(b64url_decode(parts[0])), json.loads(b64url_decode(parts[1])),
+                (parts[0] + "." + parts[1]).encode(), b64url_decode(parts[2]))
+    except (ValueError, json.JSONDecodeError):
+        return None
+
+
+# ------------------------------------------------------------------------------------------------
 class State:
     def __init__(self, a):
         self.lock = threading.Lock()
@@ -121,6 +217,82 @@ class State:
         self.port = 0
         self.cert = self.untrusted = self.encrypted = None
         self.registered = {}  # x5t -> (n, e) of certificates registered on the application
+        self.keys = {}  # kid -> RsaKey (OpenID provider signing keys)
+        self.published = ["fake-k1", "fake-k2"]
+        self.active = "fake-k1"
+        self.obo_fail = []  # dicts: aadsts, oid (optional), count (0 = until cleared)
+        self.obo_lifetime = None
+        self.sql_tokens = {}  # SQL token -> principal (mirrored to --sql-token-map)
+        self.mi_tokens = {}  # managed identity tokens issued -> their resource (federated assertions)
+
+    def issuer(self, tenant):
+        return f"http://127.0.0.1:{self.port}/{tenant}/v2.0"
+
+    def take_obo_failure(self, oid):
+        with self.lock:
+            for f in self.obo_fail:
+                if f.get("oid") in (None, oid):
+                    if f.get("count", 1) == 0:
+                        return dict(f)
+                    f["count"] = f.get("count", 1) - 1
+                    if f["count"] == 0:
+                        self.obo_fail.remove(f)
+                    return dict(f)
+        return None
+
+    def mint_user(self, spec):
+        """A user access token for tests (see /_mint)."""
+        now = int(time.time())
+        tid = spec.get("tid", self.a.tenant)
+        oid = spec.get("oid", "00000000-0000-0000-0000-00000000u001")
+        claims = {"aud": spec.get("aud", self.a.api_audience), "iss": self.issuer(tid), "iat": now, "nbf": now,
+                  "exp": now + int(spec.get("lifetime", 3600)), "tid": tid, "oid": oid, "sub": "sub-" + oid,
+                  "preferred_username": spec.get("upn", oid + "@example.test"), "name": spec.get("name", "Test User"),
+                  "scp": spec.get("scp", "Sql.Read"), "ver": "2.0", "azp": "client-app"}
+        for k, v in (spec.get("claims") or {}).items():
+            if v is None:
+                claims.pop(k, None)
+            else:
+                claims[k] = v
+        sign = spec.get("sign", "active")
+        kid = {"active": self.active, "unpublished": "fake-unpublished"}.get(sign, sign)
+        if sign in ("none", "hs256-public", "tamper"):
+            kid = self.active
+        header = {"typ": "JWT", "alg": "RS256", "kid": kid}
+        if sign == "none":
+            header["alg"] = "none"
+        elif sign == "hs256-public":
+            header["alg"] = "HS256"
+        header.update(spec.get("header") or {})
+        if sign == "none":
+            return sign_jwt(None, header, claims, "none")
+        if sign == "hs256-public":
+            return sign_jwt(None, header, claims, "hs256", self.keys[self.active].public_pem)
+        token = sign_jwt(self.keys[kid], header, claims)
+        if sign == "tamper":  # signature of other claims
+            other = dict(claims, oid=claims["oid"] + "x")
+            token = token.rsplit(".", 1)[0] + "." + sign_jwt(self.keys[kid], header, other).rsplit(".", 1)[1]
+        return token
+
+    def issue_sql_for_user(self, claims):
+        """A SQL token naming the user (OBO), recorded in --sql-token-map."""
+        with self.lock:
+            self.counter += 1
+            now = int(time.time())
+            exp = now + int(self.obo_lifetime or self.lifetime)
+            principal = claims.get("preferred_username") or claims.get("upn") or claims.get("oid")
+            header = b64url(json.dumps({"alg": "RS256", "typ": "JWT", "kid": "fake-sql"}).encode())
+            body = {"aud": SQL_RESOURCE, "iss": f"https://sts.windows.net/{claims.get('tid')}/", "iat": now, "nbf": now,
+                    "exp": exp, "oid": claims.get("oid"), "tid": claims.get("tid"), "upn": principal,
+                    "scp": "user_impersonation", "n": self.counter}
+            token = header + "." + b64url(json.dumps(body).encode()) + "." + b64url(os.urandom(32))
+            self.sql_tokens[token] = {"principal": principal, "exp": exp}
+            if self.a.sql_token_map:
+                tmp = self.a.sql_token_map + ".tmp"
+                with open(tmp, "w") as f:
+                    json.dump(self.sql_tokens, f)
+                os.replace(tmp, self.a.sql_token_map)
+            return token, now, exp, self.counter, principal
 
     def take_failure(self, endpoint):
         with self.lock:
@@ -221,6 +393,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.imds(q)
         if url.path == "/msi/token":
             return self.app_service(q)
+        parts = url.path.strip("/").split("/")
+        if len(parts) == 4 and parts[1:] == ["v2.0", ".well-known", "openid-configuration"]:
+            return self.openid(parts[0])
+        if len(parts) == 4 and parts[1:] == ["discovery", "v2.0", "keys"]:
+            return self.jwks(parts[0])
         self.send_json(404, {"error": "not_found"})
 
     def do_POST(self):
@@ -229,6 +406,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         if url.path == "/_control":
             return self.control(json.loads(body or b"{}"))
+        if url.path == "/_mint":
+            return self.send_json(200, {"token": self.server.state.mint_user(json.loads(body or b"{}"))})
         parts = url.path.strip("/").split("/")
         if len(parts) == 4 and parts[1:] == ["oauth2", "v2.0", "token"]:
             return self.entra(parts[0], body)
@@ -251,6 +430,14 @@ class Handler(BaseHTTPRequestHandler):
                 st.no_identity = bool(c["no_identity"])
             if c.get("clear_log"):
                 st.log = []
+            if c.get("rotate"):
+                st.published = ["fake-k2", "fake-k3"]
+                st.active = "fake-k3"
+            if c.get("clear_obo_fail"):
+                st.obo_fail = []
+            st.obo_fail.extend(c.get("obo_fail", []))
+            if "obo_lifetime" in c:
+                st.obo_lifetime = c["obo_lifetime"]
         self.send_json(200, {"ok": True})
 
     # -- managed identity
@@ -285,6 +472,8 @@ class Handler(BaseHTTPRequestHandler):
             self.record(entry)
             return self.send_json(400, {"error": "invalid_request", "error_description": err})
         token, now, exp, n = st.issue(q["resource"], "mi")
+        with st.lock:
+            st.mi_tokens[token] = q["resource"]
         entry.update(outcome="ok", token_n=n)
         self.record(entry)
         self.send_json(200, {"access_token": token, "client_id": q.get("client_id", "system-assigned"),
@@ -312,6 +501,8 @@ class Handler(BaseHTTPRequestHandler):
             self.record(entry)
             return self.send_json(400, {"statusCode": 400, "message": err})
         token, now, exp, n = st.issue(q["resource"], "mi")
+        with st.lock:
+            st.mi_tokens[token] = q["resource"]
         entry.update(outcome="ok", token_n=n)
         self.record(entry)
         self.send_json(200, {"access_token": token, "expires_on": str(exp), "resource": q["resource"],
@@ -331,7 +522,7 @@ class Handler(BaseHTTPRequestHandler):
         st = self.server.state
         ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
         form = dict(urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        shown = {k: ("<redacted>" if k in ("client_secret", "client_assertion") else v) for k, v in form.items()}
+        shown = {k: ("<redacted>" if k in ("client_secret", "client_assertion", "assertion") else v) for k, v in form.items()}
         entry = {"endpoint": "token", "method": "POST", "tenant": tenant, "content_type": ctype, "form": shown}
         if self.apply_failure("token", entry):
             return
@@ -339,6 +530,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.entra_error(entry, 400, "invalid_request", 900144, "The request body must be form-urlencoded.")
         if tenant != st.a.tenant:
             return self.entra_error(entry, 400, "invalid_tenant", 90002, f"Tenant '{tenant}' not found.")
+        if form.get("grant_type") == JWT_BEARER_GRANT:
+            return self.on_behalf_of(tenant, form, entry)
         if form.get("grant_type") != "client_credentials":
             return self.entra_error(entry, 400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.")
         if form.get("client_id") != st.a.client_id:
@@ -346,25 +539,9 @@ class Handler(BaseHTTPRequestHandler):
                                     "Application was not found in the directory.")
         if form.get("scope") != SQL_RESOURCE + ".default":
             return self.entra_error(entry, 400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.")
-        if "client_secret" in form:
-            entry["auth"] = "secret"
-            if form["client_secret"] != st.a.client_secret:
-                return self.entra_error(entry, 401, "invalid_client", 7000215, "Invalid client secret provided.")
-        elif "client_assertion" in form:
-            if form.get("client_assertion_type") != JWT_BEARER:
-                return self.entra_error(entry, 400, "invalid_request", 50027, "client_assertion_type is not jwt-bearer.")
-            assertion = form["client_assertion"]
-            if assertion in st.a.federated_token:
-                entry["auth"] = "federated"
-                entry["federated_index"] = st.a.federated_token.index(assertion)
-            else:
-                entry["auth"] = "certificate"
-                problem = self.check_jwt(assertion, tenant, entry)
-                if problem:
-                    return self.entra_error(entry, 401, "invalid_client", problem[0], problem[1])
-        else:
-            return self.entra_error(entry, 401, "invalid_client", 7000216,
-                                    "'client_assertion', 'client_secret' or 'request' is required.")
+        problem = self.client_auth(form, tenant, entry)
+        if problem:
+            return self.entra_error(entry, *problem)
         token, now, exp, n = st.issue(SQL_RESOURCE, st.a.client_id)
         entry.update(outcome="ok", token_n=n)
         self.record(entry)
@@ -372,6 +549,101 @@ class Handler(BaseHTTPRequestHandler):
         if st.refresh_in:
             resp["refresh_in"] = st.refresh_in
         self.send_json(200, resp)
+
+    def client_auth(self, form, tenant, entry):
+        """None when the application authenticated, else (status, error, AADSTS code, text)."""
+        st = self.server.state
+        if "client_secret" in form:
+            entry["auth"] = "secret"
+            if form["client_secret"] != st.a.client_secret:
+                return (401, "invalid_client", 7000215, "Invalid client secret provided.")
+        elif "client_assertion" in form:
+            if form.get("client_assertion_type") != JWT_BEARER:
+                return (400, "invalid_request", 50027, "client_assertion_type is not jwt-bearer.")
+            assertion = form["client_assertion"]
+            mi_aud = st.mi_tokens.get(assertion)
+            if mi_aud is not None:
+                entry["auth"] = "managed_identity_federated"
+                if mi_aud != TOKEN_EXCHANGE_AUDIENCE:
+                    return (401, "invalid_client", 700212,
+                            f"No matching federated identity record found for presented assertion audience '{mi_aud}'.")
+            elif assertion in st.a.federated_token:
+                entry["auth"] = "federated"
+                entry["federated_index"] = st.a.federated_token.index(assertion)
+            else:
+                entry["auth"] = "certificate"
+                problem = self.check_jwt(assertion, tenant, entry)
+                if problem:
+                    return (401, "invalid_client", problem[0], problem[1])
+        else:
+            return (401, "invalid_client", 7000216,
+                    "'client_assertion', 'client_secret' or 'request' is required.")
+        return None
+
+    def on_behalf_of(self, tenant, form, entry):
+        """The OBO grant: the user's assertion must be a token this provider signed for --api-audience."""
+        st = self.server.state
+        entry["grant"] = "on_behalf_of"
+        if form.get("requested_token_use") != "on_behalf_of":
+            return self.entra_error(entry, 400, "invalid_request", 900144,
+                                    "The request body must contain the parameter 'requested_token_use' = on_behalf_of.")
+        if form.get("client_id") != st.a.client_id:
+            return self.entra_error(entry, 400, "unauthorized_client", 700016, "Application was not found in the directory.")
+        if form.get("scope") != SQL_RESOURCE + ".default":
+            return self.entra_error(entry, 400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.")
+        problem = self.client_auth(form, tenant, entry)
+        if problem:
+            return self.entra_error(entry, *problem)
+        dec = decode_jwt(form.get("assertion", ""))
+        if dec is None:
+            return self.entra_error(entry, 400, "invalid_grant", 50027, "Invalid JWT token. The assertion is not a JWT.")
+        header, claims, signing_input, sig = dec
+        entry["assertion_claims"] = {k: claims.get(k) for k in ("aud", "iss", "tid", "oid", "preferred_username", "scp")}
+        key = st.keys.get(header.get("kid")) if header.get("kid") in st.published else None
+        if header.get("alg") != "RS256" or key is None or not key.verify(signing_input, sig):
+            entry["assertion_signature"] = False
+            return self.entra_error(entry, 400, "invalid_grant", 50013, "Assertion failed signature validation.")
+        entry["assertion_signature"] = True
+        if claims.get("aud") not in (st.a.api_audience, st.a.client_id):
+            return self.entra_error(entry, 400, "invalid_grant", 50013,
+                                    "Assertion audience does not match the Client app presenting the assertion.")
+        if claims.get("tid") != tenant or claims.get("iss") != st.issuer(tenant):
+            return self.entra_error(entry, 400, "invalid_grant", 50013, "Assertion contains an invalid issuer or tenant.")
+        if not isinstance(claims.get("exp"), int) or claims["exp"] <= time.time():
+            return self.entra_error(entry, 400, "invalid_grant", 500133, "The assertion is not within its valid time range.")
+        f = st.take_obo_failure(claims.get("oid"))
+        if f:
+            code = int(f.get("aadsts", 65001))
+            text = {65001: "The user or administrator has not consented to use the application with ID "
+                           f"'{st.a.client_id}'. Send an interactive authorization request for this user and resource.",
+                    50013: "Assertion failed signature validation.",
+                    53003: "Access has been blocked by Conditional Access policies."}.get(code, "Injected failure.")
+            return self.entra_error(entry, 400, "invalid_grant", code, text)
+        token, now, exp, n, principal = st.issue_sql_for_user(claims)
+        entry.update(outcome="ok", token_n=n, principal=principal)
+        self.record(entry)
+        self.send_json(200, {"token_type": "Bearer", "scope": SQL_RESOURCE + "user_impersonation",
+                             "expires_in": exp - now, "ext_expires_in": exp - now, "access_token": token})
+
+    # -- OpenID provider
+    def openid(self, tenant):
+        st = self.server.state
+        base = f"http://127.0.0.1:{st.port}"
+        self.record({"endpoint": "openid-configuration", "method": "GET", "tenant": tenant})
+        self.send_json(200, {
+            "issuer": st.issuer(tenant), "token_endpoint": f"{base}/{tenant}/oauth2/v2.0/token",
+            "authorization_endpoint": f"{base}/{tenant}/oauth2/v2.0/authorize",
+            "jwks_uri": f"{base}/{tenant}/discovery/v2.0/keys", "response_types_supported": ["code", "id_token"],
+            "subject_types_supported": ["pairwise"], "id_token_signing_alg_values_supported": ["RS256"],
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "code_challenge_methods_supported": ["S256"], "scopes_supported": ["openid", "profile", "email", "offline_access"]})
+
+    def jwks(self, tenant):
+        st = self.server.state
+        with st.lock:
+            keys = [st.keys[k].jwk() for k in st.published]
+        self.record({"endpoint": "jwks", "method": "GET", "tenant": tenant, "kids": [k["kid"] for k in keys]})
+        self.send_json(200, {"keys": keys})
 
     def check_jwt(self, assertion, tenant, entry):
         """None when the client assertion is valid, else (AADSTS code, text)."""
@@ -436,6 +708,12 @@ def main(argv=None):
     ap.add_argument("--refresh-in", type=int, default=0, help="refresh_in in Entra responses (0 = none)")
     ap.add_argument("--token-file", help="write the latest issued token here")
     ap.add_argument("--fail", action="append", help="endpoint:mode[:count[:seconds]], e.g. imds:429:2:1")
+    ap.add_argument("--api-audience", default="api://azsql-mcp",
+                    help="application ID URI of the MCP server's app registration (aud of user tokens)")
+    ap.add_argument("--sql-token-map", help="JSON file {SQL token: {principal, exp}} of OBO-issued SQL tokens "
+                                            "(for tds_server --token-map)")
+    ap.add_argument("--oidc-key-dir", default=os.path.join(tempfile.gettempdir(), "azsql-fake-azure-oidc-keys"),
+                    help="where the OpenID signing keys are kept (generated once, reused by later runs)")
     ap.add_argument("--verbose", "-v", action="store_true")
     a = ap.parse_args(argv)
 
@@ -453,6 +731,8 @@ def main(argv=None):
     for path in (st.cert, st.encrypted):
         x5t, n, e = cert_public_numbers(path)
         st.registered[x5t] = (n, e)
+    for kid in ("fake-k1", "fake-k2", "fake-k3", "fake-unpublished"):
+        st.keys[kid] = RsaKey(a.oidc_key_dir, kid)
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
@@ -472,7 +752,9 @@ def main(argv=None):
                       "identity_endpoint": base + "/msi/token", "identity_header": a.identity_header,
                       "authority_host": base, "tenant": a.tenant, "client_id": a.client_id,
                       "cert": st.cert, "encrypted_cert": st.encrypted, "pfx_cert": st.pfx, "cert_password": a.cert_password,
-                      "untrusted_cert": st.untrusted, "token_file": a.token_file}), flush=True)
+                      "untrusted_cert": st.untrusted, "token_file": a.token_file,
+                      "issuer": st.issuer(a.tenant), "api_audience": a.api_audience,
+                      "sql_token_map": a.sql_token_map}), flush=True)
 
     import stat
     try:

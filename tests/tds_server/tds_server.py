@@ -54,6 +54,23 @@ class Closed(Exception):
 
 
 # ----------------------------------------------------------------------------------------------
+def token_map_lookup(cfg, token):
+    """The {principal, exp} --token-map gives for `token` (file re-read when its mtime changes), or None."""
+    try:
+        mtime = os.stat(cfg.token_map).st_mtime_ns
+    except OSError:
+        return None
+    cached_mtime, mapping = cfg.token_map_cache
+    if cached_mtime != mtime:
+        try:
+            with open(cfg.token_map, encoding="utf-8") as f:
+                mapping = json.load(f)
+        except (OSError, ValueError):
+            mapping = {}
+        cfg.token_map_cache = (mtime, mapping)
+    return mapping.get(token)
+
+
 # token builders (MS-TDS 2.2.7)
 # ----------------------------------------------------------------------------------------------
 def tok_done(tok, status, cmd, count):
@@ -474,9 +491,21 @@ class Connection:
                         expected = f.read().strip()
                 except OSError:
                     expected = None
-            if not expected or token != expected:
+            roles = None
+            mapped = token_map_lookup(cfg, token) if cfg.token_map else None
+            if mapped is not None:
+                if mapped.get("exp") and mapped["exp"] <= time.time():
+                    return fail(18456, "Login failed for user '<token-identified principal>'. Token is expired.")
+                principal = mapped["principal"]
+                if principal.lower() not in cfg.principals:
+                    return fail(18456, "Login failed for user '<token-identified principal>'. "
+                                       f"The principal '{principal}' has no database user (CREATE USER ... FROM EXTERNAL PROVIDER).")
+                roles = cfg.principals[principal.lower()]
+                log("token login", principal, sorted(roles))
+            elif not expected or token != expected:
                 return fail(18456, "Login failed for user '<token-identified principal>'.")
-            principal = cfg.token_principal
+            else:
+                principal = cfg.token_principal
         elif lg["sspi"]:
             return fail(18452, "Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.")
         else:
@@ -486,6 +515,8 @@ class Connection:
             return fail(4060, f'Cannot open database "{dbname}" requested by the login. The login failed.', 11, 1)
         # success
         self.session = S.Session(cfg, principal, dbname)
+        if fed is not None and roles is not None:
+            self.session.roles = roles
         self.session.spid = self.spid
         self.session.cfg_app_name = lg["app"]
         self.session.local_port = self.sock.getsockname()[1]
@@ -1016,6 +1047,12 @@ def main(argv=None):
     ap.add_argument("--accept-token", help="accept FEDAUTH security-token logins with exactly this token")
     ap.add_argument("--token-file", help="file holding the accepted token, re-read at every login")
     ap.add_argument("--token-principal", default="tokenuser@example.com", help="SUSER_SNAME() for token logins")
+    ap.add_argument("--token-map", metavar="FILE",
+                    help="JSON {token: {\"principal\": name, \"exp\": epoch}} of accepted FEDAUTH tokens (e.g. fake_azure.py "
+                         "--sql-token-map), re-read when it changes; each principal needs --principal")
+    ap.add_argument("--principal", action="append", default=[], metavar="NAME=ROLE1,ROLE2",
+                    help="a database user for an Entra principal (CREATE USER [NAME] FROM EXTERNAL PROVIDER) and its "
+                         "database roles; without db_datawriter/db_owner its writes fail with 229; repeatable")
     ap.add_argument("--route-to", metavar="HOST:PORT", help="answer the first login with ENVCHANGE routing to HOST:PORT; "
                     "'self' starts a second, non-routing listener in this process and routes to it")
     ap.add_argument("--route-all", action="store_true", help="route every login, not only the first")
@@ -1061,6 +1098,12 @@ def main(argv=None):
     cfg.sysadmin = a.sysadmin
     cfg.db_roles = {r.strip().lower() for r in a.db_roles.split(",") if r.strip()} | {"public"}
     cfg.deny_view_database_state = a.deny_view_database_state
+    cfg.token_map = a.token_map
+    cfg.token_map_cache = (None, {})
+    cfg.principals = {}
+    for spec in a.principal:
+        name, _, roles = spec.partition("=")
+        cfg.principals[name.strip().lower()] = {r.strip().lower() for r in roles.split(",") if r.strip()} | {"public"}
     cfg.db_path = a.db or os.path.join(tmpdir, "demo.sqlite")
     cfg.record_logins = a.record_logins
     cfg.statement_log = a.log_statements or os.environ.get("TDS_SERVER_STATEMENT_LOG") or None

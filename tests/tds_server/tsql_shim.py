@@ -786,6 +786,7 @@ class Session:
         self.spid = 0
         self.local_port = None
         self.auth_scheme = "SQL"
+        self.roles = None  # database roles of a token principal (tds_server --principal); None = cfg.db_roles
 
     # --- set up ----------------------------------------------------------------------------------
     def _create_temp_objects(self):
@@ -828,7 +829,7 @@ class Session:
         c.create_function("type_id", 1, lambda x: {n: tid for n, tid, *_ in SYS_TYPES}.get(str(x).lower()))
         c.create_function("serverproperty", 1, self._serverproperty)
         c.create_function("databasepropertyex", 2, self._dbpropertyex)
-        c.create_function("is_rolemember", 1, lambda r: 1 if str(r).lower() in s.cfg.db_roles else 0)
+        c.create_function("is_rolemember", 1, lambda r: 1 if str(r).lower() in (s.roles or s.cfg.db_roles) else 0)
         c.create_function("is_rolemember", 2, lambda r, u: 1)
         c.create_function("is_srvrolemember", 1, lambda r: 1 if str(r).lower() == "sysadmin" and s.cfg.sysadmin else (1 if str(r).lower() == "public" else 0))
         c.create_function("is_srvrolemember", 2, lambda r, u: 0)
@@ -1140,6 +1141,7 @@ class Session:
             return
         if getattr(self.cfg, "deny_view_database_state", False) and any(t.up.startswith("DM_DB_") for t in toks):
             raise SqlError(300, f"VIEW DATABASE STATE permission denied in database '{self.database}'.", 14)
+        self._check_permission(toks, u0, u1)
         sql = self.translator.translate(toks)
         low = sql.lower()
         if "sys ." in low or "information_schema ." in low or "sys." in low or "information_schema." in low:
@@ -1160,6 +1162,20 @@ class Session:
             return
         cmd = {"INSERT": 0xC3, "UPDATE": 0xC5, "DELETE": 0xC4, "MERGE": 0x117}.get(u0, 0)
         yield ("done", cmd, max(cur.rowcount, 0) if not self.nocount else None)
+
+    def _check_permission(self, toks, u0, u1):
+        """Writes and DDL of a token principal whose roles do not allow them fail as on SQL Server (229 / 262)."""
+        if self.roles is None or "db_owner" in self.roles:
+            return
+        if u0 in ("INSERT", "UPDATE", "DELETE", "MERGE") and "db_datawriter" not in self.roles:
+            target = ""
+            for i, t in enumerate(toks[1:], 1):
+                if t.kind in ("word", "bracket", "dq") and t.up not in ("INTO", "FROM", "TOP", "DBO"):
+                    target = t.text.strip("[]\"").split(".")[-1].strip("[]\"")
+                    break
+            raise SqlError(229, f"The {u0} permission was denied on the object '{target}', database '{self.database}', schema 'dbo'.", 14, 5)
+        if u0 in ("CREATE", "DROP", "ALTER", "TRUNCATE") and "db_ddladmin" not in self.roles:
+            raise SqlError(262, f"{u0} {u1} permission denied in database '{self.database}'.", 14, 1)
 
     # --- result metadata ---------------------------------------------------------------------------
     def _result_columns(self, sql, cur, toks):

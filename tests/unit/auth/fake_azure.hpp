@@ -109,6 +109,19 @@ class FakeAzure {
     return out;
   }
 
+  /// POST /_mint: a user access token signed by the fake OpenID provider (see fake_azure.py).
+  std::string mint(const boost::json::object& spec) const {
+    detail::HttpRequest r;
+    r.method = "POST";
+    r.url = base() + "/_mint";
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = boost::json::serialize(spec);
+    CancelToken c;
+    auto resp = detail::http_send(r, c);
+    if (!resp.ok() || resp->status != 200) return {};
+    return std::string(boost::json::parse(resp->body).as_object().at("token").as_string());
+  }
+
   EntraOptions entra() const {
     EntraOptions o;
     o.tenant_id = str("tenant");
