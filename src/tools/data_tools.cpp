@@ -18,12 +18,6 @@ constexpr const char* kParametersSchema = R"({"type":["array","object"],
   "items":{"type":["string","number","integer","boolean","null"]},
   "additionalProperties":{"type":["string","number","integer","boolean","null"]}})";
 
-std::string fmt_ms(double ms) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f ms", ms);
-  return b;
-}
-
 // ---------------------------------------------------------------- read_data
 
 /// A read tool's refusal; in read-only mode a write is also told that no tool can make it.
@@ -35,7 +29,7 @@ mcp::ToolResult read_refusal(const sql::Verdict& v, const Env& env) {
   return refusal(v.rule, v.message + ". This server is read-only (MCP_READ_ONLY): no tool can change data");
 }
 
-/// Streams one result set into JSON rows and a compact text rendering, stopping at the row limit or
+/// Streams one result set into JSON rows and the text-table rendering, stopping at the row limit or
 /// the byte budget (the driver then cancels the rest of the statement server-side).
 class ReadSink final : public db::RowSink {
  public:
@@ -45,13 +39,9 @@ class ReadSink final : public db::RowSink {
   void columns(const std::vector<db::Column>& cols) override {
     if (++result_sets_ > 1) return;
     cols_ = cols;
-    // The text rendering is built in place: a header line, one JSON array per row, a footer.
-    text_ = "columns: ";
-    for (std::size_t i = 0; i < cols_.size(); ++i) {
-      if (i) text_ += ", ";
-      text_ += cols_[i].name + " (" + type_of(cols_[i]) + ")";
-    }
-    text_ += "\n";
+    // The text rendering is built in place: a `name:type` header line, one line per row (row_encoder.hpp),
+    // then a footer added by the tool.
+    append_text_header(cols_, text_);
   }
 
   static std::string type_of(const db::Column& c) { return c.type.empty() ? json_type_of(c.kind) : c.type; }
@@ -63,15 +53,16 @@ class ReadSink final : public db::RowSink {
       reason_ = "limit";
       return false;
     }
-    const std::size_t before = text_.size();
-    const std::size_t n = append_json_row(row, text_);
+    // The budget counts the rows as JSON (structuredContent, the larger form: a text line is never longer
+    // than the row's JSON array).
+    scratch_.clear();
+    const std::size_t n = append_json_row(row, scratch_);
     if (bytes_ + n > max_bytes_) {
-      text_.resize(before);
       truncated_ = true;
       reason_ = "max_result_bytes";
       return false;
     }
-    text_.push_back('\n');
+    append_text_row(row, text_);
     bytes_ += n;
     rows_.push_back(to_json_row(row));
     ++count_;
@@ -84,7 +75,7 @@ class ReadSink final : public db::RowSink {
   int result_sets_ = 0;
   std::vector<db::Column> cols_;
   bj::array rows_;
-  std::string text_;
+  std::string text_, scratch_;
   std::size_t bytes_ = 0, count_ = 0;
   bool truncated_ = false;
   std::string reason_;
@@ -155,8 +146,8 @@ class ReadData final : public BaseTool {
     bj::array cols;
     for (const auto& c : sink.cols_) cols.push_back(bj::object{{"name", c.name}, {"type", ReadSink::type_of(c)}});
     std::string text = std::move(sink.text_);
-    if (sink.result_sets_ == 0) text = "columns: (none)\n";
-    text += std::to_string(sink.count_) + (sink.count_ == 1 ? " row" : " rows") + " in " + fmt_ms(elapsed);
+    if (sink.result_sets_ == 0) text = "(no result set)\n";
+    text += "\n(" + std::to_string(sink.count_) + (sink.count_ == 1 ? " row)" : " rows)");  // blank line: rows end
     if (sink.truncated_) {
       if (sink.reason_ == "limit") {
         text += "; truncated: the limit of " + std::to_string(limit) +

@@ -247,6 +247,80 @@ bj::array to_json_row(const db::Row& row, const bj::storage_ptr& sp) {
   return a;
 }
 
+namespace {
+
+/// A text field that must be a JSON string literal to read back unambiguously (see row_encoder.hpp).
+bool needs_quotes(std::string_view s) noexcept {
+  if (s.empty() || s == "NULL" || s.front() == ' ' || s.back() == ' ') return true;
+  bool ascii = true;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F || c == ',' || c == '"') return true;
+    ascii = ascii && u < 0x80;
+  }
+  return !ascii && !valid_utf8(s);
+}
+
+void append_text_string(std::string_view s, std::string& out) {
+  if (needs_quotes(s)) {
+    append_json_string(s, out);
+  } else {
+    out.append(s);
+  }
+}
+
+}  // namespace
+
+void append_text_field(const db::Value& v, std::string& out) {
+  using K = db::Value::Kind;
+  switch (v.kind) {
+    case K::Null: out.append("NULL"); return;
+    case K::Bool: out.append(v.i ? "true" : "false"); return;
+    case K::Int: append_int(v.i, out); return;
+    case K::Float: {
+      if (!std::isfinite(v.f)) {
+        out.append(non_finite_text(v.f));
+        return;
+      }
+      char buf[32];
+      auto r = std::to_chars(buf, buf + sizeof buf, v.f);
+      out.append(buf, r.ptr);
+      return;
+    }
+    case K::Binary: append_base64(v.s, out); return;
+    case K::Decimal:
+    case K::Text:
+    case K::Date:
+    case K::Time:
+    case K::DateTime:
+    case K::DateTimeOffset:
+    case K::Guid: append_text_string(v.s, out); return;
+  }
+  out.append("NULL");
+}
+
+std::size_t append_text_row(const db::Row& row, std::string& out) {
+  const std::size_t start = out.size();
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    if (i) out.push_back(',');
+    append_text_field(row[i], out);
+  }
+  out.push_back('\n');
+  return out.size() - start;
+}
+
+void append_text_header(const std::vector<db::Column>& cols, std::string& out) {
+  std::string field;
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    if (i) out.push_back(',');
+    field = cols[i].name;
+    field += ':';
+    field += cols[i].type.empty() ? json_type_of(cols[i].kind) : cols[i].type;
+    append_text_string(field, out);
+  }
+  out.push_back('\n');
+}
+
 const char* json_type_of(db::Value::Kind k) noexcept {
   using K = db::Value::Kind;
   switch (k) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "db/value.hpp"
 
@@ -37,6 +38,23 @@ void append_json_string(std::string_view s, std::string& out);
 
 /// Standard base64 (RFC 4648 §4, with padding) of `bytes`, appended to `out`.
 void append_base64(std::string_view bytes, std::string& out);
+
+/// The text rendering of a result for the model (issue 17: the same information as the JSON rows in about
+/// half the tokens). One line of `name:type` fields, then one line per row, fields separated by `,`:
+///   - NULL is the bare word `NULL`; booleans `true` / `false`; integers and floats as digits (integers
+///     beyond ±2^53 too; non-finite floats `NaN`, `Infinity`, `-Infinity`); binary as base64;
+///   - every other value (text, decimals, dates, times, GUIDs) as its text, bare — unless it is empty, is
+///     `NULL`, has leading or trailing white space, contains `,`, `"`, a control character, or is not
+///     valid UTF-8: then as a JSON string literal (`"Smith, Jane"`, `"two\nlines"`, `""`, `"NULL"`).
+/// A field that starts with `"` is therefore always a JSON string, a bare field is read up to the next
+/// `,`, and no row spans two lines. tests/e2e/text_table.mjs parses it back.
+void append_text_field(const db::Value& v, std::string& out);
+
+/// Appends `row` as one text-table line (fields joined by `,`, ending in `\n`); returns the bytes appended.
+std::size_t append_text_row(const db::Row& row, std::string& out);
+
+/// Appends the header line: `name:type` per column (quoted like a text field when needed), then `\n`.
+void append_text_header(const std::vector<db::Column>& cols, std::string& out);
 
 /// The JSON type a column's values take: "integer", "number", "string", "boolean" or "base64".
 /// Int columns report "integer" although single values beyond ±2^53 are strings.

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { connectStdio, tempDir, makeDemoDb, sha256File, sqlite3, text, peakRssKiB, rmSync, copyFileSync } from './lib.mjs';
+import { assertRoundTrip } from './text_table.mjs';
 
 let dir, pristine;
 before(async () => {
@@ -278,6 +279,7 @@ test('a 100,000-row result is trimmed and says so; server memory stays bounded',
     assert.equal(r.structuredContent.truncated_reason, 'max_result_bytes');
     assert.ok(r.structuredContent.row_count > 1000 && r.structuredContent.row_count < 5000, String(r.structuredContent.row_count));
     assert.match(text(r), /MCP_MAX_RESULT_BYTES/);
+    assertRoundTrip(r);  // the trimmed text holds exactly the rows structuredContent holds
     const peak = peakRssKiB(c.transport.pid);
     console.log(`server VmHWM after the trimmed 100,000-row read: ${peak} KiB`);
     assert.ok(peak < 96 * 1024, `peak RSS ${peak} KiB`);

@@ -89,5 +89,58 @@ TEST(RowEncoder, AppendsWithoutTouchingExistingContent) {
   EXPECT_STREQ(json_type_of(Value::Kind::Decimal), "string");
 }
 
+
+// ---------------------------------------------------------------- text table (the model-facing rendering)
+
+std::string field(const Value& v) {
+  std::string out;
+  append_text_field(v, out);
+  return out;
+}
+
+TEST(RowText, ScalarsAreBareAndNullIsTheWordNull) {
+  EXPECT_EQ(field(Value::null()), "NULL");
+  EXPECT_EQ(field(Value::boolean(true)), "true");
+  EXPECT_EQ(field(Value::integer(-42)), "-42");
+  EXPECT_EQ(field(Value::integer(1LL << 60)), "1152921504606846976");  // no quotes beyond 2^53 in text
+  EXPECT_EQ(field(Value::real(2.25)), "2.25");
+  EXPECT_EQ(field(Value::real(std::numeric_limits<double>::infinity())), "Infinity");
+  EXPECT_EQ(field(Value::binary(std::string("\x00\xff", 2))), "AP8=");
+  EXPECT_EQ(field(Value::of(Value::Kind::Decimal, "-12.3400")), "-12.3400");
+  EXPECT_EQ(field(Value::of(Value::Kind::DateTime, "2024-01-02T03:04:05.1234567")), "2024-01-02T03:04:05.1234567");
+  EXPECT_EQ(field(Value::text("Nord-Est")), "Nord-Est");
+  EXPECT_EQ(field(Value::text("back\\slash 'single' caf\xc3\xa9")), "back\\slash 'single' caf\xc3\xa9");
+}
+
+TEST(RowText, AmbiguousTextIsAJsonString) {
+  EXPECT_EQ(field(Value::text("")), "\"\"");
+  EXPECT_EQ(field(Value::text("NULL")), "\"NULL\"");
+  EXPECT_EQ(field(Value::text("null")), "null");  // only the exact marker is ambiguous
+  EXPECT_EQ(field(Value::text("a,b")), "\"a,b\"");
+  EXPECT_EQ(field(Value::text("say \"hi\"")), "\"say \\\"hi\\\"\"");
+  EXPECT_EQ(field(Value::text("two\nlines")), "\"two\\nlines\"");
+  EXPECT_EQ(field(Value::text(" lead")), "\" lead\"");
+  EXPECT_EQ(field(Value::text("trail ")), "\"trail \"");
+  EXPECT_EQ(field(Value::text("tab\there")), "\"tab\\there\"");
+  EXPECT_EQ(field(Value::text("x\xff")), "\"x\xEF\xBF\xBD\"");  // invalid UTF-8: repaired, quoted
+}
+
+TEST(RowText, RowsAreOneLineAndTheHeaderCarriesTypes) {
+  std::string out = "p:";
+  const std::size_t n = append_text_row({Value::integer(1), Value::text("a\nb"), Value::null()}, out);
+  EXPECT_EQ(out, "p:1,\"a\\nb\",NULL\n");
+  EXPECT_EQ(n, out.size() - 2);
+  std::vector<db::Column> cols(3);
+  cols[0].name = "id";
+  cols[0].type = "int";
+  cols[1].name = "amount";
+  cols[1].type = "decimal(10,2)";  // a comma: the field is quoted
+  cols[2].name = "expr";
+  cols[2].kind = Value::Kind::Float;  // no declared type: the JSON type
+  std::string h;
+  append_text_header(cols, h);
+  EXPECT_EQ(h, "id:int,\"amount:decimal(10,2)\",expr:number\n");
+}
+
 }  // namespace
 }  // namespace azsql::tools

@@ -322,7 +322,12 @@ TEST_F(ToolsTest, ReadDataSeedExampleAndTypedColumns) {
   EXPECT_EQ(r.structured.at("truncated"), false);
   EXPECT_EQ(r.structured.at("limit").to_number<std::int64_t>(), 50);
   EXPECT_FALSE(r.structured.contains("truncated_reason"));
-  EXPECT_NE(r.text.find("columns: Article_Id (INTEGER)"), std::string::npos) << r.text;
+  // Text: a name:type header, then one line per row (tests/e2e/result_text.test.mjs parses it back).
+  EXPECT_EQ(r.text.substr(0, r.text.find('\n')),
+            "Article_Id:INTEGER,Libelle:TEXT,Tarif:REAL,RegionId:INTEGER,CategorieArticlesId:INTEGER,Stock:INTEGER,"
+            "DateCreation:TEXT")
+      << r.text;
+  EXPECT_NE(r.text.find("\n\n(" + std::to_string(rows.size()) + " rows)"), std::string::npos) << r.text;
 }
 
 TEST_F(ToolsTest, ReadDataValueEncoding) {
