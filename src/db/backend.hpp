@@ -117,6 +117,56 @@ struct ObjectMatch {
   std::optional<std::int64_t> row_count;
 };
 
+// ---- DBA insights (SQL Server: Query Store and DMVs; other backends answer "not supported")
+
+enum class QueryMetric { Cpu, Duration, Reads };
+
+struct TopQuery {
+  std::int64_t query_id = 0;
+  std::string text;
+  std::int64_t executions = 0;
+  double cpu_ms = 0, duration_ms = 0, logical_reads = 0;  ///< totals over the window
+  std::string last_execution;
+};
+
+struct TopQueries {
+  std::string query_store_state;  ///< actual_state_desc: READ_WRITE, READ_ONLY, OFF, ...
+  std::vector<TopQuery> queries;
+};
+
+/// A request that is blocked, blocks others or runs long (or an idle session that blocks).
+struct ActiveRequest {
+  std::int64_t session_id = 0;
+  std::int64_t blocking_session_id = 0;  ///< 0 = not blocked
+  std::string status, command, wait_type, wait_resource;
+  std::int64_t wait_ms = 0, elapsed_ms = 0, cpu_ms = 0, logical_reads = 0, open_transactions = 0;
+  std::string login, host, program, sql_text;
+};
+
+struct MissingIndex {
+  std::string schema, table;
+  std::string equality_columns, inequality_columns, included_columns;  ///< as the DMV lists them ("[a], [b]")
+  std::int64_t user_seeks = 0, user_scans = 0;
+  double avg_user_impact = 0;  ///< percent
+  double improvement = 0;      ///< avg_total_user_cost * avg_user_impact * (seeks + scans)
+};
+
+struct UnusedIndex {
+  std::string schema, table, index;
+  std::int64_t user_updates = 0;  ///< maintenance paid for no reads since the last restart
+};
+
+struct WaitStat {
+  std::string wait_type;
+  std::int64_t waiting_tasks = 0, wait_ms = 0, signal_wait_ms = 0, max_wait_ms = 0;
+  double percent = 0;  ///< of all non-idle wait time
+};
+
+struct TableSpace {
+  std::string schema, table;
+  std::int64_t rows = 0, reserved_kb = 0, used_kb = 0, data_kb = 0;
+};
+
 /// A configured database. Catalog methods run on a borrowed connection so callers control
 /// pooling and cancellation. Thread-safe.
 class Backend {
@@ -137,6 +187,34 @@ class Backend {
   /// `pattern` is a LIKE pattern; `types` empty = all.
   virtual Result<std::vector<ObjectMatch>> search_objects(Connection& c, std::string_view pattern,
                                                           const std::vector<std::string>& types, std::size_t limit) = 0;
+
+  /// True when the DBA insight methods below are implemented (SQL Server); the tools are listed only then.
+  virtual bool has_insights() const { return false; }
+  /// Query Store: the `limit` queries with the highest total `metric` over the last `hours`.
+  virtual Result<TopQueries> top_queries(Connection&, QueryMetric, int /*hours*/, std::size_t /*limit*/) {
+    return insights_unsupported();
+  }
+  /// Requests that are blocked, block others, or have run at least `min_elapsed_ms`.
+  virtual Result<std::vector<ActiveRequest>> active_requests(Connection&, std::int64_t /*min_elapsed_ms*/) {
+    return insights_unsupported();
+  }
+  virtual Result<std::vector<MissingIndex>> missing_indexes(Connection&, std::size_t /*limit*/) {
+    return insights_unsupported();
+  }
+  virtual Result<std::vector<UnusedIndex>> unused_indexes(Connection&, std::size_t /*limit*/) {
+    return insights_unsupported();
+  }
+  /// Idle/benign waits excluded.
+  virtual Result<std::vector<WaitStat>> wait_stats(Connection&, std::size_t /*limit*/) { return insights_unsupported(); }
+  /// Largest tables first; `schema` empty = all.
+  virtual Result<std::vector<TableSpace>> table_space(Connection&, const std::string& /*schema*/, std::size_t /*limit*/) {
+    return insights_unsupported();
+  }
+
+ protected:
+  static Error insights_unsupported() {
+    return Error::make(ErrorKind::InvalidInput, "DBA insights need SQL Server (Query Store and the DMVs)");
+  }
 };
 
 }  // namespace azsql::db

@@ -19,6 +19,7 @@ void register_all(mcp::Registry& registry, std::shared_ptr<db::Backend> backend,
   registry.add_tool(detail::make_health_check(env));
   registry.add_tool(detail::make_explain_query(env));
   registry.add_tool(detail::make_search_objects(env));
+  for (auto& t : detail::make_insight_tools(env)) registry.add_tool(std::move(t));
   registry.add_resources(detail::make_resources(env));
   for (auto& p : detail::make_prompts(env)) registry.add_prompt(std::move(p));
   registry.set_completer(detail::make_completer(env));

@@ -163,6 +163,10 @@ std::unique_ptr<mcp::Tool> make_health_check(std::shared_ptr<Env> env);
 std::unique_ptr<mcp::Tool> make_explain_query(std::shared_ptr<Env> env);
 std::unique_ptr<mcp::Tool> make_search_objects(std::shared_ptr<Env> env);
 
+/// insight_tools.cpp: top_queries, active_requests, index_advice, wait_stats, table_space — empty unless
+/// the backend has_insights() (SQL Server).
+std::vector<std::unique_ptr<mcp::Tool>> make_insight_tools(std::shared_ptr<Env> env);
+
 /// resources.cpp, prompts.cpp
 std::unique_ptr<mcp::ResourceProvider> make_resources(std::shared_ptr<Env> env);
 std::vector<std::unique_ptr<mcp::Prompt>> make_prompts(std::shared_ptr<Env> env);

@@ -511,7 +511,7 @@ class Connection:
         else:
             if cfg.user is None or lg["user"] != cfg.user or lg["password"] != cfg.password:
                 return fail(18456, f"Login failed for user '{lg['user']}'.")
-        if dbname.lower() not in (cfg.db_name.lower(), "master"):
+        if dbname.lower() not in (cfg.db_name.lower(), "master") and dbname.lower() not in getattr(cfg, "db_paths", {}):
             return fail(4060, f'Cannot open database "{dbname}" requested by the login. The login failed.', 11, 1)
         # success
         self.session = S.Session(cfg, principal, dbname)
@@ -1060,6 +1060,8 @@ def main(argv=None):
     ap.add_argument("--drop-after-rows", type=int, default=0, metavar="N", help="drop the connection after sending N rows")
     ap.add_argument("--db", metavar="PATH", help="SQLite database file (default: fresh temporary seeded db)")
     ap.add_argument("--db-name", default="demo", help="database name reported to clients (default demo)")
+    ap.add_argument("--extra-db", action="append", default=[], metavar="NAME",
+                    help="serve another database NAME from its own seeded SQLite file (repeatable)")
     ap.add_argument("--max-packet-size", type=int, default=32767)
     ap.add_argument("--engine-edition", type=int, default=5, help="SERVERPROPERTY('EngineEdition') (5 = Azure SQL Database)")
     ap.add_argument("--sysadmin", action="store_true", help="IS_SRVROLEMEMBER('sysadmin') returns 1")
@@ -1110,6 +1112,10 @@ def main(argv=None):
     if cfg.statement_log and os.path.isdir(cfg.statement_log):
         cfg.statement_log = os.path.join(cfg.statement_log, "stmts-%d.jsonl" % os.getpid())
     S.seed_database(cfg.db_path)
+    cfg.db_paths = {cfg.db_name.lower(): cfg.db_path}
+    for extra in a.extra_db:
+        cfg.db_paths[extra.lower()] = os.path.join(tmpdir, f"db_{len(cfg.db_paths)}.sqlite")
+        S.seed_database(cfg.db_paths[extra.lower()])
 
     srv = Server(cfg)
     lsock = srv.listen(a.port)
@@ -1136,7 +1142,7 @@ def main(argv=None):
     for t in threads:
         t.start()
     print(json.dumps({"port": port, "routing_port": routing_port, "cert": cfg.cert, "pid": os.getpid(),
-                      "db": cfg.db_path}), flush=True)
+                      "db": cfg.db_path, "dbs": cfg.db_paths}), flush=True)
 
     import stat
     try:

@@ -444,6 +444,20 @@ class Translator:
                 out.append(t.text + "(-1)")
                 i += 4
                 continue
+            elif k == "word" and u in ("OUTER", "CROSS") and nxt is not None and nxt.up == "APPLY" and i + 6 < n \
+                    and toks[i + 4].up == "DM_EXEC_SQL_TEXT" and toks[i + 5].text == "(":
+                # OUTER APPLY sys.dm_exec_sql_text(expr) [AS] alias → LEFT JOIN … ON alias.sql_handle = expr
+                j = _match_paren(toks, i + 5)
+                arg = Translator(self.session).translate(toks[i + 6:j])
+                j += 1
+                if j < n and toks[j].up == "AS":
+                    j += 1
+                alias = toks[j].text if j < n and toks[j].kind in ("word", "bracket", "dq") else "dm_exec_sql_text"
+                if alias != "dm_exec_sql_text":
+                    j += 1
+                out.append(("LEFT JOIN" if u == "OUTER" else "JOIN") + f" sys.dm_exec_sql_text {alias} ON {alias}.sql_handle = {arg}")
+                i = j
+                continue
             elif k == "word" and u == "ISNULL" and nxt is not None and nxt.text == "(":
                 out.append("IFNULL")
             elif k == "word" and u == "DEFAULT" and nxt is not None and nxt.kind == "word" and i + 2 < n and toks[i + 2].text == "(":
@@ -506,12 +520,28 @@ CATALOG = {
         "default_constraints": "name nvarchar(128) NOT NULL, object_id int NOT NULL, principal_id int, schema_id int NOT NULL, parent_object_id int NOT NULL, type char(2), type_desc nvarchar(60), create_date datetime NOT NULL, modify_date datetime NOT NULL, is_ms_shipped bit NOT NULL, parent_column_id int NOT NULL, definition nvarchar(-1), is_system_named bit NOT NULL",
         "identity_columns": "object_id int NOT NULL, name nvarchar(128), column_id int NOT NULL, system_type_id tinyint NOT NULL, user_type_id int NOT NULL, max_length smallint NOT NULL, precision tinyint NOT NULL, scale tinyint NOT NULL, is_nullable bit, is_identity bit NOT NULL, seed_value sql_variant, increment_value sql_variant, last_value sql_variant",
         "computed_columns": "object_id int NOT NULL, name nvarchar(128), column_id int NOT NULL, system_type_id tinyint NOT NULL, user_type_id int NOT NULL, max_length smallint NOT NULL, precision tinyint NOT NULL, scale tinyint NOT NULL, is_nullable bit, is_computed bit NOT NULL, definition nvarchar(-1), is_persisted bit NOT NULL",
-        "dm_db_partition_stats": "partition_id bigint NOT NULL, object_id int NOT NULL, index_id int NOT NULL, partition_number int NOT NULL, in_row_data_page_count bigint NOT NULL, in_row_used_page_count bigint NOT NULL, in_row_reserved_page_count bigint NOT NULL, lob_used_page_count bigint NOT NULL, lob_reserved_page_count bigint NOT NULL, used_page_count bigint NOT NULL, reserved_page_count bigint NOT NULL, row_count bigint NOT NULL",
+        "dm_db_partition_stats": "partition_id bigint NOT NULL, object_id int NOT NULL, index_id int NOT NULL, partition_number int NOT NULL, in_row_data_page_count bigint NOT NULL, in_row_used_page_count bigint NOT NULL, in_row_reserved_page_count bigint NOT NULL, lob_used_page_count bigint NOT NULL, lob_reserved_page_count bigint NOT NULL, used_page_count bigint NOT NULL, reserved_page_count bigint NOT NULL, row_count bigint NOT NULL, row_overflow_used_page_count bigint NOT NULL",
         "sql_modules": "object_id int NOT NULL, definition nvarchar(-1), uses_ansi_nulls bit, uses_quoted_identifier bit, is_schema_bound bit",
         "extended_properties": "class tinyint NOT NULL, class_desc nvarchar(60), major_id int NOT NULL, minor_id int NOT NULL, name nvarchar(128) NOT NULL, value sql_variant",
         "databases": "name nvarchar(128) NOT NULL, database_id int NOT NULL, compatibility_level tinyint NOT NULL, collation_name nvarchar(128), is_read_only bit, state_desc nvarchar(60), recovery_model_desc nvarchar(60), create_date datetime NOT NULL",
         "database_principals": "name nvarchar(128) NOT NULL, principal_id int NOT NULL, type char(1) NOT NULL, type_desc nvarchar(60), default_schema_name nvarchar(128), create_date datetime NOT NULL, modify_date datetime NOT NULL, is_fixed_role bit NOT NULL, authentication_type_desc nvarchar(60)",
         "database_role_members": "role_principal_id int NOT NULL, member_principal_id int NOT NULL",
+        # Query Store and the DMVs the DBA insight tools read (rows from dba_demo.json)
+        "database_query_store_options": "desired_state_desc nvarchar(60), actual_state_desc nvarchar(60), readonly_reason int, current_storage_size_mb bigint, max_storage_size_mb bigint",
+        "query_store_query_text": "query_text_id bigint NOT NULL, query_sql_text nvarchar(-1)",
+        "query_store_query": "query_id bigint NOT NULL, query_text_id bigint NOT NULL, object_id bigint, query_hash binary(8)",
+        "query_store_plan": "plan_id bigint NOT NULL, query_id bigint NOT NULL",
+        "query_store_runtime_stats_interval": "runtime_stats_interval_id bigint NOT NULL, start_time datetimeoffset(7) NOT NULL, end_time datetimeoffset(7) NOT NULL",
+        "query_store_runtime_stats": "runtime_stats_id bigint NOT NULL, plan_id bigint NOT NULL, runtime_stats_interval_id bigint NOT NULL, execution_type tinyint NOT NULL, count_executions bigint NOT NULL, avg_duration float NOT NULL, avg_cpu_time float NOT NULL, avg_logical_io_reads float NOT NULL, last_execution_time datetimeoffset(7) NOT NULL",
+        "dm_exec_sessions": "session_id smallint NOT NULL, login_name nvarchar(128) NOT NULL, host_name nvarchar(128), program_name nvarchar(128), status nvarchar(30) NOT NULL, open_transaction_count int NOT NULL, database_id smallint NOT NULL, is_user_process bit NOT NULL",
+        "dm_exec_requests": "session_id smallint NOT NULL, request_id int NOT NULL, database_id smallint NOT NULL, start_time datetime NOT NULL, status nvarchar(30) NOT NULL, command nvarchar(32) NOT NULL, sql_handle varbinary(64), blocking_session_id smallint, wait_type nvarchar(60), wait_time int NOT NULL, wait_resource nvarchar(256) NOT NULL, open_transaction_count int NOT NULL, cpu_time int NOT NULL, total_elapsed_time int NOT NULL, reads bigint NOT NULL, writes bigint NOT NULL, logical_reads bigint NOT NULL",
+        "dm_exec_sql_text": "sql_handle varbinary(64) NOT NULL, dbid smallint, objectid int, text nvarchar(-1)",
+        "dm_db_missing_index_details": "index_handle int NOT NULL, database_id smallint NOT NULL, object_id int NOT NULL, equality_columns nvarchar(4000), inequality_columns nvarchar(4000), included_columns nvarchar(4000), statement nvarchar(4000)",
+        "dm_db_missing_index_groups": "index_group_handle int NOT NULL, index_handle int NOT NULL",
+        "dm_db_missing_index_group_stats": "group_handle int NOT NULL, unique_compiles bigint NOT NULL, user_seeks bigint NOT NULL, user_scans bigint NOT NULL, last_user_seek datetime, avg_total_user_cost float, avg_user_impact float",
+        "dm_db_index_usage_stats": "database_id smallint NOT NULL, object_id int NOT NULL, index_id int NOT NULL, user_seeks bigint NOT NULL, user_scans bigint NOT NULL, user_lookups bigint NOT NULL, user_updates bigint NOT NULL, last_user_seek datetime, last_user_update datetime",
+        "dm_db_wait_stats": "wait_type nvarchar(60) NOT NULL, waiting_tasks_count bigint NOT NULL, wait_time_ms bigint NOT NULL, max_wait_time_ms bigint NOT NULL, signal_wait_time_ms bigint NOT NULL",
+        "dm_os_wait_stats": "wait_type nvarchar(60) NOT NULL, waiting_tasks_count bigint NOT NULL, wait_time_ms bigint NOT NULL, max_wait_time_ms bigint NOT NULL, signal_wait_time_ms bigint NOT NULL",
     },
     "INFORMATION_SCHEMA": {
         "SCHEMATA": "CATALOG_NAME nvarchar(128), SCHEMA_NAME nvarchar(128) NOT NULL, SCHEMA_OWNER nvarchar(128)",
@@ -713,7 +743,9 @@ def build_catalog(con, dbname):
             rows[("INFORMATION_SCHEMA", "TABLE_CONSTRAINTS")].append((dbname, "dbo", cname, dbname, "dbo", name, "CHECK", "NO", "NO"))
         count = con.execute(f'SELECT count(*) FROM main."{name}"').fetchone()[0]
         pages = max(1, count // 50 + 1)
-        rows[("sys", "dm_db_partition_stats")].append((oid * 1000 + 1, oid, 1 if has_clustered else 0, 1, pages, pages, pages + 1, 0, 0, pages, pages + 1, count))
+        rows[("sys", "dm_db_partition_stats")].append((oid * 1000 + 1, oid, 1 if has_clustered else 0, 1, pages, pages, pages + 1, 0, 0, pages, pages + 1, count, 0))
+
+    _dba_rows(rows, dbname)
 
     for schema, tables in CATALOG.items():
         for tname, coldefs in tables.items():
@@ -728,6 +760,72 @@ def build_catalog(con, dbname):
     con.execute('DROP VIEW IF EXISTS sys.all_objects')
     con.execute('CREATE VIEW sys.all_objects AS SELECT * FROM sys.objects')
     return {name.lower(): object_id_for("obj", name) for typ, name, tbl, sql in master if typ in ("table", "view")}
+
+
+_DBA_DEMO = None
+
+
+def load_dba_demo():
+    global _DBA_DEMO
+    if _DBA_DEMO is None:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "dba_demo.json"), encoding="utf-8") as f:
+            _DBA_DEMO = json.load(f)
+    return _DBA_DEMO
+
+
+def _dba_rows(rows, dbname):
+    """Query Store and DMV rows from dba_demo.json; object ids resolved from the catalog just built."""
+    d = load_dba_demo()
+    now = _dt.datetime.utcnow()
+    ago = lambda minutes: (now - _dt.timedelta(minutes=minutes)).strftime("%Y-%m-%d %H:%M:%S.%f") + "0 +00:00"
+    ago_dt = lambda ms: (now - _dt.timedelta(milliseconds=ms)).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    qs = d["query_store"]
+    rows[("sys", "database_query_store_options")].append((qs["desired_state"], qs["actual_state"], 0, 12, 1024))
+    interval_of = {}
+    for q in qs["queries"]:
+        rows[("sys", "query_store_query_text")].append((q["query_id"] * 10, q["text"]))
+        rows[("sys", "query_store_query")].append((q["query_id"], q["query_id"] * 10, 0, None))
+        for st in q["stats"]:
+            rows[("sys", "query_store_plan")].append((st["plan_id"], q["query_id"]))
+            hour = st["minutes_ago"] // 60
+            if hour not in interval_of:
+                interval_of[hour] = len(interval_of) + 1
+                rows[("sys", "query_store_runtime_stats_interval")].append(
+                    (interval_of[hour], ago((hour + 1) * 60), ago(hour * 60)))
+            rows[("sys", "query_store_runtime_stats")].append(
+                (st["plan_id"] * 10, st["plan_id"], interval_of[hour], 0, st["count_executions"], st["avg_duration"],
+                 st["avg_cpu_time"], st["avg_logical_io_reads"], ago(st["minutes_ago"])))
+    for s in d["sessions"]:
+        rows[("sys", "dm_exec_sessions")].append((s["session_id"], s["login_name"], s["host_name"], s["program_name"],
+                                                  s["status"], s["open_transaction_count"], 5, 1))
+    for r in d["requests"]:
+        handle = r["session_id"].to_bytes(4, "big") * 5
+        rows[("sys", "dm_exec_requests")].append(
+            (r["session_id"], 0, 5, ago_dt(r["total_elapsed_time"]), r["status"], r["command"], handle,
+             r["blocking_session_id"], r["wait_type"], r["wait_time"], r["wait_resource"], 0, r["cpu_time"],
+             r["total_elapsed_time"], r["logical_reads"] // 10, 0, r["logical_reads"]))
+        rows[("sys", "dm_exec_sql_text")].append((handle, 5, None, r["text"]))
+    idx = {}
+    for oid, iname, iid, *_ in rows[("sys", "indexes")]:
+        idx[(oid, (iname or "").lower())] = iid
+    for n, m in enumerate(d["missing_indexes"], start=1):
+        oid = object_id_for("obj", m["table"])
+        rows[("sys", "dm_db_missing_index_details")].append(
+            (n, 5, oid, m["equality_columns"], m["inequality_columns"], m["included_columns"],
+             f"[{dbname}].[dbo].[{m['table']}]"))
+        rows[("sys", "dm_db_missing_index_groups")].append((100 + n, n))
+        rows[("sys", "dm_db_missing_index_group_stats")].append(
+            (100 + n, 1, m["user_seeks"], m["user_scans"], ago_dt(60000), m["avg_total_user_cost"], m["avg_user_impact"]))
+    for u in d["index_usage"]:
+        oid = object_id_for("obj", u["table"])
+        iid = idx.get((oid, u["index"].lower()))
+        if iid is not None:
+            rows[("sys", "dm_db_index_usage_stats")].append(
+                (5, oid, iid, u["user_seeks"], u["user_scans"], u["user_lookups"], u["user_updates"], None, ago_dt(1000)))
+    for w in d["wait_stats"]:
+        t = (w["wait_type"], w["waiting_tasks_count"], w["wait_time_ms"], w["max_wait_time_ms"], w["signal_wait_time_ms"])
+        rows[("sys", "dm_db_wait_stats")].append(t)
+        rows[("sys", "dm_os_wait_stats")].append(t)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -771,7 +869,8 @@ class Session:
         self.cfg = server_cfg
         self.user = user or "dbo"
         self.database = database
-        self.con = sqlite3.connect(server_cfg.db_path, isolation_level=None, check_same_thread=False, timeout=10)
+        path = getattr(server_cfg, "db_paths", {}).get((database or "").lower(), server_cfg.db_path)
+        self.con = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
         self.con.execute("PRAGMA foreign_keys=ON")
         self.con.execute("ATTACH DATABASE ':memory:' AS sys")
         self.con.execute("ATTACH DATABASE ':memory:' AS INFORMATION_SCHEMA")
@@ -1139,7 +1238,9 @@ class Session:
         if self.showplan and u0 in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "MERGE"):
             yield from self._showplan(toks, params)
             return
-        if getattr(self.cfg, "deny_view_database_state", False) and any(t.up.startswith("DM_DB_") for t in toks):
+        if getattr(self.cfg, "deny_view_database_state", False) and any(
+                t.up.startswith("DM_DB_") or t.up.startswith("DM_EXEC_") or t.up.startswith("DM_OS_") or "QUERY_STORE" in t.up
+                for t in toks):
             raise SqlError(300, f"VIEW DATABASE STATE permission denied in database '{self.database}'.", 14)
         self._check_permission(toks, u0, u1)
         sql = self.translator.translate(toks)

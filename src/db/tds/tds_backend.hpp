@@ -41,6 +41,17 @@ class TdsBackend final : public Backend {
   Result<std::vector<ObjectMatch>> search_objects(Connection& c, std::string_view pattern,
                                                   const std::vector<std::string>& types, std::size_t limit) override;
 
+  // DBA insights (insights.cpp): Query Store and DMVs. They need VIEW DATABASE STATE (Azure SQL) or
+  // VIEW SERVER STATE (SQL Server, requests and waits); without it they fail with the server's 297/300.
+  bool has_insights() const override { return true; }
+  Result<TopQueries> top_queries(Connection& c, QueryMetric metric, int hours, std::size_t limit) override;
+  Result<std::vector<ActiveRequest>> active_requests(Connection& c, std::int64_t min_elapsed_ms) override;
+  Result<std::vector<MissingIndex>> missing_indexes(Connection& c, std::size_t limit) override;
+  Result<std::vector<UnusedIndex>> unused_indexes(Connection& c, std::size_t limit) override;
+  /// sys.dm_db_wait_stats on Azure SQL Database (EngineEdition 5), sys.dm_os_wait_stats elsewhere.
+  Result<std::vector<WaitStat>> wait_stats(Connection& c, std::size_t limit) override;
+  Result<std::vector<TableSpace>> table_space(Connection& c, const std::string& schema, std::size_t limit) override;
+
  private:
   ExecOptions catalog_options() const;
   TdsBackendOptions options_;
