@@ -62,6 +62,7 @@ struct Config {
   bool read_only = false;
   int query_timeout_s = 30;
   std::size_t default_row_limit = 100, max_row_limit = 10000, max_result_bytes = 4u << 20;
+  int cursor_ttl_s = 900;  ///< read_data next_cursor lifetime
   std::size_t pool_size = 4;
   std::string audit_log;
   bool audit_redact = false;

@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   tcfg.query_timeout = std::chrono::seconds(cfg.query_timeout_s);
   tcfg.read_only = cfg.read_only;
   tcfg.history_size = cfg.max_request_history;
+  tcfg.cursor_ttl = std::chrono::seconds(cfg.cursor_ttl_s);
   tools::register_all(*registry, db, tcfg);
 
   mcp::ServerOptions sopts;

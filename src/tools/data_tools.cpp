@@ -2,8 +2,10 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 
+#include "common/signed_token.hpp"
 #include "sql/classifier.hpp"
 #include "sql/identifier.hpp"
 #include "tools/row_encoder.hpp"
@@ -29,12 +31,25 @@ mcp::ToolResult read_refusal(const sql::Verdict& v, const Env& env) {
   return refusal(v.rule, v.message + ". This server is read-only (MCP_READ_ONLY): no tool can change data");
 }
 
+/// FNV-1a 64 over `data`, continuing from `h` (change detection only; cursors are HMAC-signed).
+std::uint64_t fnv1a(std::uint64_t h, std::string_view data) {
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  h ^= 0xFF;  // row separator
+  return h * 1099511628211ull;
+}
+constexpr std::uint64_t kFnvBasis = 14695981039346656037ull;
+
 /// Streams one result set into JSON rows and the text-table rendering, stopping at the row limit or
-/// the byte budget (the driver then cancels the rest of the statement server-side).
+/// the byte budget (the driver then cancels the rest of the statement server-side). With a cursor it
+/// first skips the `skip` rows earlier pages returned, hashing them: `changed_` when they differ.
 class ReadSink final : public db::RowSink {
  public:
-  ReadSink(std::size_t limit, std::size_t max_bytes, mcp::CallContext& ctx)
-      : limit_(limit), max_bytes_(max_bytes), ctx_(ctx) {}
+  ReadSink(std::size_t limit, std::size_t max_bytes, mcp::CallContext& ctx, std::size_t skip = 0,
+           std::uint64_t expected = kFnvBasis)
+      : limit_(limit), max_bytes_(max_bytes), ctx_(ctx), skip_(skip), expected_(expected) {}
 
   void columns(const std::vector<db::Column>& cols) override {
     if (++result_sets_ > 1) return;
@@ -48,6 +63,13 @@ class ReadSink final : public db::RowSink {
 
   bool row(const db::Row& row) override {
     if (result_sets_ > 1) return false;  // one statement → one result set; ignore anything else
+    if (skipped_ < skip_) {
+      scratch_.clear();
+      append_json_row(row, scratch_);
+      hash_ = fnv1a(hash_, scratch_);
+      if (++skipped_ == skip_ && hash_ != expected_) changed_ = true;
+      return !changed_;
+    }
     if (count_ >= limit_) {
       truncated_ = true;
       reason_ = "limit";
@@ -62,6 +84,7 @@ class ReadSink final : public db::RowSink {
       reason_ = "max_result_bytes";
       return false;
     }
+    hash_ = fnv1a(hash_, scratch_);  // the row as JSON, for the next page's cursor check
     append_text_row(row, text_);
     bytes_ += n;
     rows_.push_back(to_json_row(row));
@@ -79,7 +102,58 @@ class ReadSink final : public db::RowSink {
   std::size_t bytes_ = 0, count_ = 0;
   bool truncated_ = false;
   std::string reason_;
+  // cursor
+  std::size_t skip_ = 0, skipped_ = 0;
+  std::uint64_t expected_, hash_ = kFnvBasis;
+  bool changed_ = false;
 };
+
+/// Where a read_data page ended: signed, bound to the session and the query, expiring.
+struct CursorPos {
+  std::size_t offset = 0;
+  std::uint64_t hash = kFnvBasis;  ///< over every row returned before `offset`
+};
+
+std::string u64_hex(std::uint64_t v) {
+  char b[17];
+  std::snprintf(b, sizeof b, "%016llx", static_cast<unsigned long long>(v));
+  return b;
+}
+
+std::uint64_t query_key(std::string_view query, const bj::value* params) {
+  return fnv1a(fnv1a(kFnvBasis, query), params ? json::dump(*params) : std::string());
+}
+
+std::string issue_cursor(const mcp::CallContext& ctx, std::uint64_t qkey, const CursorPos& pos,
+                         std::chrono::seconds ttl) {
+  return TokenSigner::process().sign(
+      bj::object{{"k", "read_data"}, {"sid", ctx.client().session_id}, {"q", u64_hex(qkey)},
+                 {"o", static_cast<std::int64_t>(pos.offset)}, {"h", u64_hex(pos.hash)}},
+      ttl);
+}
+
+/// The position a cursor names, or the message that says why it cannot be used.
+Result<CursorPos> open_cursor(std::string_view token, const mcp::CallContext& ctx, std::uint64_t qkey,
+                              std::chrono::seconds ttl) {
+  auto v = TokenSigner::process().verify(token);
+  const auto bad = [](std::string m) { return Error::make(ErrorKind::InvalidInput, std::move(m)); };
+  if (v.status == TokenSigner::Status::Expired)
+    return bad("the cursor expired (cursors are valid for " + std::to_string(ttl.count()) +
+               " s, MCP_CURSOR_TTL); run the query again without cursor to start over");
+  const auto& p = v.payload;
+  if (v.status != TokenSigner::Status::Ok || json::get_string(p, "k").value_or("") != "read_data")
+    return bad("the cursor is not valid (altered, truncated, or issued by another server process); run the query "
+               "again without cursor");
+  if (json::get_string(p, "sid").value_or("") != ctx.client().session_id)
+    return bad("the cursor belongs to another session; run the query again without cursor");
+  if (json::get_string(p, "q").value_or("") != u64_hex(qkey))
+    return bad("the cursor was issued for a different query or parameters; pass the same query and parameters "
+               "with it");
+  CursorPos pos;
+  pos.offset = static_cast<std::size_t>(std::max<std::int64_t>(0, json::get_int(p, "o").value_or(0)));
+  pos.hash = std::strtoull(std::string(json::get_string(p, "h").value_or("")).c_str(), nullptr, 16);
+  return pos;
+}
 
 class ReadData final : public BaseTool {
  public:
@@ -98,7 +172,8 @@ class ReadData final : public BaseTool {
         "numbers (beyond 2^53 as strings), decimals as exact strings, binary as base64, dates as ISO 8601.";
     auto in = schema(R"({"type":"object","properties":{
       "query":{"type":"string","minLength":1,"maxLength":1000000,"description":"One SELECT statement in the database's dialect."},
-      "limit":{"type":"integer","minimum":1,"description":"Maximum rows to return."}},
+      "limit":{"type":"integer","minimum":1,"description":"Maximum rows to return."},
+      "cursor":{"type":"string","maxLength":4096,"description":"next_cursor of the previous page; same query and parameters."}},
       "required":["query"],"additionalProperties":false})");
     in["properties"].as_object()["parameters"] = schema(kParametersSchema);
     d.input_schema = std::move(in);
@@ -108,6 +183,7 @@ class ReadData final : public BaseTool {
       "row_count":{"type":"integer"},"truncated":{"type":"boolean"},
       "truncated_reason":{"type":"string","enum":["limit","max_result_bytes"]},
       "limit":{"type":"integer"},"elapsed_ms":{"type":"number"},
+      "next_cursor":{"type":"string"},"offset":{"type":"integer"},
       "notes":{"type":"array","items":{"type":"string"}}}})");
     d.output_schema = with_error_variant(std::move(out), {"columns", "rows", "row_count", "truncated", "limit"});
     d.annotations = read_only_annotations();
@@ -135,27 +211,49 @@ class ReadData final : public BaseTool {
       }
     }
 
+    const auto qkey = query_key(query, pv);
+    CursorPos start;
+    if (auto c = json::get_string(args, "cursor"); c && !c->empty()) {
+      auto pos = open_cursor(*c, ctx, qkey, cfg.cursor_ttl);
+      if (!pos.ok()) return invalid("read_data: " + pos.error().message);
+      start = *pos;
+    }
+
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return error_result(conn.error(), "read_data", env_->dialect(), cfg.query_timeout);
-    ReadSink sink(limit, cfg.max_result_bytes, ctx);
+    ReadSink sink(limit, cfg.max_result_bytes, ctx, start.offset, start.hash);
     const auto t0 = std::chrono::steady_clock::now();
     auto summary = (*conn)->execute(query, *params, &sink, env_->exec_options(ctx, true));
     const double elapsed = ms_since(t0);
     if (!summary.ok()) return error_result(summary.error(), "read_data", env_->dialect(), cfg.query_timeout);
+    if (sink.changed_ || sink.skipped_ < start.offset) {
+      const std::string msg =
+          "the result changed since the previous page (rows were inserted, deleted or came back in another order), "
+          "so continuing could repeat or miss rows";
+      const std::string hint = "Run the query again without cursor; add ORDER BY on a unique key for a stable order.";
+      return mcp::ToolResult::error("read_data: " + msg + ". " + hint,
+                                    bj::object{{"error", bj::object{{"kind", "cursor_stale"}, {"message", msg},
+                                                                    {"hint", hint}}}});
+    }
 
     bj::array cols;
     for (const auto& c : sink.cols_) cols.push_back(bj::object{{"name", c.name}, {"type", ReadSink::type_of(c)}});
     std::string text = std::move(sink.text_);
     if (sink.result_sets_ == 0) text = "(no result set)\n";
     text += "\n(" + std::to_string(sink.count_) + (sink.count_ == 1 ? " row)" : " rows)");  // blank line: rows end
+    std::string next;
+    if (start.offset)
+      text += "; rows " + std::to_string(start.offset + 1) + "–" + std::to_string(start.offset + sink.count_);
     if (sink.truncated_) {
       if (sink.reason_ == "limit") {
-        text += "; truncated: the limit of " + std::to_string(limit) +
-                " rows was reached and more rows exist (raise limit up to " + std::to_string(cfg.max_row_limit) +
-                ", add WHERE, or aggregate)";
+        text += "; truncated: the limit of " + std::to_string(limit) + " rows was reached and more rows exist";
       } else {
         text += "; truncated: the result reached the " + std::to_string(cfg.max_result_bytes) +
-                "-byte budget (MCP_MAX_RESULT_BYTES); select fewer columns or rows";
+                "-byte budget (MCP_MAX_RESULT_BYTES)";
+      }
+      if (sink.count_ > 0) {
+        next = issue_cursor(ctx, qkey, CursorPos{start.offset + sink.count_, sink.hash_}, cfg.cursor_ttl);
+        text += "; next page: call read_data again with the same query and parameters and cursor \"" + next + "\"";
       }
     }
     for (const auto& n : notes) text += "\nNote: " + n;
@@ -164,6 +262,8 @@ class ReadData final : public BaseTool {
                    {"row_count", i64(sink.count_)},         {"truncated", sink.truncated_},
                    {"limit", i64(limit)},                   {"elapsed_ms", elapsed}};
     if (sink.truncated_) out["truncated_reason"] = sink.reason_;
+    if (!next.empty()) out["next_cursor"] = std::move(next);
+    if (start.offset) out["offset"] = i64(start.offset);
     if (!notes.empty()) {
       bj::array na;
       for (auto& n : notes) na.push_back(bj::string(n));

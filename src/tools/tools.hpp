@@ -18,6 +18,7 @@ struct ToolsConfig {
   std::chrono::milliseconds query_timeout{30000};  ///< per statement; also the pool acquisition wait
   bool read_only = false;                 ///< write tools are marked writes=true; the core hides them
   std::size_t history_size = 100;         ///< recent tool outcomes kept for health_check / database://status
+  std::chrono::seconds cursor_ttl{900};   ///< lifetime of a read_data next_cursor
 };
 
 /// Registers every tool, the resource provider, the prompts and the completer into `registry`.
