@@ -19,7 +19,8 @@ bool is_loopback(const std::string& host) {
 // SQL Server branch (owned by the TDS module): settings from the variables, overridden by the
 // keys present in AZURE_SQL_CONNECTION_STRING.
 Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, AccessTokenFn access_token,
-                                                            TokenRefreshFn on_token_refresh) {
+                                                            TokenRefreshFn on_token_refresh,
+                                                            const std::string* database = nullptr) {
   namespace tds = db::tds;
   tds::TdsBackendOptions o;
   auto& c = o.connection;
@@ -51,6 +52,7 @@ Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, A
     if (cs->auth_type) auth = *cs->auth_type;
     else if (cs->user && cfg.auth_type == "default_credential") auth = "sql";  // User Id + Password, no Authentication=
   }
+  if (database) c.database = *database;
   if (cfg.azure_sql_server.empty() && (cfg.connection_string.empty() || c.host.empty()))
     return Error::make(ErrorKind::InvalidInput, "AZURE_SQL_CONNECTION_STRING: no Server= given");
   if (encrypt == "strict") c.encrypt = tds::EncryptMode::Strict;
@@ -90,6 +92,27 @@ Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, A
 }
 
 }  // namespace
+
+Result<std::vector<std::pair<std::string, std::shared_ptr<db::Backend>>>> make_databases(
+    const Config& cfg, AccessTokenFn access_token, TokenRefreshFn on_token_refresh) {
+  std::vector<std::pair<std::string, std::shared_ptr<db::Backend>>> out;
+  if (cfg.databases.empty()) {
+    auto b = make_backend(cfg, std::move(access_token), std::move(on_token_refresh));
+    if (!b.ok()) return std::move(b).error();
+    out.emplace_back(cfg.azure_sql_database, std::move(b).value());
+    return out;
+  }
+  for (const auto& name : cfg.databases) {
+    auto b = make_sqlserver_backend(cfg, access_token, on_token_refresh, &name);
+    if (!b.ok()) {
+      Error e = std::move(b).error();
+      e.message = "database '" + name + "' (AZURE_SQL_DATABASES): " + e.message;
+      return e;
+    }
+    out.emplace_back(name, std::move(b).value());
+  }
+  return out;
+}
 
 Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessTokenFn access_token,
                                                   TokenRefreshFn on_token_refresh) {

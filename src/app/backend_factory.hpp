@@ -2,6 +2,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "app/config.hpp"
 #include "common/result.hpp"
@@ -21,6 +23,12 @@ using TokenRefreshFn = std::function<void(const std::string& credential, bool ok
 /// (app/credential_factory.hpp) unless `access_token` is given (tests); `on_token_refresh` observes it.
 Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessTokenFn access_token = {},
                                                   TokenRefreshFn on_token_refresh = {});
+
+/// Every database of AZURE_SQL_DATABASES (the default first), each its own backend and pool — on Azure
+/// SQL a login names its database, so each database is its own connection (no USE). Without the list:
+/// make_backend's one database, named AZURE_SQL_DATABASE.
+Result<std::vector<std::pair<std::string, std::shared_ptr<db::Backend>>>> make_databases(
+    const Config& cfg, AccessTokenFn access_token = {}, TokenRefreshFn on_token_refresh = {});
 
 /// Serves Streamable HTTP until SIGTERM/SIGINT; returns the process exit code.
 int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::Backend>& db,

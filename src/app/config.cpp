@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <strings.h>
 
 extern char** environ;
 
@@ -16,6 +17,7 @@ const std::vector<SettingSpec>& setting_specs() {
   static const std::vector<SettingSpec> specs = {
       {"AZURE_SQL_SERVER", "server", nullptr, "SQL Server / Azure SQL host[,port]; setting it selects the SQL Server backend"},
       {"AZURE_SQL_DATABASE", "database-name", nullptr, "database name on the SQL Server"},
+      {"AZURE_SQL_DATABASES", "databases", nullptr, "allow-list of databases (db1,db2): each its own pool; tools take `database`"},
       {"AZURE_SQL_CONNECTION_STRING", "connection-string", nullptr, "ADO.NET-style connection string (alternative to the variables)", true},
       {"AZURE_SQL_AUTH_TYPE", "auth-type", nullptr, "sql|managed_identity|default_credential|service_principal|workload_identity|azure_cli|access_token (default: sql when a user name is set, else default_credential)"},
       {"AZURE_SQL_USERNAME", "username", nullptr, "SQL authentication user"},
@@ -333,6 +335,33 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
     outcome.error = "invalid setting MCP_DEFAULT_ROW_LIMIT='" + std::to_string(c.default_row_limit) +
                     "': expected at most MCP_MAX_ROW_LIMIT (" + std::to_string(c.max_row_limit) + ")";
     return outcome;
+  }
+  if (r.has("AZURE_SQL_DATABASES")) {
+    std::stringstream ss(r.str("AZURE_SQL_DATABASES"));
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      auto b = item.find_first_not_of(' ');
+      auto e = item.find_last_not_of(' ');
+      if (b == std::string::npos) continue;
+      item = item.substr(b, e - b + 1);
+      bool dup = false;
+      for (const auto& d : c.databases) dup = dup || strcasecmp(d.c_str(), item.c_str()) == 0;
+      if (item.size() > 128) {
+        outcome.error = "invalid setting AZURE_SQL_DATABASES: '" + item.substr(0, 40) + "…' is longer than 128 characters";
+        return outcome;
+      }
+      if (!dup) c.databases.push_back(item);
+    }
+    if (c.azure_sql_server.empty() && c.connection_string.empty() && !c.databases.empty()) {
+      outcome.error = "invalid setting AZURE_SQL_DATABASES: several databases need a SQL Server "
+                      "(AZURE_SQL_SERVER or AZURE_SQL_CONNECTION_STRING)";
+      return outcome;
+    }
+    // The default (AZURE_SQL_DATABASE, else the first listed) goes first; it is always allowed.
+    if (!c.azure_sql_database.empty()) {
+      std::erase_if(c.databases, [&](const std::string& d) { return strcasecmp(d.c_str(), c.azure_sql_database.c_str()) == 0; });
+      c.databases.insert(c.databases.begin(), c.azure_sql_database);
+    }
   }
   if (c.azure_sql_server.empty() && c.connection_string.empty()) {
     if (r.has("SQLITE_PATH") && !r.str("SQLITE_PATH").empty()) {

@@ -27,6 +27,7 @@ struct Config {
   // Database
   std::string azure_sql_server;  ///< host[,port]; non-empty selects the SQL Server backend
   std::string azure_sql_database;
+  std::vector<std::string> databases;  ///< AZURE_SQL_DATABASES, the default first; empty = one database
   std::string connection_string;
   std::string auth_type;  ///< resolved: sql | managed_identity | default_credential | ...
   std::string username;

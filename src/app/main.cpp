@@ -80,16 +80,18 @@ int main(int argc, char** argv) {
   app::setup_logging(cfg.log_level, cfg.log_format);
   for (const auto& n : cfg.notices) spdlog::warn("{}", n);
 
-  auto backend = app::make_backend(cfg, {}, [](const std::string& credential, bool ok) {
+  auto backends = app::make_databases(cfg, {}, [](const std::string& credential, bool ok) {
     observability::note_token_refresh(ok);  // exported by /metrics
     if (ok) spdlog::info("Entra token acquired ({})", credential);
     else spdlog::warn("Entra token acquisition failed ({})", credential);
   });
-  if (!backend.ok()) {
-    std::fprintf(stderr, "azsql-mcp: cannot open the database: %s\n", backend.error().message.c_str());
+  if (!backends.ok()) {
+    std::fprintf(stderr, "azsql-mcp: cannot open the database: %s\n", backends.error().message.c_str());
     return 1;
   }
-  std::shared_ptr<db::Backend> db = std::move(backend).value();
+  std::vector<tools::Database> databases;
+  for (auto& [name, b] : *backends) databases.push_back(tools::Database{name, b});
+  std::shared_ptr<db::Backend> db = databases.front().backend;
 
   auto registry = std::make_shared<mcp::Registry>();
   tools::ToolsConfig tcfg;
@@ -100,7 +102,7 @@ int main(int argc, char** argv) {
   tcfg.read_only = cfg.read_only;
   tcfg.history_size = cfg.max_request_history;
   tcfg.cursor_ttl = std::chrono::seconds(cfg.cursor_ttl_s);
-  tools::register_all(*registry, db, tcfg);
+  tools::register_all(*registry, databases, tcfg);
 
   mcp::ServerOptions sopts;
   sopts.version = AZSQL_VERSION;

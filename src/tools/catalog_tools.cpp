@@ -49,7 +49,7 @@ class ListTables final : public BaseTool {
     if (auto p = json::get_string(args, "pattern"); p && !p->empty()) o.pattern = std::string(*p);
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return error_result(conn.error(), "list_tables", env_->dialect(), env_->cfg.query_timeout);
-    auto tables = env_->backend->list_tables(**conn, o);
+    auto tables = env_->db().list_tables(**conn, o);
     if (!tables.ok()) return error_result(tables.error(), "list_tables", env_->dialect(), env_->cfg.query_timeout);
     bj::array arr;
     std::string text = "Available " + std::string(o.include_views ? "tables and views" : "tables") + " (" +
@@ -169,7 +169,7 @@ class SearchObjects final : public BaseTool {
     }
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return error_result(conn.error(), "search_objects", env_->dialect(), env_->cfg.query_timeout);
-    auto found = env_->backend->search_objects(**conn, pattern, types, limit + 1);
+    auto found = env_->db().search_objects(**conn, pattern, types, limit + 1);
     if (!found.ok()) return error_result(found.error(), "search_objects", env_->dialect(), env_->cfg.query_timeout);
     auto& matches = *found;
     const bool truncated = matches.size() > limit;
@@ -212,7 +212,7 @@ class SearchObjects final : public BaseTool {
           }
           if ((m.type == "table" || m.type == "view") && described < 20) {
             ++described;
-            auto d = env_->backend->describe_table(**conn, db::QualifiedName{m.schema, m.name});
+            auto d = env_->db().describe_table(**conn, db::QualifiedName{m.schema, m.name});
             if (d.ok() && *d) {
               bj::array cols;
               line += " (";
@@ -268,7 +268,7 @@ class DatabaseInfoTool final : public BaseTool {
   mcp::ToolResult run(const bj::object&, mcp::CallContext& ctx) override {
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return error_result(conn.error(), "database_info", env_->dialect(), env_->cfg.query_timeout);
-    auto info = env_->backend->database_info(**conn);
+    auto info = env_->db().database_info(**conn);
     if (!info.ok()) return error_result(info.error(), "database_info", env_->dialect(), env_->cfg.query_timeout);
     const auto& i = *info;
     bj::object o{{"backend", i.backend},          {"dialect", to_string(env_->dialect())},
@@ -283,7 +283,7 @@ class DatabaseInfoTool final : public BaseTool {
     for (const auto& w : i.warnings) warnings.push_back(bj::string(w));
     o["roles"] = std::move(roles);
     o["warnings"] = std::move(warnings);
-    o["pool"] = pool_json(env_->backend->pool().stats());
+    o["pool"] = pool_json(env_->db().pool().stats());
     o["limits"] = bj::object{{"default_row_limit", i64(env_->cfg.default_row_limit)},
                              {"max_row_limit", i64(env_->cfg.max_row_limit)},
                              {"max_result_bytes", i64(env_->cfg.max_result_bytes)},
@@ -302,7 +302,7 @@ class DatabaseInfoTool final : public BaseTool {
       text += ")";
     }
     text += env_->cfg.read_only ? "; server is read-only" : "; server allows writes";
-    const auto ps = env_->backend->pool().stats();
+    const auto ps = env_->db().pool().stats();
     text += "; pool " + std::to_string(ps.in_use) + "/" + std::to_string(ps.open) + " in use (max " +
             std::to_string(ps.max_size) + ")";
     for (const auto& w : i.warnings) text += "\nWarning: " + w;
@@ -406,10 +406,10 @@ class HealthCheck final : public BaseTool {
     }
     const double uptime =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - env_->started).count();
-    const auto ps = env_->backend->pool().stats();
+    const auto ps = env_->db().pool().stats();
     bj::object o{{"status", status},
                  {"uptime_s", uptime},
-                 {"backend", env_->backend->name()},
+                 {"backend", env_->db().name()},
                  {"dialect", to_string(env_->dialect())},
                  {"database", std::move(dbo)},
                  {"pool", pool_json(ps)},

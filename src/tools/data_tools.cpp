@@ -313,7 +313,7 @@ class ExplainQuery final : public BaseTool {
     if (!params.ok()) return invalid("explain_query: " + params.error().message);
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return error_result(conn.error(), "explain_query", env_->dialect(), env_->cfg.query_timeout);
-    auto plan = env_->backend->explain(**conn, query, *params, env_->exec_options(ctx, true));
+    auto plan = env_->db().explain(**conn, query, *params, env_->exec_options(ctx, true));
     if (!plan.ok()) return error_result(plan.error(), "explain_query", env_->dialect(), env_->cfg.query_timeout);
     return success(plan_json(*plan), plan_text(*plan));
   }
@@ -381,10 +381,8 @@ mcp::ToolAnnotations writes_annotations(bool destructive) {
   return a;
 }
 
-void notify_changed(mcp::CallContext& ctx, const std::optional<std::string>& table) {
-  std::vector<std::string> uris{"database://tables"};
-  if (table) uris.push_back("database://tables/" + percent_encode(*table));
-  ctx.resources_updated(uris);
+void notify_changed(const Env& env, mcp::CallContext& ctx, const std::optional<std::string>& table) {
+  ctx.resources_updated(env.changed_uris(table));
 }
 
 std::string placeholder(std::size_t i) { return "@p" + std::to_string(i); }
@@ -495,7 +493,7 @@ class InsertData final : public BaseTool {
     if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "insert_data (commit)", env_->dialect(), env_->cfg.query_timeout);
     const double elapsed = ms_since(t0);
     auto target = write_target(sql_text, env_->dialect());
-    if (r->rows_affected != 0) notify_changed(ctx, target);
+    if (r->rows_affected != 0) notify_changed(*env_, ctx, target);
     const std::int64_t n = std::max<std::int64_t>(r->rows_affected, 0);
     bj::object out{{"rows_affected", n}, {"elapsed_ms", elapsed}};
     std::string text = "INSERT operation completed successfully. " + std::to_string(n) + " row(s) inserted.";
@@ -610,7 +608,7 @@ class InsertData final : public BaseTool {
     if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "insert_data (commit)", dl, env_->cfg.query_timeout);
     const double elapsed = ms_since(t0);
     const std::string shown = display_name(d.table.schema, d.table.name);
-    if (affected != 0) notify_changed(ctx, shown);
+    if (affected != 0) notify_changed(*env_, ctx, shown);
     std::string text = "INSERT operation completed successfully. " + std::to_string(affected) + " row(s) inserted into " +
                        shown + ".";
     if (!keys.empty()) {
@@ -745,7 +743,7 @@ class UpdateData final : public BaseTool {
       if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "update_data (commit)", dl, env_->cfg.query_timeout);
       break;
     }
-    if (n != 0) notify_changed(ctx, target);
+    if (n != 0) notify_changed(*env_, ctx, target);
     const std::int64_t shown = std::max<std::int64_t>(n, 0);
     bj::object out{{"operation", op},
                    {"rows_affected", shown},

@@ -115,7 +115,7 @@ class TopQueriesTool final : public InsightTool {
     const int hours = static_cast<int>(std::clamp<std::int64_t>(json::get_int(args, "hours").value_or(24), 1, 720));
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return failed(conn.error());
-    auto r = env_->backend->top_queries(**conn, m, hours, limit_arg(args, 10, 50));
+    auto r = env_->db().top_queries(**conn, m, hours, limit_arg(args, 10, 50));
     if (!r.ok()) return failed(r.error());
     bj::array arr;
     std::string text = "Top " + std::to_string(r->queries.size()) + " queries by " + metric + ", last " +
@@ -183,7 +183,7 @@ class ActiveRequestsTool final : public InsightTool {
     const auto min_s = std::max<std::int64_t>(0, json::get_int(args, "min_seconds").value_or(30));
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return failed(conn.error());
-    auto r = env_->backend->active_requests(**conn, min_s * 1000);
+    auto r = env_->db().active_requests(**conn, min_s * 1000);
     if (!r.ok()) return failed(r.error());
     bj::array reqs;
     std::map<std::int64_t, const db::ActiveRequest*> by_id;
@@ -273,9 +273,9 @@ class IndexAdviceTool final : public InsightTool {
     const auto limit = limit_arg(args, 10, 50);
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return failed(conn.error());
-    auto missing = env_->backend->missing_indexes(**conn, limit);
+    auto missing = env_->db().missing_indexes(**conn, limit);
     if (!missing.ok()) return failed(missing.error());
-    auto unused = env_->backend->unused_indexes(**conn, limit);
+    auto unused = env_->db().unused_indexes(**conn, limit);
     if (!unused.ok()) return failed(unused.error());
     bj::array jm, ju;
     std::string text = "Missing indexes (" + std::to_string(missing->size()) + ", suggestions to review, not to apply "
@@ -332,7 +332,7 @@ class WaitStatsTool final : public InsightTool {
   mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return failed(conn.error());
-    auto r = env_->backend->wait_stats(**conn, limit_arg(args, 10, 50));
+    auto r = env_->db().wait_stats(**conn, limit_arg(args, 10, 50));
     if (!r.ok()) return failed(r.error());
     bj::array arr;
     std::string text = "Top waits (% of non-idle wait time):\n";
@@ -367,7 +367,7 @@ class TableSpaceTool final : public InsightTool {
     const std::string schema_name(json::get_string(args, "schema").value_or(""));
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return failed(conn.error());
-    auto r = env_->backend->table_space(**conn, schema_name, limit_arg(args, 20, 500));
+    auto r = env_->db().table_space(**conn, schema_name, limit_arg(args, 20, 500));
     if (!r.ok()) return failed(r.error());
     bj::array arr;
     std::string text = "Space per table (KB: reserved / data / index):\n";

@@ -29,7 +29,7 @@ std::string dialect_rules(Dialect d) {
 std::string server_line(Env& env, mcp::CallContext& ctx, db::DatabaseInfo* out = nullptr) {
   auto conn = env.acquire(ctx);
   if (!conn.ok()) return "Server: unknown (" + conn.error().message + ")";
-  auto info = env.backend->database_info(**conn);
+  auto info = env.db().database_info(**conn);
   if (!info.ok()) return "Server: unknown (" + info.error().message + ")";
   if (out) *out = *info;
   std::string s = "Server: " + info->product + " " + info->server_version;
@@ -155,7 +155,7 @@ class AnalyzePerformance final : public mcp::Prompt {
     {
       auto conn = env_->acquire(ctx);
       if (!conn.ok()) return std::move(conn).error();
-      plan = env_->backend->explain(**conn, query, {}, env_->exec_options(ctx, true));
+      plan = env_->db().explain(**conn, query, {}, env_->exec_options(ctx, true));
     }  // the connection goes back to the pool before the catalog look-ups below
     if (!plan.ok()) {
       if (plan.error().kind == ErrorKind::Database)
@@ -217,10 +217,10 @@ class DataMigrationGuide final : public mcp::Prompt {
     db::DatabaseInfo info;
     const std::string server = server_line(*env_, ctx, &info);
     if (source.empty()) source = "another database (not specified)";
-    if (target.empty()) target = "this database (" + (info.product.empty() ? env_->backend->name() : info.product) + ")";
+    if (target.empty()) target = "this database (" + (info.product.empty() ? env_->db().name() : info.product) + ")";
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return std::move(conn).error();
-    auto tables = env_->backend->list_tables(**conn, db::ListTablesOptions{});
+    auto tables = env_->db().list_tables(**conn, db::ListTablesOptions{});
     if (!tables.ok()) return std::move(tables).error();
     // Foreign-key load order: parents before children (Kahn's algorithm; cycles listed last).
     std::map<std::string, std::set<std::string>> deps;
@@ -233,7 +233,7 @@ class DataMigrationGuide final : public mcp::Prompt {
       rows[n] = t.row_count;
       deps[n];
       if (described++ >= 200) continue;
-      auto d = env_->backend->describe_table(**conn, db::QualifiedName{t.schema, t.name});
+      auto d = env_->db().describe_table(**conn, db::QualifiedName{t.schema, t.name});
       if (d.ok() && *d) {
         for (const auto& f : (*d)->foreign_keys) {
           const std::string parent = display_name(f.ref_schema.empty() ? t.schema : f.ref_schema, f.ref_table);
@@ -311,10 +311,10 @@ class DatabaseTroubleshooting final : public mcp::Prompt {
     auto ping = ping_database(*env_, ctx);
     db::DatabaseInfo info;
     const std::string server = ping.ok() ? server_line(*env_, ctx, &info) : "Server: not reachable";
-    const auto ps = env_->backend->pool().stats();
+    const auto ps = env_->db().pool().stats();
     const auto recent = env_->ring.summary();
     std::string t = "Troubleshoot this database problem: " + issue + "\n\nLive facts:\n- " + server + "\n- Backend: " +
-                    env_->backend->name() + ", dialect " + to_string(env_->dialect()) + "\n";
+                    env_->db().name() + ", dialect " + to_string(env_->dialect()) + "\n";
     if (ping.ok()) {
       char b[64];
       std::snprintf(b, sizeof b, "%.2f ms", *ping);

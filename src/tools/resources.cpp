@@ -74,14 +74,14 @@ class Resources final : public mcp::ResourceProvider {
     if (!conn.ok()) return std::move(conn).error();
     db::ListTablesOptions o;
     o.include_views = true;
-    auto tables = env_->backend->list_tables(**conn, o);
+    auto tables = env_->db().list_tables(**conn, o);
     if (!tables.ok()) return std::move(tables).error();
     bj::array out;
     std::size_t n = 0;
     for (const auto& t : *tables) {
       if (n++ >= kMaxSchemaTables) break;
       if (ctx.cancel().cancelled()) return Error::make(ErrorKind::Cancelled, "cancelled");
-      auto d = env_->backend->describe_table(**conn, db::QualifiedName{t.schema, t.name});
+      auto d = env_->db().describe_table(**conn, db::QualifiedName{t.schema, t.name});
       if (!d.ok()) return std::move(d).error();
       if (*d) {
         // Structure only: row counts change with every write and live in database://tables.
@@ -89,7 +89,7 @@ class Resources final : public mcp::ResourceProvider {
         out.push_back(description_json(**d));
       }
     }
-    return bj::object{{"backend", env_->backend->name()},
+    return bj::object{{"backend", env_->db().name()},
                       {"dialect", to_string(env_->dialect())},
                       {"table_count", i64(tables->size())},
                       {"truncated", tables->size() > kMaxSchemaTables},
@@ -103,12 +103,12 @@ class Resources final : public mcp::ResourceProvider {
     else db["error"] = std::string(to_string(ping.error().kind)) + ": " + ping.error().message;
     const double uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - env_->started).count();
     return bj::object{{"status", ping.ok() ? "connected" : "disconnected"},
-                      {"backend", env_->backend->name()},
+                      {"backend", env_->db().name()},
                       {"dialect", to_string(env_->dialect())},
                       {"read_only_mode", env_->cfg.read_only},
                       {"uptime_s", uptime},
                       {"database", std::move(db)},
-                      {"pool", pool_json(env_->backend->pool().stats())},
+                      {"pool", pool_json(env_->db().pool().stats())},
                       {"recent", recent_json(env_->ring.summary())}};
   }
 

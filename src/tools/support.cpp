@@ -40,7 +40,7 @@ OutcomeRing::Summary OutcomeRing::summary() const {
 // ---------------------------------------------------------------- env
 
 Result<db::PooledConnection> Env::acquire(mcp::CallContext& ctx) const {
-  auto c = backend->pool().acquire(cfg.query_timeout, ctx.cancel());
+  auto c = db().pool().acquire(cfg.query_timeout, ctx.cancel());
   if (!c.ok() && c.error().kind == ErrorKind::Timeout) {
     // Waiting for a pooled connection is a concurrency limit, not a slow statement.
     Error e = std::move(c).error();
@@ -597,7 +597,7 @@ Result<std::vector<db::TableInfo>> all_tables(Env& env, mcp::CallContext& ctx, b
   if (!conn.ok()) return std::move(conn).error();
   db::ListTablesOptions o;
   o.include_views = include_views;
-  return env.backend->list_tables(**conn, o);
+  return env.db().list_tables(**conn, o);
 }
 
 Result<db::TableDescription> find_table(Env& env, mcp::CallContext& ctx, std::string_view table_name) {
@@ -608,13 +608,13 @@ Result<db::TableDescription> find_table(Env& env, mcp::CallContext& ctx, std::st
                            "' is not a valid table name; use name, schema.name or a bracketed/quoted form");
   auto conn = env.acquire(ctx);
   if (!conn.ok()) return std::move(conn).error();
-  auto d = env.backend->describe_table(**conn, db::QualifiedName{parsed->schema, parsed->name});
+  auto d = env.db().describe_table(**conn, db::QualifiedName{parsed->schema, parsed->name});
   if (!d.ok()) return std::move(d).error();
   if (*d) return std::move(**d);
   // Unknown: suggest close names from the real catalog.
   db::ListTablesOptions o;
   o.include_views = true;
-  auto tables = env.backend->list_tables(**conn, o);
+  auto tables = env.db().list_tables(**conn, o);
   std::vector<std::string> names;
   if (tables.ok()) {
     for (const auto& t : *tables) names.push_back(display_name(t.schema, t.name));

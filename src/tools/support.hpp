@@ -51,13 +51,22 @@ class OutcomeRing {
 /// What every tool, resource and prompt shares. Immutable after start-up except `ring`.
 struct Env {
   explicit Env(std::size_t history_size) : ring(history_size) {}
-  std::shared_ptr<db::Backend> backend;
+  std::shared_ptr<db::Backend> backend;  ///< the default database
+  std::vector<Database> databases;       ///< the allow-list ([0] = default); ≤ 1 entry = one database
   ToolsConfig cfg;
   const mcp::Registry* registry = nullptr;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   OutcomeRing ring;
 
   Dialect dialect() const { return backend->dialect(); }
+  /// The call's database (its `database` argument or resource URI), else the default (databases.cpp).
+  db::Backend& db() const;
+  /// Its name ("" with a single unnamed database).
+  std::string database_name() const;
+  /// Case-insensitive lookup in the allow-list; null when absent.
+  const Database* find_database(std::string_view name) const;
+  /// Resource URIs a committed write to `table` changes (database://tables…, and database://<db>/tables…).
+  std::vector<std::string> changed_uris(const std::optional<std::string>& table) const;
   /// Borrows a pooled connection, waiting at most the query timeout.
   Result<db::PooledConnection> acquire(mcp::CallContext& ctx) const;
   /// Statement options: timeout from the config, cancellation from the call.
@@ -166,6 +175,13 @@ std::unique_ptr<mcp::Tool> make_search_objects(std::shared_ptr<Env> env);
 /// insight_tools.cpp: top_queries, active_requests, index_advice, wait_stats, table_space — empty unless
 /// the backend has_insights() (SQL Server).
 std::vector<std::unique_ptr<mcp::Tool>> make_insight_tools(std::shared_ptr<Env> env);
+
+/// databases.cpp: with several databases, wrap a tool / prompt / resource provider so it takes a
+/// `database` argument or URI segment; unchanged with one database.
+std::unique_ptr<mcp::Tool> for_databases(std::unique_ptr<mcp::Tool> t, const std::shared_ptr<Env>& env);
+std::unique_ptr<mcp::Prompt> for_databases(std::unique_ptr<mcp::Prompt> p, const std::shared_ptr<Env>& env);
+std::unique_ptr<mcp::ResourceProvider> for_databases(std::unique_ptr<mcp::ResourceProvider> r,
+                                                     const std::shared_ptr<Env>& env);
 
 /// resources.cpp, prompts.cpp
 std::unique_ptr<mcp::ResourceProvider> make_resources(std::shared_ptr<Env> env);

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "db/backend.hpp"
 #include "mcp/registry.hpp"
@@ -20,6 +22,16 @@ struct ToolsConfig {
   std::size_t history_size = 100;         ///< recent tool outcomes kept for health_check / database://status
   std::chrono::seconds cursor_ttl{900};   ///< lifetime of a read_data next_cursor
 };
+
+/// One database of the allow-list (AZURE_SQL_DATABASES) and its backend (own pool).
+struct Database {
+  std::string name;
+  std::shared_ptr<db::Backend> backend;
+};
+
+/// Several databases: the first is the default. With more than one, every tool and prompt gains an
+/// optional `database` argument and each resource a database://<db>/… twin.
+void register_all(mcp::Registry& registry, std::vector<Database> databases, const ToolsConfig& config);
 
 /// Registers every tool, the resource provider, the prompts and the completer into `registry`.
 /// `registry` must outlive nothing but itself: tools keep a pointer to it (list_available_tools) and

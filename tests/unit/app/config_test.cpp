@@ -127,5 +127,22 @@ TEST(SetupIdentity, RejectsMissingOrBadName) {
   EXPECT_EQ(setup_identity_main({"--identity-name", "a\nb"}, out, err), 2);
 }
 
+TEST(Config, DatabaseAllowListPutsTheDefaultFirstAndDropsDuplicates) {
+  auto r = parse({}, {{"AZURE_SQL_SERVER", "db.example.net"}, {"AZURE_SQL_DATABASE", "Sales"},
+                      {"AZURE_SQL_DATABASES", " hr, sales ,HR,finance"}});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->databases, (std::vector<std::string>{"Sales", "hr", "finance"}));
+  auto first = parse({}, {{"AZURE_SQL_SERVER", "db.example.net"}, {"AZURE_SQL_DATABASES", "a,b"}});
+  ASSERT_TRUE(first.config) << first.error;
+  EXPECT_EQ(first.config->databases, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(parse({}, {{"AZURE_SQL_SERVER", "db.example.net"}}).config->databases.empty());
+}
+
+TEST(Config, DatabaseAllowListNeedsSqlServer) {
+  auto r = parse({}, {{"HOME", "/home/u"}, {"AZURE_SQL_DATABASES", "a,b"}});
+  EXPECT_FALSE(r.config);
+  EXPECT_NE(r.error.find("AZURE_SQL_DATABASES"), std::string::npos) << r.error;
+}
+
 }  // namespace
 }  // namespace azsql::app
