@@ -24,15 +24,10 @@ class ListTables final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "list_tables";
     d.title = "List tables";
-    d.description =
-        "Lists the tables of the connected database (and views with include_views) with their schema and "
-        "approximate row count. Start here to learn what data exists, then call describe_table for columns. "
-        "Filter with schema and a LIKE pattern on the name (e.g. 'Art%').";
-    d.input_schema = schema(R"({"type":"object","properties":{
-      "schema":{"type":"string","description":"Only tables of this schema (e.g. dbo, main)."},
-      "include_views":{"type":"boolean","description":"Also list views (default false)."},
-      "pattern":{"type":"string","maxLength":256,"description":"SQL LIKE pattern on the table name, case-insensitive, e.g. 'Art%'."}},
-      "additionalProperties":false})");
+    d.description = "List tables (views too with include_views) with schema and approximate row count. Start here, "
+                    "then describe_table. pattern: LIKE on the name.";
+    d.input_schema = schema(R"({"type":"object","properties":{"schema":{"type":"string"},
+      "include_views":{"type":"boolean"},"pattern":{"type":"string","maxLength":256}},"additionalProperties":false})");
     auto out = schema(R"({"type":"object","properties":{
       "tables":{"type":"array","items":{}},"count":{"type":"integer"}}})");
     out["properties"].as_object()["tables"].as_object()["items"] = schema(kTableInfoSchema);
@@ -90,13 +85,10 @@ class DescribeTable final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "describe_table";
     d.title = "Describe a table";
-    d.description =
-        "Describes one table or view: columns with exact types (length/precision), nullability, defaults, "
-        "identity and computed columns, the primary key, foreign keys in both directions, indexes and check "
-        "constraints. Call it before writing a query against a table. table_name may be 'name', 'schema.name' "
-        "or bracketed/quoted; an unknown name returns close matches.";
-    d.input_schema = schema(R"({"type":"object","properties":{
-      "table_name":{"type":"string","minLength":1,"maxLength":512,"description":"Table name: 'Article', 'dbo.Article' or '[dbo].[Article]'."}},
+    d.description = "Describe a table or view: columns with exact types, nullability, defaults, keys (both "
+                    "directions), indexes, checks. Call it before querying a table. table_name: 'Article' or "
+                    "'dbo.Article'.";
+    d.input_schema = schema(R"({"type":"object","properties":{"table_name":{"type":"string"}},
       "required":["table_name"],"additionalProperties":false})");
     auto out = description_schema();
     out["properties"].as_object()["table"] = schema(kTableInfoSchema);
@@ -132,17 +124,11 @@ class SearchObjects final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "search_objects";
     d.title = "Search database objects";
-    d.description =
-        "Finds tables, views, columns, procedures, functions and indexes whose name matches a pattern — cheap "
-        "schema discovery for large databases. pattern is a LIKE pattern ('Cust%'); without % it matches "
-        "anywhere in the name. detail_level 'names' (default, fewest tokens) returns names grouped by type, "
-        "'summary' adds schema, owning table and column types, 'full' adds row counts and each matching table's "
-        "columns.";
-    d.input_schema = schema(R"({"type":"object","properties":{
-      "pattern":{"type":"string","minLength":1,"maxLength":256,"description":"LIKE pattern on object names, e.g. 'Reg%' or 'price'."},
-      "types":{"type":"array","items":{"type":"string","enum":["table","view","column","procedure","function","index","trigger"]},"description":"Object types to search (default: all)."},
-      "detail_level":{"type":"string","enum":["names","summary","full"],"description":"names (default) | summary | full"},
-      "limit":{"type":"integer","minimum":1,"maximum":1000,"description":"Maximum matches (default 100)."}},
+    d.description = "Find objects by name in large schemas. pattern: LIKE ('Cust%'), or a substring without %. "
+                    "detail_level summary adds owning table and types, full adds row counts and columns.";
+    d.input_schema = schema(R"({"type":"object","properties":{"pattern":{"type":"string","maxLength":256},
+      "types":{"type":"array","items":{"enum":["table","view","column","procedure","function","index","trigger"]}},
+      "detail_level":{"enum":["names","summary","full"]},"limit":{"type":"integer","minimum":1,"maximum":1000}},
       "required":["pattern"],"additionalProperties":false})");
     auto out = schema(R"({"type":"object","properties":{
       "detail_level":{"type":"string"},"count":{"type":"integer"},"truncated":{"type":"boolean"},
@@ -248,11 +234,9 @@ class DatabaseInfoTool final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "database_info";
     d.title = "Database information";
-    d.description =
-        "Describes the connected database: backend and SQL dialect (write T-SQL or SQLite SQL accordingly), "
-        "product, server version and edition, database name, collation, compatibility level, size, current "
-        "user and roles, privilege warnings, connection pool state and the server's result limits.";
-    d.input_schema = schema(R"({"type":"object","properties":{},"additionalProperties":false})");
+    d.description = "The database's SQL dialect (write queries in it), version, edition, collation, size, current "
+                    "user and roles, pool state and result limits.";
+    d.input_schema = schema(R"({"type":"object","properties":{}})");
     auto out = schema(R"({"type":"object","properties":{
       "backend":{"type":"string"},"dialect":{"type":"string"},"product":{"type":"string"},"server_version":{"type":"string"},
       "edition":{"type":"string"},"database":{"type":"string"},"collation":{"type":"string"},
@@ -330,10 +314,8 @@ class ListAvailableTools final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "list_available_tools";
     d.title = "List available tools";
-    d.description =
-        "Lists the tools this server offers right now with a one-line description of each (write tools are "
-        "absent when the server is read-only). Same information as tools/list, kept for compatibility.";
-    d.input_schema = schema(R"({"type":"object","properties":{},"additionalProperties":false})");
+    d.description = "List this server's tools, one line each (no write tools in read-only mode).";
+    d.input_schema = schema(R"({"type":"object","properties":{}})");
     auto out = schema(R"({"type":"object","properties":{
       "tools":{"type":"array","items":{"type":"object","properties":{"name":{"type":"string"},"title":{"type":"string"},
         "description":{"type":"string"},"read_only":{"type":"boolean"}},"required":["name","description"]}},
@@ -374,11 +356,9 @@ class HealthCheck final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "health_check";
     d.title = "Health check";
-    d.description =
-        "Checks server and database health: a database round trip (SELECT 1) with its latency, connection "
-        "pool state, uptime and the error rate of recent tool calls with the last errors. Use it when calls "
-        "fail or are slow.";
-    d.input_schema = schema(R"({"type":"object","properties":{},"additionalProperties":false})");
+    d.description = "Check database reachability and latency, pool state, uptime and recent tool errors. Use it "
+                    "when calls fail or are slow.";
+    d.input_schema = schema(R"({"type":"object","properties":{}})");
     auto out = schema(R"({"type":"object","properties":{
       "status":{"type":"string","enum":["healthy","degraded","unhealthy"]},"uptime_s":{"type":"number"},
       "backend":{"type":"string"},"dialect":{"type":"string"},

@@ -15,10 +15,11 @@ namespace azsql::tools::detail {
 
 namespace {
 
-constexpr const char* kParametersSchema = R"({"type":["array","object"],
-  "description":"Values for placeholders: an array for positional ? placeholders, or an object for named ones (@name / :name). Strings, numbers, booleans or null.",
-  "items":{"type":["string","number","integer","boolean","null"]},
-  "additionalProperties":{"type":["string","number","integer","boolean","null"]}})";
+// Tool definitions say what a model needs and no more (issue 17: every conversation pays them on every
+// turn; `make bench` counts their tokens). Values are checked by to_params (scalars only), so the schema
+// does not repeat the scalar types.
+constexpr const char* kParametersSchema =
+    R"({"type":["array","object"],"description":"Values for ? or @name placeholders"})";
 
 // ---------------------------------------------------------------- read_data
 
@@ -163,17 +164,13 @@ class ReadData final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "read_data";
     d.title = "Run a read-only query";
-    d.description =
-        "Runs exactly one read-only SQL statement (SELECT, or WITH ... SELECT) and returns typed columns and "
-        "rows. Writes, EXEC, multiple statements and session changes are refused. Pass values through "
-        "`parameters` instead of inlining them. At most `limit` rows come back (default " +
-        std::to_string(cfg.default_row_limit) + ", max " + std::to_string(cfg.max_row_limit) +
-        "); `truncated` says when more rows existed or the result hit the size budget. Values: integers as "
-        "numbers (beyond 2^53 as strings), decimals as exact strings, binary as base64, dates as ISO 8601.";
+    d.description = "Run one read-only query (SELECT or WITH ... SELECT); anything else is refused. Returns at most "
+                    "limit rows (default " + std::to_string(cfg.default_row_limit) + ", max " +
+                    std::to_string(cfg.max_row_limit) +
+                    ") as CSV lines under a name:type header; NULL is null, quoted fields are JSON strings.";
     auto in = schema(R"({"type":"object","properties":{
-      "query":{"type":"string","minLength":1,"maxLength":1000000,"description":"One SELECT statement in the database's dialect."},
-      "limit":{"type":"integer","minimum":1,"description":"Maximum rows to return."},
-      "cursor":{"type":"string","maxLength":4096,"description":"next_cursor of the previous page; same query and parameters."}},
+      "query":{"type":"string","maxLength":1000000},"limit":{"type":"integer","minimum":1},
+      "cursor":{"type":"string","maxLength":4096,"description":"next_cursor of the previous page"}},
       "required":["query"],"additionalProperties":false})");
     in["properties"].as_object()["parameters"] = schema(kParametersSchema);
     d.input_schema = std::move(in);
@@ -283,12 +280,9 @@ class ExplainQuery final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "explain_query";
     d.title = "Explain a query plan";
-    d.description =
-        "Shows the estimated execution plan of one read-only query without running it for results "
-        "(SQL Server: SHOWPLAN_XML summarised; SQLite: EXPLAIN QUERY PLAN): operators with estimated rows and "
-        "cost, full scans, and missing-index suggestions. Use it to find out why a query is slow.";
-    auto in = schema(R"({"type":"object","properties":{
-      "query":{"type":"string","minLength":1,"maxLength":1000000,"description":"One SELECT statement."}},
+    d.description = "Show the estimated plan of one read-only query without running it: operators with estimated "
+                    "rows and cost, scans, missing indexes. Use it when a query is slow.";
+    auto in = schema(R"({"type":"object","properties":{"query":{"type":"string","maxLength":1000000}},
       "required":["query"],"additionalProperties":false})");
     in["properties"].as_object()["parameters"] = schema(kParametersSchema);
     d.input_schema = std::move(in);
@@ -434,18 +428,12 @@ class InsertData final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "insert_data";
     d.title = "Insert rows";
-    d.description =
-        "Inserts rows, in one transaction (all or nothing). Either pass `sql`: one INSERT statement (values "
-        "through `parameters`), or pass `table` and `rows`: an array of objects mapping column names to values "
-        "— the server builds a parameterized INSERT per row and checks the column names. Returns rows affected "
-        "and generated keys (identity / rowid) where the backend reports them.";
+    d.description = "Insert rows in one transaction (all or nothing): either sql (one INSERT) or table + rows "
+                    "(objects of column: value). Returns rows affected and generated keys.";
     auto in = schema(R"({"type":"object","properties":{
-      "sql":{"type":"string","minLength":1,"maxLength":1000000,"description":"One INSERT statement."},
-      "table":{"type":"string","minLength":1,"maxLength":512,"description":"Target table for `rows`: 'Region' or 'dbo.Region'."},
-      "rows":{"type":"array","minItems":1,"maxItems":1000,"items":{"type":"object","additionalProperties":{"type":["string","number","integer","boolean","null"]}},
-        "description":"Rows to insert into `table`, e.g. [{\"Region_Libelle\":\"Ouest\"}]."}},
-      "anyOf":[{"required":["sql"]},{"required":["table","rows"]}],
-      "additionalProperties":false})");
+      "sql":{"type":"string","maxLength":1000000},"table":{"type":"string"},
+      "rows":{"type":"array","minItems":1,"maxItems":1000,"items":{"type":"object"}}},
+      "anyOf":[{"required":["sql"]},{"required":["table","rows"]}],"additionalProperties":false})");
     in["properties"].as_object()["parameters"] = schema(kParametersSchema);
     d.input_schema = std::move(in);
     auto out = schema(R"({"type":"object","properties":{
@@ -636,17 +624,12 @@ class UpdateData final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "update_data";
     d.title = "Update or delete rows";
-    d.description =
-        "Runs one UPDATE or DELETE statement (or, with allow_merge, one T-SQL MERGE) inside a transaction. A "
-        "statement without WHERE is refused unless "
-        "allow_no_where is true. If more than max_rows rows (default 1000) would change, everything is rolled "
-        "back and nothing changes — unless the client supports elicitation, in which case the user is asked to "
-        "confirm the larger change first. Pass values through `parameters`. Returns the number of rows affected.";
+    d.description = "Run one UPDATE or DELETE in a transaction (MERGE with allow_merge, SQL Server). WHERE is "
+                    "required unless allow_no_where. If more than max_rows rows (default 1000) change, it is rolled "
+                    "back (or the user is asked).";
     auto in = schema(R"({"type":"object","properties":{
-      "sql":{"type":"string","minLength":1,"maxLength":1000000,"description":"One UPDATE or DELETE statement with a WHERE clause."},
-      "max_rows":{"type":"integer","minimum":0,"description":"Roll back if more rows than this would change (default 1000)."},
-      "allow_no_where":{"type":"boolean","description":"Allow a statement without WHERE (changes every row). Default false."},
-      "allow_merge":{"type":"boolean","description":"SQL Server only: also accept one MERGE statement (its ON clause filters; no WHERE needed). Default false."}},
+      "sql":{"type":"string","maxLength":1000000},"max_rows":{"type":"integer","minimum":0},
+      "allow_no_where":{"type":"boolean"},"allow_merge":{"type":"boolean"}},
       "required":["sql"],"additionalProperties":false})");
     in["properties"].as_object()["parameters"] = schema(kParametersSchema);
     d.input_schema = std::move(in);

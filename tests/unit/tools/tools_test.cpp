@@ -132,6 +132,35 @@ std::string text_of(const bj::value& v) { return std::string(v.as_string()); }
 
 // ---------------------------------------------------------------- registration
 
+// Issue 17: every conversation pays the tool definitions on every turn. `make bench` counts their tokens
+// (bench/tokens.mjs: 934 for ten tools, ~4.3 characters per token); this guards the size in characters
+// of what a model is given — {name, description, input_schema} — and the hints that prevent failed calls.
+TEST_F(ToolsTest, ToolDefinitionsStayCompactAndKeepTheirSafetyHints) {
+  std::size_t total = 0;
+  for (const auto& t : registry_->tools()) {
+    const auto& d = t->definition();
+    bj::object model_view;
+    model_view["name"] = d.name;
+    model_view["description"] = d.description;
+    model_view["input_schema"] = d.input_schema;
+    const std::size_t n = bj::serialize(model_view).size();
+    EXPECT_LE(n, 800u) << d.name << ": " << d.description;
+    total += n;
+  }
+  EXPECT_LE(total, 450u * registry_->tools().size()) << "about 100 tokens per tool on average";
+  auto desc = [&](const char* name) { return registry_->find_tool(name)->definition().description; };
+  for (const char* hint : {"read-only", "refused", "default 100", "max 10000", "NULL"})
+    EXPECT_NE(desc("read_data").find(hint), std::string::npos) << hint;
+  for (const char* hint : {"WHERE", "allow_no_where", "max_rows", "rolled back"})
+    EXPECT_NE(desc("update_data").find(hint), std::string::npos) << hint;
+  EXPECT_NE(desc("insert_data").find("all or nothing"), std::string::npos);
+  EXPECT_NE(desc("explain_query").find("without running it"), std::string::npos);
+  EXPECT_NE(desc("database_info").find("dialect"), std::string::npos);
+  const auto& in = registry_->find_tool("read_data")->definition().input_schema;
+  EXPECT_EQ(in.at("properties").at("query").at("maxLength").to_number<std::int64_t>(), 1000000);
+  EXPECT_EQ(in.at("additionalProperties"), false);
+}
+
 TEST_F(ToolsTest, RegistersTenToolsFourPromptsResourcesAndACompleter) {
   const std::vector<std::string> names{"list_tables",  "describe_table",       "read_data",    "insert_data",
                                        "update_data",  "database_info",        "list_available_tools",
@@ -273,7 +302,7 @@ TEST_F(ToolsTest, ListAvailableToolsReflectsReadOnlyMode) {
   EXPECT_EQ(r.structured.at("count").to_number<std::int64_t>(), 10);
   EXPECT_NE(r.text.find("insert_data"), std::string::npos);
   // one sentence per tool: "WITH ... SELECT" does not end read_data's sentence
-  EXPECT_NE(r.text.find("- read_data: Runs exactly one read-only SQL statement (SELECT, or WITH ... SELECT) and returns typed columns and rows.\n"),
+  EXPECT_NE(r.text.find("- read_data: Run one read-only query (SELECT or WITH ... SELECT); anything else is refused.\n"),
             std::string::npos) << r.text;
 
   ToolsConfig ro;
