@@ -624,9 +624,9 @@ class UpdateData final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "update_data";
     d.title = "Update or delete rows";
-    d.description = "Run one UPDATE or DELETE in a transaction (MERGE with allow_merge, SQL Server). WHERE is "
-                    "required unless allow_no_where. If more than max_rows rows (default 1000) change, it is rolled "
-                    "back (or the user is asked).";
+    d.description = "Run one UPDATE or DELETE (MERGE with allow_merge) in a transaction. WHERE required unless "
+                    "allow_no_where; rolled back if more than max_rows (default 1000) rows change, unless the user "
+                    "confirms.";
     auto in = schema(R"({"type":"object","properties":{
       "sql":{"type":"string","maxLength":1000000},"max_rows":{"type":"integer","minimum":0},
       "allow_no_where":{"type":"boolean"},"allow_merge":{"type":"boolean"}},

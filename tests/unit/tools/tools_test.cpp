@@ -133,7 +133,7 @@ std::string text_of(const bj::value& v) { return std::string(v.as_string()); }
 // ---------------------------------------------------------------- registration
 
 // Issue 17: every conversation pays the tool definitions on every turn. `make bench` counts their tokens
-// (bench/tokens.mjs: 934 for ten tools, ~4.3 characters per token); this guards the size in characters
+// (bench/tokens.mjs: 949 for ten tools, ~4.3 characters per token); this guards the size in characters
 // of what a model is given — {name, description, input_schema} — and the hints that prevent failed calls.
 TEST_F(ToolsTest, ToolDefinitionsStayCompactAndKeepTheirSafetyHints) {
   std::size_t total = 0;
