@@ -1,5 +1,5 @@
-// Row → JSON encoding (src/tools/row_encoder.*): the per-row cost of read_data, on rows shaped like
-// the benchmark table t (id, name, price, created) and on a wide mixed row.
+// Row → JSON encoding and the text-table rendering (src/tools/row_encoder.*): the per-row cost of
+// read_data, on rows shaped like the benchmark table t (id, name, price, created) and on a wide mixed row.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -40,6 +40,22 @@ void BM_AppendJsonRow(benchmark::State& state) {
 }
 BENCHMARK(BM_AppendJsonRow)->Unit(benchmark::kMicrosecond);
 
+// The model-facing text line read_data writes beside the JSON rows (issue 17).
+void BM_AppendTextRow(benchmark::State& state) {
+  const auto rows = bench_rows(10000);
+  std::string out;
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    out.clear();
+    for (const auto& r : rows) tools::append_text_row(r, out);
+    bytes += out.size();
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * rows.size()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(bytes));
+}
+BENCHMARK(BM_AppendTextRow)->Unit(benchmark::kMicrosecond);
+
 void BM_ToJsonRowDom(benchmark::State& state) {
   const auto rows = bench_rows(10000);
   for (auto _ : state) {
@@ -66,5 +82,20 @@ void BM_AppendJsonMixed(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 BENCHMARK(BM_AppendJsonMixed);
+
+void BM_AppendTextMixed(benchmark::State& state) {
+  const db::Row row{db::Value::integer(1LL << 60), db::Value::of(db::Value::Kind::Decimal, "12345.6789"),
+                    db::Value::boolean(true), db::Value::null(), db::Value::binary(std::string(64, '\x7f')),
+                    db::Value::of(db::Value::Kind::DateTimeOffset, "2024-01-02T03:04:05.1234567+01:00"),
+                    db::Value::text("a \"quoted\" line\nwith caf\xc3\xa9")};
+  std::string out;
+  for (auto _ : state) {
+    out.clear();
+    tools::append_text_row(row, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+BENCHMARK(BM_AppendTextMixed);
 
 }  // namespace

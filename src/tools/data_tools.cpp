@@ -43,6 +43,16 @@ std::uint64_t fnv1a(std::uint64_t h, std::string_view data) {
 }
 constexpr std::uint64_t kFnvBasis = 14695981039346656037ull;
 
+/// A row's contribution to the cursor hash: its text line (lossless, tests/e2e/result_text) and the kind
+/// of each value (the text of 5 and of '5' are the same).
+std::uint64_t row_hash(std::uint64_t h, const db::Row& row, std::string_view line) {
+  for (const auto& v : row) {
+    h ^= static_cast<std::uint64_t>(v.kind);
+    h *= 1099511628211ull;
+  }
+  return fnv1a(h, line);
+}
+
 /// Streams one result set into JSON rows and the text-table rendering, stopping at the row limit or
 /// the byte budget (the driver then cancels the rest of the statement server-side). With a cursor it
 /// first skips the `skip` rows earlier pages returned, hashing them: `changed_` when they differ.
@@ -66,8 +76,8 @@ class ReadSink final : public db::RowSink {
     if (result_sets_ > 1) return false;  // one statement → one result set; ignore anything else
     if (skipped_ < skip_) {
       scratch_.clear();
-      append_json_row(row, scratch_);
-      hash_ = fnv1a(hash_, scratch_);
+      append_text_row(row, scratch_);
+      hash_ = row_hash(hash_, row, scratch_);
       if (++skipped_ == skip_ && hash_ != expected_) changed_ = true;
       return !changed_;
     }
@@ -77,16 +87,17 @@ class ReadSink final : public db::RowSink {
       return false;
     }
     // The budget counts the rows as JSON (structuredContent, the larger form: a text line is never longer
-    // than the row's JSON array).
-    scratch_.clear();
-    const std::size_t n = append_json_row(row, scratch_);
+    // than the row's JSON array); append_text_row reports that size without encoding the row twice.
+    const std::size_t before = text_.size();
+    std::size_t n = 0;
+    append_text_row(row, text_, &n);
     if (bytes_ + n > max_bytes_) {
+      text_.resize(before);
       truncated_ = true;
       reason_ = "max_result_bytes";
       return false;
     }
-    hash_ = fnv1a(hash_, scratch_);  // the row as JSON, for the next page's cursor check
-    append_text_row(row, text_);
+    hash_ = row_hash(hash_, row, std::string_view(text_).substr(before));  // for the next page's cursor check
     bytes_ += n;
     rows_.push_back(to_json_row(row));
     ++count_;

@@ -1,5 +1,6 @@
 #include "tools/row_encoder.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -261,52 +262,58 @@ bool needs_quotes(std::string_view s) noexcept {
   return !ascii && !valid_utf8(s);
 }
 
-void append_text_string(std::string_view s, std::string& out) {
+/// Appends `s` bare or as a JSON string; returns how much longer its JSON string form is (see the header).
+std::size_t append_text_string(std::string_view s, std::string& out) {
   if (needs_quotes(s)) {
     append_json_string(s, out);
-  } else {
-    out.append(s);
+    return 0;
   }
+  out.append(s);
+  return 2 + static_cast<std::size_t>(std::count(s.begin(), s.end(), '\\'));
 }
 
 }  // namespace
 
-void append_text_field(const db::Value& v, std::string& out) {
+std::size_t append_text_field(const db::Value& v, std::string& out) {
   using K = db::Value::Kind;
   switch (v.kind) {
-    case K::Null: out.append("NULL"); return;
-    case K::Bool: out.append(v.i ? "true" : "false"); return;
-    case K::Int: append_int(v.i, out); return;
+    case K::Null: out.append("NULL"); return 0;
+    case K::Bool: out.append(v.i ? "true" : "false"); return 0;
+    case K::Int: append_int(v.i, out); return safe_integer(v.i) ? 0 : 2;
     case K::Float: {
       if (!std::isfinite(v.f)) {
         out.append(non_finite_text(v.f));
-        return;
+        return 2;
       }
       char buf[32];
       auto r = std::to_chars(buf, buf + sizeof buf, v.f);
       out.append(buf, r.ptr);
-      return;
+      return 0;
     }
-    case K::Binary: append_base64(v.s, out); return;
+    case K::Binary: append_base64(v.s, out); return 2;
     case K::Decimal:
     case K::Text:
     case K::Date:
     case K::Time:
     case K::DateTime:
     case K::DateTimeOffset:
-    case K::Guid: append_text_string(v.s, out); return;
+    case K::Guid: return append_text_string(v.s, out);
   }
   out.append("NULL");
+  return 0;
 }
 
-std::size_t append_text_row(const db::Row& row, std::string& out) {
+std::size_t append_text_row(const db::Row& row, std::string& out, std::size_t* json_size) {
   const std::size_t start = out.size();
+  std::size_t extra = 0;
   for (std::size_t i = 0; i < row.size(); ++i) {
     if (i) out.push_back(',');
-    append_text_field(row[i], out);
+    extra += append_text_field(row[i], out);
   }
   out.push_back('\n');
-  return out.size() - start;
+  const std::size_t n = out.size() - start;
+  if (json_size) *json_size = n - 1 + 2 + extra;  // no newline; brackets; quotes and escapes
+  return n;
 }
 
 void append_text_header(const std::vector<db::Column>& cols, std::string& out) {

@@ -48,10 +48,13 @@ void append_base64(std::string_view bytes, std::string& out);
 ///     valid UTF-8: then as a JSON string literal (`"Smith, Jane"`, `"two\nlines"`, `""`, `"NULL"`).
 /// A field that starts with `"` is therefore always a JSON string, a bare field is read up to the next
 /// `,`, and no row spans two lines. tests/e2e/text_table.mjs parses it back.
-void append_text_field(const db::Value& v, std::string& out);
+/// Returns how many bytes longer the value's JSON form (append_json) is than the field: 2 for the quotes of
+/// a bare string, base64 or out-of-range number, plus one per backslash of bare text; 0 otherwise.
+std::size_t append_text_field(const db::Value& v, std::string& out);
 
 /// Appends `row` as one text-table line (fields joined by `,`, ending in `\n`); returns the bytes appended.
-std::size_t append_text_row(const db::Row& row, std::string& out);
+/// With `json_size`, also stores the size append_json_row would produce for the row, without encoding it.
+std::size_t append_text_row(const db::Row& row, std::string& out, std::size_t* json_size = nullptr);
 
 /// Appends the header line: `name:type` per column (quoted like a text field when needed), then `\n`.
 void append_text_header(const std::vector<db::Column>& cols, std::string& out);

@@ -142,5 +142,25 @@ TEST(RowText, RowsAreOneLineAndTheHeaderCarriesTypes) {
   EXPECT_EQ(h, "id:int,\"amount:decimal(10,2)\",expr:number\n");
 }
 
+
+TEST(RowText, ReportsTheJsonSizeOfTheRowWithoutEncodingIt) {
+  const std::vector<db::Row> rows{
+      {},
+      {Value::null(), Value::boolean(false), Value::integer(7), Value::integer(1LL << 60), Value::integer(-(1LL << 60))},
+      {Value::real(0.1), Value::real(std::nan("")), Value::real(-std::numeric_limits<double>::infinity())},
+      {Value::binary(std::string("\x00\x01\x02", 3)), Value::binary(""), Value::of(Value::Kind::Decimal, "-1.50")},
+      {Value::text("plain"), Value::text("back\\slash\\\\"), Value::text(""), Value::text("NULL"), Value::text("a,b")},
+      {Value::text("q\"uote\n"), Value::text(" pad "), Value::text("x\xff\\"), Value::text("caf\xc3\xa9\\"),
+       Value::of(Value::Kind::Guid, "01234567-89ab-cdef-0123-456789abcdef"),
+       Value::of(Value::Kind::DateTimeOffset, "2024-01-02T03:04:05.1234567+01:00")},
+  };
+  for (const auto& row : rows) {
+    std::string text, json;
+    std::size_t json_size = 0;
+    append_text_row(row, text, &json_size);
+    EXPECT_EQ(json_size, append_json_row(row, json)) << json;
+  }
+}
+
 }  // namespace
 }  // namespace azsql::tools
