@@ -32,15 +32,20 @@ if ! stamp_ok gojudge "$h" || [ ! -x "$CACHE/bin/gojudge" ]; then
   echo "$h" > "$CACHE/gojudge.stamp"
 fi
 
-# Java: com.microsoft.sqlserver:mssql-jdbc from Maven Central (version in tests/judges/jdbc/VERSION), then javac.
+# Java: com.microsoft.sqlserver:mssql-jdbc from Maven Central (version in tests/judges/jdbc/VERSION; ~/.m2 caches it),
+# then javac of the judge program.
 if [ -f tests/judges/jdbc/VERSION ]; then
   ver=$(cat tests/judges/jdbc/VERSION)
-  h=$(hash_of tests/judges/jdbc/VERSION tests/judges/jdbc/*.java)
-  if ! stamp_ok jdbc "$h" || [ ! -f "$CACHE/jdbc/lib/mssql-jdbc-$ver.jar" ]; then
-    echo "setup: mssql-jdbc $ver (maven) + javac" >&2
-    rm -rf "$CACHE/jdbc" && mkdir -p "$CACHE/jdbc/lib" "$CACHE/jdbc/classes"
+  if [ ! -f "$CACHE/jdbc/lib/mssql-jdbc-$ver.jar" ]; then
+    echo "setup: mssql-jdbc $ver (maven)" >&2
+    rm -rf "$CACHE/jdbc/lib" && mkdir -p "$CACHE/jdbc/lib"
     mvn -q -B dependency:copy -Dartifact="com.microsoft.sqlserver:mssql-jdbc:$ver" \
         -DoutputDirectory="$CACHE/jdbc/lib" >&2
+  fi
+  h=$(hash_of tests/judges/jdbc/VERSION tests/judges/jdbc/*.java)
+  if ! stamp_ok jdbc "$h" || [ ! -f "$CACHE/jdbc/classes/JdbcJudge.class" ]; then
+    echo "setup: javac JdbcJudge" >&2
+    rm -rf "$CACHE/jdbc/classes" && mkdir -p "$CACHE/jdbc/classes"
     javac -d "$CACHE/jdbc/classes" -cp "$CACHE/jdbc/lib/*" tests/judges/jdbc/*.java
     echo "$h" > "$CACHE/jdbc.stamp"
   fi

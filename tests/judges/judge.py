@@ -75,7 +75,8 @@ def driver_command(driver, cfg_path):
     if driver == "jdbc":
         cache = os.path.join(os.path.expanduser("~"), ".cache", "azsql-judges")
         cp = os.pathsep.join([os.path.join(cache, "jdbc", "classes"), os.path.join(cache, "jdbc", "lib", "*")])
-        return ["java", "-cp", cp, "JdbcJudge", cfg_path]
+        return ["java", "-Dtypes_demo=" + os.path.join(ROOT, "tests", "tds_server", "types_demo.json"),
+                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", cp, "JdbcJudge", cfg_path]
     if driver == "odbc":
         return [os.path.join(VENV, "bin", "python"), os.path.join(d, "odbc_judge.py"), cfg_path]
     raise SystemExit(f"unknown driver {driver}")
@@ -297,6 +298,8 @@ def main():
                 p.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        if os.environ.get("JUDGE_DUMP_STATEMENTS"):
+            shutil.copy(os.path.join(tmp, "statements.jsonl"), os.environ["JUDGE_DUMP_STATEMENTS"])
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"{checks - failures} passed, {failures} failed")
     return 1 if failures or not checks else 0

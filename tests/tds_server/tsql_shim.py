@@ -1122,6 +1122,7 @@ class Session:
         self.trancount = 0
         self.nocount = False
         self.showplan = False
+        self.implicit_transactions = False
         for (name,) in self.con.execute("SELECT name FROM temp.sqlite_master WHERE type='table'").fetchall():
             self.con.execute(f'DROP TABLE temp."{name}"')
 
@@ -1188,6 +1189,23 @@ class Session:
         if u0 == "SET":
             yield from self._set(toks)
             return
+        if u0 == "IF":
+            # what Microsoft's JDBC driver sends for Connection.rollback()/commit() with autocommit off
+            m = re.match(r"^IF\s*@@\s*TRANCOUNT\s*>\s*0\s+(COMMIT|ROLLBACK)(\s+(TRAN|TRANSACTION|WORK))?$",
+                         " ".join(t.text for t in toks).upper())
+            if m:
+                if self.trancount > 0:
+                    yield from self._tran(m.group(1))
+                else:
+                    yield ("done", 0, None)
+                return
+        if getattr(self, "implicit_transactions", False) and self.trancount == 0 and (
+                u0 in ("INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "TRUNCATE")
+                or (u0 in ("SELECT", "WITH") and any(t.up == "FROM" for t in toks))):
+            # SET IMPLICIT_TRANSACTIONS ON: these statements open a transaction (ENVCHANGE 8 like BEGIN TRAN)
+            for ev in self._tran("BEGIN"):
+                if ev[0] != "done":
+                    yield ev
         if u0 in ("BEGIN", "COMMIT", "ROLLBACK", "SAVE") and (u1 in ("TRAN", "TRANSACTION", "WORK", "") or len(toks) == 1 or u0 != "BEGIN"):
             yield from self._tran(u0)
             return
@@ -1335,6 +1353,8 @@ class Session:
             self.nocount = val == "ON"
         elif opt == "SHOWPLAN_XML":
             self.showplan = val == "ON"
+        elif opt == "IMPLICIT_TRANSACTIONS":
+            self.implicit_transactions = val == "ON"
         elif opt in ("LANGUAGE",):
             yield ("envchange", envchange_str(2, "us_english", "us_english"))
         yield ("done", 0, None)
