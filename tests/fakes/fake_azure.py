@@ -106,7 +106,7 @@ def cert_public_numbers(pem_path: str):
         line = line.strip()
         if line.startswith("Exponent:"):
             e = int(line.split()[1])
-    return b64url(hashlib.sha1(der).digest()), int(mod.split("=", 1)[1], 16), e
+    return (b64url(hashlib.sha1(der).digest()), b64url(hashlib.sha256(der).digest())), int(mod.split("=", 1)[1], 16), e
 
 
 def rsa_pkcs1_sha256_verify(n: int, e: int, message: bytes, signature: bytes) -> bool:
@@ -117,6 +117,37 @@ def rsa_pkcs1_sha256_verify(n: int, e: int, message: bytes, signature: bytes) ->
     t = SHA256_DIGEST_INFO + hashlib.sha256(message).digest()
     expected = b"\x00\x01" + b"\xff" * (k - len(t) - 3) + b"\x00" + t
     return m == expected
+
+
+def _mgf1_sha256(seed: bytes, length: int) -> bytes:
+    out = b""
+    for counter in range((length + 31) // 32):
+        out += hashlib.sha256(seed + counter.to_bytes(4, "big")).digest()
+    return out[:length]
+
+
+def rsa_pss_sha256_verify(n: int, e: int, message: bytes, signature: bytes) -> bool:
+    """RSASSA-PSS (RFC 8017 §9.1.2, SHA-256, MGF1-SHA-256, any salt length): MSAL signs its client assertions
+    with PS256 when it sends the SHA-256 thumbprint (x5t#S256)."""
+    k = (n.bit_length() + 7) // 8
+    if len(signature) != k:
+        return False
+    em_bits = n.bit_length() - 1
+    em_len = (em_bits + 7) // 8
+    em = pow(int.from_bytes(signature, "big"), e, n).to_bytes(k, "big")[-em_len:]
+    if len(em) < 32 + 2 or em[-1] != 0xBC:
+        return False
+    masked_db, h = em[:em_len - 33], em[em_len - 33:-1]
+    zero_bits = 8 * em_len - em_bits
+    if masked_db[0] >> (8 - zero_bits) if zero_bits else 0:
+        return False
+    db = bytes(a ^ b for a, b in zip(masked_db, _mgf1_sha256(h, len(masked_db))))
+    db = bytes([db[0] & (0xFF >> zero_bits)]) + db[1:]
+    sep = db.find(b"\x01")
+    if sep < 0 or any(db[:sep]):
+        return False
+    salt = db[sep + 1:]
+    return hashlib.sha256(b"\x00" * 8 + hashlib.sha256(message).digest() + salt).digest() == h
 
 
 # ------------------------------------------------------------------------------------------------
@@ -628,7 +659,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- OpenID provider
     def openid(self, tenant):
         st = self.server.state
-        base = f"http://127.0.0.1:{st.port}"
+        base = getattr(st, "base", f"http://127.0.0.1:{st.port}")  # https://localhost:PORT with --tls
         self.record({"endpoint": "openid-configuration", "method": "GET", "tenant": tenant})
         self.send_json(200, {
             "issuer": st.issuer(tenant), "token_endpoint": f"{base}/{tenant}/oauth2/v2.0/token",
@@ -659,26 +690,33 @@ class Handler(BaseHTTPRequestHandler):
             return 50012, "The client assertion could not be decoded."
         entry["jwt_header"] = header
         entry["jwt_claims"] = {k: claims.get(k) for k in ("aud", "iss", "sub", "nbf", "exp", "iat", "jti")}
-        if header.get("alg") != "RS256":
+        if header.get("alg") not in ("RS256", "PS256"):
             return 5002738, "The client assertion uses an unsupported algorithm."
-        key = st.registered.get(header.get("x5t"))
+        # Entra identifies the certificate by its SHA-256 thumbprint (x5t#S256, what MSAL sends with PS256) or
+        # by its SHA-1 thumbprint (x5t)
+        # (MSAL encodes thumbprints as base64url with '=' padding, RFC 7515 says without: Entra takes both)
+        key = st.registered.get(str(header.get("x5t#S256") or header.get("x5t") or "").rstrip("="))
         if key is None:
             return 700027, "The certificate with identifier used to sign the client assertion is not registered on application."
-        verified = rsa_pkcs1_sha256_verify(key[0], key[1], (parts[0] + "." + parts[1]).encode(), sig)
+        verify = rsa_pss_sha256_verify if header["alg"] == "PS256" else rsa_pkcs1_sha256_verify
+        verified = verify(key[0], key[1], (parts[0] + "." + parts[1]).encode(), sig)
         entry["signature_verified"] = verified
         if not verified:
             return 700027, "Client assertion contains an invalid signature."
-        expected_aud = f"http://127.0.0.1:{st.port}/{tenant}/oauth2/v2.0/token"
+        expected_aud = f"{getattr(st, 'base', f'http://127.0.0.1:{st.port}')}/{tenant}/oauth2/v2.0/token"
         if claims.get("aud") != expected_aud:
             return 700021, f"The audience claim of the client assertion is not '{expected_aud}'."
         if claims.get("iss") != st.a.client_id or claims.get("sub") != st.a.client_id:
             return 700023, "The issuer and subject of the client assertion must be the client id."
         now = time.time()
-        if not isinstance(claims.get("exp"), int) or claims["exp"] <= now:
+        # NumericDate (RFC 7519 §2) may be non-integer (MSAL sends floats); nbf is optional (RFC 7523 §3)
+        num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)  # noqa: E731
+        if not num(claims.get("exp")) or claims["exp"] <= now:
             return 700024, "The client assertion has expired."
-        if not isinstance(claims.get("nbf"), int) or claims["nbf"] > now + 60:
+        start = claims.get("nbf", claims.get("iat"))
+        if not num(start) or start > now + 60:
             return 700024, "The client assertion is not yet valid."
-        if claims["exp"] - claims["nbf"] > 3600:
+        if claims["exp"] - start > 3600:
             return 700024, "The client assertion lives too long."
         jti = claims.get("jti")
         if not jti:
@@ -714,6 +752,9 @@ def main(argv=None):
                                             "(for tds_server --token-map)")
     ap.add_argument("--oidc-key-dir", default=os.path.join(tempfile.gettempdir(), "azsql-fake-azure-oidc-keys"),
                     help="where the OpenID signing keys are kept (generated once, reused by later runs)")
+    ap.add_argument("--tls", action="store_true",
+                    help="serve HTTPS with a generated CA-flagged certificate for localhost/127.0.0.1 (tls_cert in the "
+                         "JSON line): for clients that accept only https authorities, e.g. azure-identity")
     ap.add_argument("--verbose", "-v", action="store_true")
     a = ap.parse_args(argv)
 
@@ -729,8 +770,8 @@ def main(argv=None):
         os.replace(st.pfx + ".tmp", st.pfx)
     # Both the plain and the encrypted certificate are registered (the encrypted one has its own key).
     for path in (st.cert, st.encrypted):
-        x5t, n, e = cert_public_numbers(path)
-        st.registered[x5t] = (n, e)
+        (x5t, x5t_s256), n, e = cert_public_numbers(path)
+        st.registered[x5t] = st.registered[x5t_s256] = (n, e)
     for kid in ("fake-k1", "fake-k2", "fake-k3", "fake-unpublished"):
         st.keys[kid] = RsaKey(a.oidc_key_dir, kid)
 
@@ -741,20 +782,35 @@ def main(argv=None):
     srv = Server(("127.0.0.1", a.port), Handler)
     srv.state = st
     st.port = srv.server_address[1]
+    tls_cert = None
+    if a.tls:
+        import ssl
+        tls_cert = os.path.join(cert_dir, "tls-server.pem")
+        if not os.path.exists(tls_cert):
+            key = tls_cert + ".key"
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", tls_cert,
+                            "-days", "30", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                            "-addext", "basicConstraints=critical,CA:TRUE",
+                            "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign"],
+                           check=True, capture_output=True, timeout=60)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(tls_cert, tls_cert + ".key")
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 
     def stop(*_):
         threading.Thread(target=srv.shutdown, daemon=True).start()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    base = f"http://127.0.0.1:{st.port}"
+    base = f"{'https' if a.tls else 'http'}://{'localhost' if a.tls else '127.0.0.1'}:{st.port}"
+    st.base = base
     print(json.dumps({"port": st.port, "pid": os.getpid(), "imds_endpoint": base,
                       "identity_endpoint": base + "/msi/token", "identity_header": a.identity_header,
                       "authority_host": base, "tenant": a.tenant, "client_id": a.client_id,
                       "cert": st.cert, "encrypted_cert": st.encrypted, "pfx_cert": st.pfx, "cert_password": a.cert_password,
                       "untrusted_cert": st.untrusted, "token_file": a.token_file,
                       "issuer": st.issuer(a.tenant), "api_audience": a.api_audience,
-                      "sql_token_map": a.sql_token_map}), flush=True)
+                      "sql_token_map": a.sql_token_map, "tls_cert": tls_cert}), flush=True)
 
     import stat
     try:
