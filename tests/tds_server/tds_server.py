@@ -1071,7 +1071,7 @@ def main(argv=None):
                     help="sys.dm_db_* views fail with 300 (VIEW DATABASE STATE permission denied), as for Azure SQL logins without it")
     ap.add_argument("--record-logins", metavar="FILE", help="append one JSON line per LOGIN7 (PRELOGIN and LOGIN7 fields) to FILE")
     ap.add_argument("--log-statements", metavar="FILE", help="append every SQL batch and sp_executesql statement as a JSON line to FILE "
-                    "(default: $TDS_SERVER_STATEMENT_LOG; when that names a directory, a file stmts-<pid>.jsonl in it)")
+                    "(default: a file stmts-<pid>.jsonl in the directory $TDS_SERVER_STATEMENT_LOG, when set)")
     ap.add_argument("--verbose", "-v", action="store_true")
     a = ap.parse_args(argv)
     global VERBOSE
@@ -1108,9 +1108,11 @@ def main(argv=None):
         cfg.principals[name.strip().lower()] = {r.strip().lower() for r in roles.split(",") if r.strip()} | {"public"}
     cfg.db_path = a.db or os.path.join(tmpdir, "demo.sqlite")
     cfg.record_logins = a.record_logins
-    cfg.statement_log = a.log_statements or os.environ.get("TDS_SERVER_STATEMENT_LOG") or None
-    if cfg.statement_log and os.path.isdir(cfg.statement_log):
-        cfg.statement_log = os.path.join(cfg.statement_log, "stmts-%d.jsonl" % os.getpid())
+    cfg.statement_log = a.log_statements
+    if not cfg.statement_log and os.environ.get("TDS_SERVER_STATEMENT_LOG"):
+        # a directory shared by every server a test run starts (tests/judges/tsql_catalog reads it)
+        os.makedirs(os.environ["TDS_SERVER_STATEMENT_LOG"], exist_ok=True)
+        cfg.statement_log = os.path.join(os.environ["TDS_SERVER_STATEMENT_LOG"], "stmts-%d.jsonl" % os.getpid())
     S.seed_database(cfg.db_path)
     cfg.db_paths = {cfg.db_name.lower(): cfg.db_path}
     for extra in a.extra_db:
