@@ -23,6 +23,9 @@ if ! stamp_ok venv "$h" || [ ! -x "$CACHE/venv/bin/python" ]; then
   echo "$h" > "$CACHE/venv.stamp"
 fi
 
+# Go: the toolchain of this kind of machine lives in /usr/local/go (not on every PATH).
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then export PATH="$PATH:/usr/local/go/bin"; fi
+
 # Go: github.com/microsoft/go-mssqldb pinned in tests/judges/go/go.mod (+ go.sum); module and build caches are
 # Go's own (~/go/pkg/mod, ~/.cache/go-build).
 h=$(hash_of tests/judges/go/go.mod tests/judges/go/go.sum tests/judges/go/*.go)
