@@ -30,7 +30,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 SERVER = os.path.join(ROOT, "tests", "tds_server", "tds_server.py")
 DEMO = json.load(open(os.path.join(ROOT, "tests", "tds_server", "types_demo.json"), encoding="utf-8"))
 TOKEN = "eyJ0eXAiOiJKV1QifQ.judge-token-" + "x" * 1200  # JWT-shaped; its UTF-16 form makes LOGIN7 > 2 KB
-VENV = os.environ.get("AZSQL_JUDGES_VENV", os.path.join(os.path.expanduser("~"), ".cache", "azsql-judges", "venv"))
+CACHE = os.environ.get("AZSQL_JUDGES_CACHE", os.path.join(os.path.expanduser("~"), ".cache", "azsql-judges"))
+VENV = os.path.join(CACHE, "venv")  # scripts/setup_judges.sh installs here (same AZSQL_JUDGES_CACHE override)
 
 # The parameters every driver sends in one sp_executesql call: name -> (canonical value the server must decode).
 PARAMS = {
@@ -71,10 +72,9 @@ def start_server(args, tmp):
 def driver_command(driver, cfg_path):
     d = os.path.join(HERE, driver)
     if driver == "go":
-        return [os.path.join(os.environ.get("AZSQL_JUDGES_BIN", os.path.join(os.path.expanduser("~"), ".cache", "azsql-judges", "bin")), "gojudge"), cfg_path]
+        return [os.path.join(CACHE, "bin", "gojudge"), cfg_path]
     if driver == "jdbc":
-        cache = os.path.join(os.path.expanduser("~"), ".cache", "azsql-judges")
-        cp = os.pathsep.join([os.path.join(cache, "jdbc", "classes"), os.path.join(cache, "jdbc", "lib", "*")])
+        cp = os.pathsep.join([os.path.join(CACHE, "jdbc", "classes"), os.path.join(CACHE, "jdbc", "lib", "*")])
         return ["java", "-Dtypes_demo=" + os.path.join(ROOT, "tests", "tds_server", "types_demo.json"),
                 "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", cp, "JdbcJudge", cfg_path]
     if driver == "odbc":
