@@ -4,6 +4,7 @@
 # Extra arguments go to azsql-mcp, e.g. scripts/run.sh --transport stdio
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Set-up output goes to stderr: with --transport stdio, stdout carries only MCP messages.
-scripts/setup.sh >&2
+# Only what the server needs is installed and only the azsql-mcp target is built (no tests, no
+# benchmarks, no npm). Set-up output goes to stderr: with --transport stdio, stdout carries only MCP messages.
+scripts/setup.sh --server-only >&2
 exec build/azsql-mcp "$@"

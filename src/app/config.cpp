@@ -48,6 +48,7 @@ const std::vector<SettingSpec>& setting_specs() {
       {"MCP_JSON_RESPONSE", "json-response", "false", "answer POSTs with plain JSON instead of SSE"},
       {"MCP_ENABLE_CORS", "enable-cors", "false", "send CORS headers"},
       {"MCP_ALLOWED_ORIGINS", "allowed-origins", nullptr, "comma-separated Origin allow-list (default: loopback origins)"},
+      {"MCP_ALLOWED_HOSTS", "allowed-hosts", nullptr, "comma-separated Host names accepted besides loopback names and IP addresses (* = any); set to the public name behind a proxy or ingress"},
       {"MCP_ENABLE_COMPRESSION", "enable-compression", "true", "gzip large HTTP responses"},
       {"MCP_ENABLE_STREAMING", "enable-streaming", nullptr, "accepted for seed compatibility (streaming is always on)"},
       {"MCP_MAX_CONCURRENT_REQUESTS", "max-concurrent-requests", "100", "in-flight tool calls before 503"},
@@ -190,6 +191,19 @@ struct Resolver {
   }
 };
 
+/// "a, b ,c" → {"a", "b", "c"} (blank items dropped).
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  std::stringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    auto b = item.find_first_not_of(' ');
+    auto e = item.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
 std::string default_demo_path(const std::map<std::string, std::string>& env) {
   std::string base;
   if (auto it = env.find("XDG_DATA_HOME"); it != env.end() && !it->second.empty())
@@ -303,15 +317,8 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
        r.path("MCP_METRICS_PATH", c.metrics_path);
   ok = ok && r.boolean("MCP_STATELESS_HTTP", c.stateless_http) && r.boolean("MCP_JSON_RESPONSE", c.json_response) &&
        r.boolean("MCP_ENABLE_CORS", c.enable_cors) && r.boolean("MCP_ENABLE_COMPRESSION", c.enable_compression);
-  if (r.has("MCP_ALLOWED_ORIGINS")) {
-    std::stringstream ss(r.str("MCP_ALLOWED_ORIGINS"));
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      auto b = item.find_first_not_of(' ');
-      auto e = item.find_last_not_of(' ');
-      if (b != std::string::npos) c.allowed_origins.push_back(item.substr(b, e - b + 1));
-    }
-  }
+  if (r.has("MCP_ALLOWED_ORIGINS")) c.allowed_origins = split_list(r.str("MCP_ALLOWED_ORIGINS"));
+  if (r.has("MCP_ALLOWED_HOSTS")) c.allowed_hosts = split_list(r.str("MCP_ALLOWED_HOSTS"));
   ok = ok && r.integer("MCP_MAX_CONCURRENT_REQUESTS", c.max_concurrent_requests, 1, 100000);
   ok = ok && r.integer("MCP_MAX_STREAM_SIZE", c.max_stream_size, 1024, 1LL << 30);
   ok = ok && r.integer("MCP_STREAM_TIMEOUT", c.stream_timeout_s, 1, 86400);

@@ -53,6 +53,7 @@ struct Config {
   bool json_response = false;
   bool enable_cors = false;
   std::vector<std::string> allowed_origins;
+  std::vector<std::string> allowed_hosts;
   bool enable_compression = true;
   std::size_t max_concurrent_requests = 100;
   std::size_t max_stream_size = 10485760;

@@ -74,6 +74,7 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
   ho.json_response = cfg.json_response;
   ho.enable_cors = cfg.enable_cors;
   ho.allowed_origins = cfg.allowed_origins;
+  ho.allowed_hosts = cfg.allowed_hosts;
   ho.enable_compression = cfg.enable_compression;
   ho.max_concurrent_requests = cfg.max_concurrent_requests;
   ho.max_body_bytes = cfg.max_stream_size;

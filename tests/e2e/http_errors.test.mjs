@@ -122,6 +122,22 @@ test('403 for a foreign Origin and for a rebinding Host; loopback origins pass',
   assert.equal(lh.status, 200);
 });
 
+test('MCP_ALLOWED_HOSTS: the listed name is served, other names and non-loopback IPs on a loopback bind are not', async () => {
+  const s = await startHttp({ SQLITE_PATH: dbs.master, MCP_ALLOWED_HOSTS: 'mcp.example.test, Other.Example.Test' });
+  try {
+    const listed = await raw(s.port, { method: 'GET', path: '/health', headers: { Host: `mcp.example.test:${s.port}` } });
+    assert.equal(listed.status, 200);
+    const second = await raw(s.port, { method: 'GET', path: '/health', headers: { Host: 'other.example.test' } });
+    assert.equal(second.status, 200, 'case-insensitive, blanks trimmed');
+    const unlisted = await raw(s.port, { method: 'GET', path: '/health', headers: { Host: 'mcp.example.test.attacker.example' } });
+    assertJsonRpcError(unlisted, 403);
+    const ip = await raw(s.port, { method: 'GET', path: '/health', headers: { Host: `10.1.2.3:${s.port}` } });
+    assertJsonRpcError(ip, 403);  // IP hosts are only implied on non-loopback binds
+  } finally {
+    await s.stop();
+  }
+});
+
 test('MCP_ALLOWED_ORIGINS and CORS: preflight, exposed Mcp-Session-Id', async () => {
   const s = await startHttp({ SQLITE_PATH: dbs.master, MCP_ENABLE_CORS: 'true', MCP_ALLOWED_ORIGINS: 'https://app.example.com' });
   try {

@@ -234,6 +234,7 @@ struct HttpServer::Impl {
       : server(s), opt(std::move(o)), sessions(opt.max_sessions, opt.event_limits) {
     guard.bind_host = opt.host;
     guard.allowed_origins = opt.allowed_origins;
+    guard.allowed_hosts = opt.allowed_hosts;
     if (!opt.auth_token.empty()) token_hash = sha256(opt.auth_token);
   }
 

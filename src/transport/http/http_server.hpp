@@ -41,6 +41,7 @@ struct HttpOptions {
   bool json_response = false;  ///< MCP_JSON_RESPONSE: answer POSTs with application/json
   bool enable_cors = false;
   std::vector<std::string> allowed_origins;
+  std::vector<std::string> allowed_hosts;  ///< MCP_ALLOWED_HOSTS (see origin_guard.hpp)
   bool enable_compression = true;
   std::size_t compress_min_bytes = 1024;
   std::size_t max_concurrent_requests = 100;  ///< POSTs awaiting a response; beyond → 503

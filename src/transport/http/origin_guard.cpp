@@ -54,19 +54,7 @@ std::string host_of_host_header(std::string_view host_header) {
 
 bool is_loopback_host(std::string_view host) {
   if (host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1") return true;
-  // 127.x.y.z dotted quad
-  if (host.rfind("127.", 0) != 0) return false;
-  int parts = 0;
-  std::size_t i = 0;
-  while (i <= host.size()) {
-    auto dot = host.find('.', i);
-    auto part = host.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
-    if (!all_digits(part) || part.size() > 3 || std::stoi(std::string(part)) > 255) return false;
-    ++parts;
-    if (dot == std::string_view::npos) break;
-    i = dot + 1;
-  }
-  return parts == 4;
+  return host.rfind("127.", 0) == 0 && is_ip_literal(host);  // 127.0.0.0/8 dotted quad
 }
 
 std::string normalize_origin(std::string_view origin) {
@@ -94,20 +82,40 @@ std::string normalize_origin(std::string_view origin) {
   return out;
 }
 
+bool is_ip_literal(std::string_view host) {
+  if (host.find(':') != std::string_view::npos) {  // IPv6: hex digits, colons, maybe a dotted tail
+    return std::all_of(host.begin(), host.end(),
+                       [](unsigned char c) { return std::isxdigit(c) || c == ':' || c == '.'; });
+  }
+  int parts = 0;
+  std::size_t i = 0;
+  while (true) {
+    auto dot = host.find('.', i);
+    auto part = host.substr(i, dot == std::string_view::npos ? std::string_view::npos : dot - i);
+    if (!all_digits(part) || part.size() > 3 || std::stoi(std::string(part)) > 255) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    i = dot + 1;
+  }
+  return parts == 4;
+}
+
 bool host_allowed(std::string_view host_header, const GuardPolicy& policy) {
   std::string host = host_of_host_header(host_header);
   if (host.empty()) return false;
-  std::string bind = lower(policy.bind_host);
-  if (!bind.empty() && bind.front() == '[') bind = host_of_host_header(bind);
-  if (!is_loopback_host(bind)) return true;
   if (is_loopback_host(host)) return true;
+  for (const auto& a : policy.allowed_hosts) {
+    if (a == "*" || lower(a) == host) return true;
+  }
   for (const auto& a : policy.allowed_origins) {
     std::string n = normalize_origin(a);
     if (n.empty()) continue;
     auto hostpart = std::string_view(n).substr(n.find("://") + 3);
     if (host_of_host_header(hostpart) == host) return true;
   }
-  return false;
+  std::string bind = lower(policy.bind_host);
+  if (!bind.empty() && bind.front() == '[') bind = host_of_host_header(bind);
+  return !is_loopback_host(bind) && is_ip_literal(host);
 }
 
 bool origin_allowed(std::string_view origin, bool origin_present, const GuardPolicy& policy) {

@@ -12,6 +12,7 @@ namespace azsql::transport::http {
 struct GuardPolicy {
   std::string bind_host = "127.0.0.1";       ///< the address the listener is bound to
   std::vector<std::string> allowed_origins;  ///< exact origins ("https://app.example.com"); "*" = any
+  std::vector<std::string> allowed_hosts;    ///< extra `Host` names ("mcp.example.com"); "*" = any
 };
 
 /// The host part of a `Host` header value ("localhost:8000" → "localhost", "[::1]:80" → "::1"),
@@ -25,9 +26,15 @@ bool is_loopback_host(std::string_view host);
 /// `origin` is not an http(s) origin.
 std::string normalize_origin(std::string_view origin);
 
-/// `Host` check: when the listener is bound to a loopback address, only loopback host names (and
-/// the hosts of the allowed origins) are accepted, so a DNS name rebound to 127.0.0.1 is refused.
-/// A missing Host header (HTTP/1.0) is refused. Servers bound to other addresses accept any host.
+/// True when `host` is an IPv4 dotted quad or an IPv6 literal (no brackets).
+bool is_ip_literal(std::string_view host);
+
+/// `Host` check against DNS rebinding. Accepted: loopback names, the names in `allowed_hosts` ("*"
+/// accepts any), and the hosts of the allowed origins. When the listener is bound to a non-loopback
+/// address (a container on 0.0.0.0) IP-literal hosts are accepted too: a rebinding attack needs a
+/// DNS name, and probes and port-published clients address the server by IP. Any other DNS name is
+/// refused, so a name rebound to the server's address is refused on every bind. A missing or
+/// malformed Host header (HTTP/1.0) is refused.
 bool host_allowed(std::string_view host_header, const GuardPolicy& policy);
 
 /// `Origin` check: absent (non-browser clients) is allowed; otherwise loopback origins and the

@@ -48,6 +48,13 @@ TEST(Config, PrecedenceFlagsOverEnvOverDotenv) {
   EXPECT_EQ(r.config->log_level, "debug");
 }
 
+TEST(Config, AllowedHostsAndOriginsAreCommaLists) {
+  auto r = parse({"--allowed-hosts", " mcp.example.com ,, app.internal"}, {{"MCP_ALLOWED_ORIGINS", "https://a.example, https://b.example"}});
+  ASSERT_TRUE(r.config) << r.error;
+  EXPECT_EQ(r.config->allowed_hosts, (std::vector<std::string>{"mcp.example.com", "app.internal"}));
+  EXPECT_EQ(r.config->allowed_origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
+}
+
 TEST(Config, BadSettingIsOneClearLineNamingSettingValueAndAllowed) {
   auto r = parse({}, {{"MCP_PORT", "eighty"}});
   EXPECT_FALSE(r.config);

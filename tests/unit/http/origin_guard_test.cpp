@@ -39,11 +39,37 @@ TEST(OriginGuard, LoopbackBindRefusesRebindingHosts) {
   EXPECT_FALSE(host_allowed("other.example.com", p));
 }
 
-TEST(OriginGuard, NonLoopbackBindAcceptsAnyHost) {
+TEST(OriginGuard, NonLoopbackBindAcceptsIpLiteralsAndListedNamesOnly) {
   GuardPolicy p;
-  p.bind_host = "0.0.0.0";
-  EXPECT_TRUE(host_allowed("myserver.internal:8000", p));
+  p.bind_host = "0.0.0.0";  // a container: reached by IP (probes, published ports) or by loopback
+  EXPECT_TRUE(host_allowed("10.0.3.7:8000", p));
+  EXPECT_TRUE(host_allowed("[fd00::7]:8000", p));
+  EXPECT_TRUE(host_allowed("localhost:8000", p));
+  EXPECT_FALSE(host_allowed("myserver.internal:8000", p));  // a DNS name could be rebound
+  EXPECT_FALSE(host_allowed("10.0.3.7.evil.example", p));
   EXPECT_FALSE(host_allowed("bad host", p));
+  p.allowed_hosts = {"MyServer.Internal"};
+  EXPECT_TRUE(host_allowed("myserver.internal:8000", p));
+  EXPECT_FALSE(host_allowed("other.internal", p));
+  p.allowed_hosts = {"*"};
+  EXPECT_TRUE(host_allowed("other.internal", p));
+  EXPECT_FALSE(host_allowed("", p));
+}
+
+TEST(OriginGuard, LoopbackBindRefusesNonLoopbackIpsUnlessListed) {
+  GuardPolicy p;  // bound to 127.0.0.1: only loopback names and the lists
+  EXPECT_FALSE(host_allowed("10.0.3.7:8000", p));
+  p.allowed_hosts = {"10.0.3.7"};
+  EXPECT_TRUE(host_allowed("10.0.3.7:8000", p));
+}
+
+TEST(OriginGuard, IpLiterals) {
+  EXPECT_TRUE(is_ip_literal("192.168.1.20"));
+  EXPECT_TRUE(is_ip_literal("fe80::1"));
+  EXPECT_FALSE(is_ip_literal("256.1.1.1"));
+  EXPECT_FALSE(is_ip_literal("1.2.3"));
+  EXPECT_FALSE(is_ip_literal("example.com"));
+  EXPECT_FALSE(is_ip_literal(""));
 }
 
 TEST(OriginGuard, OriginNormalization) {
