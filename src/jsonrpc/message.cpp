@@ -42,6 +42,8 @@ bj::object make_error(const bj::value& id, int code, std::string_view message, s
   return o;
 }
 
+bj::object make_error(const bj::value& id, const ErrorObject& e) { return make_error(id, e.code, e.message, e.data); }
+
 bj::object make_notification(std::string_view method, bj::object params) {
   bj::object o;
   o["jsonrpc"] = "2.0";

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "jsonrpc/errors.hpp"
+
 namespace azsql::jsonrpc {
 
 namespace bj = boost::json;

@@ -11,6 +11,7 @@
 
 #include "common/cancel.hpp"
 #include "common/result.hpp"
+#include "mcp/caller.hpp"
 
 namespace azsql::mcp {
 
@@ -26,6 +27,9 @@ struct ClientInfo {
   std::string name;
   std::string version;
   std::string protocol_version;
+  /// The authenticated user of this request (null when the transport did not authenticate one).
+  /// Observers (audit) may record `caller->describe()`, tenant and object id; never the assertion.
+  std::shared_ptr<const Caller> caller;
 };
 
 /// The client's answer to a server-to-client request (elicitation/create, sampling/createMessage,
@@ -58,6 +62,8 @@ class CallContext {
   /// Tells subscribers these resources changed (schema changed after a write).
   virtual void resources_updated(const std::vector<std::string>& uris) = 0;
   virtual const ClientInfo& client() const = 0;
+  /// The authenticated user, or null when unauthenticated (stdio, HTTP without per-user auth).
+  const Caller* caller() const { return client().caller.get(); }
 
   /// Asks the client for input. `key` names the request across rounds (the 2026-07-28
   /// `inputRequests` key); `method` is elicitation/create, sampling/createMessage or roots/list.

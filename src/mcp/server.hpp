@@ -7,13 +7,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
+#include "mcp/errors.hpp"
 #include "mcp/registry.hpp"
 
 namespace azsql::mcp {
@@ -24,6 +22,9 @@ inline constexpr const char* kProtocolVersions[] = {"2025-11-25", "2025-06-18", 
 inline constexpr const char* kModernVersion = "2026-07-28";
 inline constexpr const char* kMetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
 bool is_supported_version(std::string_view v) noexcept;
+inline constexpr const char* kMetaClientCapabilities = "io.modelcontextprotocol/clientCapabilities";
+/// Every revision this server speaks, the modern one first (the `supported` list of -32022 errors).
+bj::array supported_versions();
 
 /// Where messages that are not the direct response go: notifications and server-initiated
 /// requests. Implemented by transports. Must be thread-safe.
@@ -33,14 +34,22 @@ class Outbox {
   virtual void send(const bj::value& message) = 0;
 };
 
+namespace detail {
+struct SessionState;
+struct Core;
+}  // namespace detail
+
 /// Protocol state of one client: a stdio connection or one HTTP Mcp-Session-Id.
 /// Thread-safe.
 class Session {
  public:
   explicit Session(std::string id);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
   const std::string& id() const noexcept { return id_; }
 
-  bool initialized() const noexcept { return initialized_.load(); }
+  bool initialized() const noexcept;
   std::string protocol_version() const;
   ClientInfo client() const;
   bj::object client_capabilities() const;
@@ -56,31 +65,12 @@ class Session {
   /// without an initialize handshake.
   void assume_initialized(std::string_view protocol_version);
 
+  /// The protocol state (src/mcp/core.hpp): for the protocol core only, opaque to transports.
+  detail::SessionState& state() const noexcept { return *state_; }
+
  private:
-  friend class Server;
-  friend class CallCtx;
   std::string id_;
-  std::atomic<bool> initialized_{false};
-  std::atomic<bool> init_seen_{false};
-  mutable std::mutex mu_;
-  std::string protocol_version_;
-  ClientInfo client_;
-  bj::object client_caps_;
-  std::optional<LogLevel> log_level_;  // nullopt until logging/setLevel: no log notifications
-  std::set<std::string> subscriptions_;
-  std::unordered_map<std::string, CancelToken> in_flight_;  // key: serialized request id
-  std::shared_ptr<Outbox> outbox_;
-  /// Modern-era requests run in a per-request Session whose in-flight requests are registered
-  /// with the transport's session, so notifications/cancelled on stdio still finds them.
-  std::shared_ptr<Session> parent_;
-  std::optional<bj::value> subscription_id_;  ///< set on subscriptions/listen streams
-  std::set<std::string> listen_lists_;         ///< "tools"/"prompts"/"resources" list_changed asked for on a listen stream
-  /// 2026-07-28 multi-round-trip request state of this (per-request) session.
-  bool modern_ = false;
-  std::string mrtr_method_;      ///< tools/call, prompts/get or resources/read; empty = MRTR not allowed
-  std::string mrtr_target_;      ///< tool or prompt name, resource URI
-  bj::object input_responses_;   ///< the retry's inputResponses
-  bj::value round_state_;        ///< verified application state from requestState
+  std::unique_ptr<detail::SessionState> state_;
 };
 
 struct ServerOptions {
@@ -100,14 +90,23 @@ struct ServerOptions {
   std::chrono::milliseconds input_timeout{std::chrono::minutes(5)};
 };
 
-/// The 2026-07-28 Streamable HTTP request headers (basic/transports, "Standard headers"),
-/// already trimmed of surrounding whitespace; nullopt = header absent.
-struct ModernHeaders {
-  std::optional<std::string> protocol_version;  ///< MCP-Protocol-Version
-  std::optional<std::string> method;            ///< Mcp-Method
-  std::optional<std::string> name;              ///< Mcp-Name
-  /// Mcp-Param-{Name} headers as (Name, value), for tool parameters annotated with `x-mcp-header`.
-  std::vector<std::pair<std::string, std::string>> params;
+/// What a transport knows about one inbound message besides its JSON.
+struct Inbound {
+  /// Receives notifications tied to the request (progress, log messages); null = the session outbox.
+  std::shared_ptr<Outbox> outbox;
+  /// Cancelled by the transport when the request's response can no longer be delivered (HTTP: the
+  /// connection closed before the client held a resumption id). Every request of the message —
+  /// each member of a batch — and its database work is cancelled with it.
+  CancelToken closed;
+  /// The authenticated user (null = unauthenticated). See mcp/caller.hpp.
+  std::shared_ptr<const Caller> caller;
+};
+
+/// The reply to one inbound message, built once: the JSON-RPC response (an array for a batch;
+/// nullopt when none is due) and the HTTP status it calls for (see map_fault()).
+struct Outgoing {
+  std::optional<bj::value> message;
+  unsigned http_status = 200;
 };
 
 /// One finished request, for metrics and audit.
@@ -126,6 +125,9 @@ class Observer {
   /// Called after a tool finished and before its response is handed to the transport.
   virtual void on_tool_call(const ClientInfo& /*client*/, const ToolDefinition& /*tool*/, const bj::object& /*args*/,
                             const ToolResult& /*result*/, std::chrono::microseconds /*duration*/) {}
+  /// A catch-all in the core caught an exception escaping a handler or tool (`where`: the method,
+  /// or "tools/call <tool>"). The request was answered with an internal error.
+  virtual void on_internal_error(std::string_view /*where*/) {}
 };
 
 class Server {
@@ -138,11 +140,18 @@ class Server {
   /// Called exactly once per handle(): with the response (an array for a batch) or nullopt when
   /// no response is due (only notifications/responses). May run on a worker thread.
   using Reply = std::function<void(std::optional<bj::value> response)>;
+  /// Called exactly once per handle() with the reply. May run on a worker thread.
+  using Respond = std::function<void(Outgoing reply)>;
 
-  /// Handles one parsed JSON-RPC message or batch. `request_outbox` receives notifications tied to
-  /// the request (progress, log messages); null means the session outbox.
-  /// `closed` is cancelled by the transport when the request's response stream goes away (HTTP):
-  /// the request, and its database work, is then cancelled too.
+  /// Handles one parsed JSON-RPC message or batch (the transports' entry point).
+  void handle(const std::shared_ptr<Session>& session, bj::value message, Inbound in, Respond respond);
+  /// Serves `message` (one request) as a 2026-07-28 stateless request even when its `_meta` lacks
+  /// the protocol version (it is then rejected with -32602). For transports that recognised the
+  /// modern era from elsewhere (HTTP: the MCP-Protocol-Version header without a session).
+  void handle_modern(const std::shared_ptr<Session>& session, bj::value message, Inbound in, Respond respond);
+
+  /// Convenience forms of the above (stdio, tests): `request_outbox` and `closed` become the
+  /// Inbound's outbox and closed token (null = none); the reply loses its HTTP status.
   void handle(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
               Reply reply, const CancelToken* closed = nullptr);
 
@@ -150,27 +159,8 @@ class Server {
   void handle_text(const std::shared_ptr<Session>& session, std::string_view text, std::shared_ptr<Outbox> request_outbox,
                    Reply reply, const CancelToken* closed = nullptr);
 
-  /// Serves `message` (one request) as a 2026-07-28 stateless request even when its `_meta` lacks
-  /// the protocol version (it is then rejected with -32602). For transports that recognised the
-  /// modern era from elsewhere (HTTP: the MCP-Protocol-Version header without a session).
   void handle_modern(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
                      Reply reply, const CancelToken* closed = nullptr);
-
-  /// Checks a 2026-07-28 HTTP request before dispatch, in the order the spec gives: required
-  /// `_meta` fields (-32602), MCP-Protocol-Version header present and equal to the body's
-  /// (-32020), a supported version (-32022), Mcp-Method / Mcp-Name equal to the body (-32020).
-  /// Returns the error response to send with HTTP 400, or nullopt when the request may proceed.
-  static std::optional<bj::value> check_modern_request(const bj::value& message, const ModernHeaders& headers);
-
-  /// Checks the Mcp-Param-{Name} headers of a 2026-07-28 tools/call against the arguments, for the
-  /// tool parameters annotated with `x-mcp-header` (basic/transports, "Custom Headers from Tool
-  /// Parameters"): a value in the body needs its header, Base64 sentinel values (`=?base64?…?=`)
-  /// are decoded strictly, and the decoded value must equal the body's (integers numerically).
-  /// Returns the -32020 error response (HTTP 400), or nullopt.
-  std::optional<bj::value> check_modern_params(const bj::value& message, const ModernHeaders& headers) const;
-
-  /// HTTP status for a 2026-07-28 response: 404 for -32601, 400 for -32020/-32021/-32022, else 200.
-  static int modern_http_status(const bj::value& response);
 
   /// Sends notifications/resources/updated for `uris` to every subscribed live session.
   void notify_resources_updated(const std::vector<std::string>& uris);
@@ -183,7 +173,10 @@ class Server {
   /// Cancels everything in flight and waits up to `grace` for workers to finish.
   void shutdown(std::chrono::milliseconds grace);
 
-  std::size_t in_flight() const noexcept { return in_flight_.load(); }
+  /// Requests running on (or queued for) the worker pool.
+  std::size_t in_flight() const noexcept;
+  /// Exceptions the core's catch-alls caught since start (each also logged and reported to the observer).
+  std::uint64_t caught_exceptions() const noexcept { return caught_.load(); }
   /// Start-up only (not thread-safe against running requests). To add an observer beside the current one
   /// (main.cpp installs the audit log), wrap both in an observability::ObserverFanout.
   void set_observer(std::shared_ptr<Observer> observer) { observer_ = std::move(observer); }
@@ -199,28 +192,15 @@ class Server {
   static std::optional<std::string> modern_version(const bj::value& message);
 
  private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  void handle_batch(const std::shared_ptr<Session>& session, bj::array batch, const Inbound& in, Respond respond);
+
+  friend struct detail::Core;
   std::shared_ptr<const Registry> registry_;
   ServerOptions options_;
-  std::atomic<std::size_t> in_flight_{0};
+  std::atomic<std::uint64_t> caught_{0};
   std::shared_ptr<Observer> observer_;
-  friend struct Impl;
-  friend class CallCtx;
+  std::unique_ptr<detail::Core> core_;
 };
 
-/// JSON-RPC error codes (PRODUCT.md §6, MCP spec).
-namespace errc {
-inline constexpr int kParseError = -32700;
-inline constexpr int kInvalidRequest = -32600;
-inline constexpr int kMethodNotFound = -32601;
-inline constexpr int kInvalidParams = -32602;
-inline constexpr int kInternalError = -32603;
-inline constexpr int kServerBusy = -32000;
-inline constexpr int kResourceNotFound = -32002;  ///< legacy revisions only
-inline constexpr int kHeaderMismatch = -32020;
-inline constexpr int kMissingClientCapability = -32021;
-inline constexpr int kUnsupportedProtocolVersion = -32022;
-}  // namespace errc
 
 }  // namespace azsql::mcp

@@ -133,6 +133,47 @@ test('closing a response stream that has no resumption id cancels its request', 
   }
 });
 
+/** Waits (bounded, 10 s) until the pool reports `n` connections in use (/metrics JSON). */
+async function waitPoolInUse(base, n) {
+  for (let i = 0; i < 200; i++) {
+    const m = await (await fetch(`${base}/metrics?format=json`)).json();
+    if (m.pool && m.pool.in_use >= n) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`the pool did not reach ${n} connection(s) in use after 10 s`);
+}
+
+test('dropping the connection of a 2025-03-26 batch cancels its batched read_data and frees the only pooled connection', async () => {
+  // One pooled connection: while the slow query holds it, nothing else can run.
+  const srv = await startHttp({ SQLITE_PATH: dbs.master, CONNECTION_POOL_SIZE: '1' });
+  try {
+    const V3 = '2025-03-26';
+    const sid = await openSession(srv.url, V3);
+    const ac = new AbortController();
+    const batch = [
+      { jsonrpc: '2.0', id: 'b-slow', method: 'tools/call', params: { name: 'read_data', arguments: { query: SLOW } } },
+      { jsonrpc: '2.0', id: 'b-ping', method: 'ping' },
+    ];
+    const pending = post(srv.url, batch, sessionHeaders(sid, V3), { signal: ac.signal }).catch((e) => e);
+    await waitPoolInUse(srv.base, 1);  // the recursive CTE is running on the only connection
+    const dropped = Date.now();
+    ac.abort();
+    assert.ok((await pending) instanceof Error);
+    // The next call gets the connection promptly (the CTE alone runs for many seconds of CPU).
+    const next = await post(srv.url, { jsonrpc: '2.0', id: 'next', method: 'tools/call', params: { name: 'read_data', arguments: { query: 'SELECT 1 AS one' } } },
+      sessionHeaders(sid, V3));
+    const waited = Date.now() - dropped;
+    assert.equal(next.status, 200, next.text);
+    assert.equal(next.json.result.isError, false, next.text);
+    assert.ok(waited < 3000, `the pooled connection stayed busy for ${waited} ms after the batch's connection closed`);
+    const m = await (await fetch(`${srv.base}/metrics?format=json`)).json();
+    const slow = m.recent_requests.filter((x) => x.tool === 'read_data');
+    assert.ok(slow.some((x) => x.outcome === 'cancelled'), JSON.stringify(slow));
+  } finally {
+    await srv.stop();
+  }
+});
+
 test('a dropped POST stream after its priming event is not cancelled and resumes through GET + Last-Event-ID', async () => {
   const srv = await startHttp({ SQLITE_PATH: dbs.master });
   try {

@@ -49,6 +49,9 @@ class ObserverFanout final : public mcp::Observer {
                     const mcp::ToolResult& r, std::chrono::microseconds d) override {
     for (auto& o : observers_) o->on_tool_call(c, t, a, r, d);
   }
+  void on_internal_error(std::string_view where) override {
+    for (auto& o : observers_) o->on_internal_error(where);
+  }
 
  private:
   std::vector<std::shared_ptr<mcp::Observer>> observers_;

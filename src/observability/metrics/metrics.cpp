@@ -92,6 +92,10 @@ struct Metrics::Impl {
                                                .Name("azsql_db_errors_total")
                                                .Help("Database errors by server error number")
                                                .Register(*registry);
+  prom::Family<prom::Counter>& internal_errors = prom::BuildCounter()
+                                                     .Name("azsql_mcp_internal_errors_total")
+                                                     .Help("Exceptions caught by the MCP core's catch-alls, by method or tool")
+                                                     .Register(*registry);
   prom::Family<prom::Counter>& token_refreshes = prom::BuildCounter()
                                                      .Name("azsql_auth_token_refreshes_total")
                                                      .Help("Entra ID token acquisitions and refreshes by outcome")
@@ -130,6 +134,7 @@ struct Metrics::Impl {
   };
   std::map<std::string, ToolStats> by_tool;
   std::map<int, std::uint64_t> db_error_counts;
+  std::uint64_t internal_errors_total = 0;
 
   static const prom::Histogram::BucketBoundaries& buckets() {
     static const prom::Histogram::BucketBoundaries b = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -207,6 +212,15 @@ void Metrics::count_db_error(int number) {
     ++d.db_error_counts[number];
   }
   d.db_errors.Add({{"number", label}}).Increment();
+}
+
+void Metrics::on_internal_error(std::string_view where) {
+  auto& d = *impl_;
+  {
+    std::lock_guard lock(d.mu);
+    ++d.internal_errors_total;
+  }
+  d.internal_errors.Add({{"where", std::string(where)}}).Increment();
 }
 
 void note_token_refresh(bool ok) noexcept { (ok ? g_token_ok : g_token_failed).fetch_add(1); }
@@ -292,6 +306,7 @@ bj::object Metrics::summary_json() {
     out["pool"] = bj::object{{"max_size", pool->max_size}, {"open", pool->open}, {"in_use", pool->in_use},
                              {"waits", pool->waits}};
   }
+  out["internal_errors"] = d.internal_errors_total;
   bj::object dbe;
   for (const auto& [n, c] : d.db_error_counts) dbe[std::to_string(n)] = c;
   out["db_errors"] = std::move(dbe);

@@ -52,6 +52,7 @@ class Metrics final : public mcp::Observer {
   void on_request(const mcp::RequestEvent& e) override;
   void on_tool_call(const mcp::ClientInfo& client, const mcp::ToolDefinition& tool, const boost::json::object& args,
                     const mcp::ToolResult& result, std::chrono::microseconds duration) override;
+  void on_internal_error(std::string_view where) override;
 
   /// A database error by server error number (SQL Server / SQLite code).
   void count_db_error(int number);

@@ -31,6 +31,7 @@
 
 #include "jsonrpc/message.hpp"
 #include "transport/http/compress.hpp"
+#include "transport/http/modern_headers.hpp"
 #include "transport/http/origin_guard.hpp"
 #include "transport/http/session_store.hpp"
 #include "transport/http/sse.hpp"
@@ -128,6 +129,7 @@ struct Pending {
   bool done = false;
   bool has_reply = false;
   bool reply_is_error = false;
+  unsigned status = 200;  ///< the HTTP status the core chose for the reply
   std::string reply;  ///< serialized response (JSON mode)
 };
 
@@ -500,7 +502,6 @@ struct HttpServer::Impl {
       rr.path = std::string(path);
       rr.query = std::string(query);
       if (auto a = req.find(bhttp::field::accept); a != req.end()) rr.accept = std::string(a->value());
-      RouteHandler h = route->second;
       RouteResponse out = co_await net::co_spawn(aux->get_executor(), run_route(route->second, std::move(rr)),
                                                   net::use_awaitable);
       auto res = make_response(req, out.status, std::move(out.body), out.content_type);
@@ -642,7 +643,7 @@ struct HttpServer::Impl {
         msg.is_object() && (mcp::Server::modern_version(msg).has_value() ||
                             (!is_init && !has_sid && (pvh != req.end() || has_meta) && !(!has_meta && legacy_header)));
     if (modern) {
-      mcp::ModernHeaders mh;
+      ModernHeaders mh;
       auto header = [&](std::string_view name) -> std::optional<std::string> {
         auto h = req.find(name);
         if (h == req.end()) return std::nullopt;
@@ -656,8 +657,8 @@ struct HttpServer::Impl {
         if (n.size() > 10 && beast::iequals(n.substr(0, 10), "Mcp-Param-"))
           mh.params.emplace_back(std::string(n.substr(10)), std::string(trim_ows(f.value())));
       }
-      auto bad = mcp::Server::check_modern_request(msg, mh);
-      if (!bad) bad = server.check_modern_params(msg, mh);
+      auto bad = check_modern_request(msg, mh);
+      if (!bad) bad = check_modern_params(msg, mh, server.registry());
       if (bad) {
         auto res = make_response(req, 400, bj::serialize(*bad));
         co_return co_await write(stream, res);
@@ -736,27 +737,30 @@ struct HttpServer::Impl {
       waker->timer.cancel();
     });
 
-    auto on_reply = [outbox, pend, waker, use_sse](std::optional<bj::value> r) {
+    auto on_reply = [outbox, pend, waker, use_sse](mcp::Outgoing out) {
+      auto& r = out.message;
       if (!r) {
         outbox->finish();
         return;
       }
       bool is_error = r->is_object() && r->get_object().contains("error");
+      std::string text = bj::serialize(*r);
       if (use_sse) {
-        std::string text = bj::serialize(*r);
         {
           std::lock_guard lock(pend->mu);
           pend->reply_is_error = is_error;
+          pend->status = out.http_status;
           pend->has_reply = true;
-          if (is_error) pend->reply = text;
+          if (out.http_status != 200) pend->reply = text;
         }
         outbox->push(std::move(text), true);
       } else {
         {
           std::lock_guard lock(pend->mu);
-          pend->reply = bj::serialize(*r);
+          pend->reply = std::move(text);
           pend->has_reply = true;
           pend->reply_is_error = is_error;
+          pend->status = out.http_status;
           pend->done = true;
         }
         waker->wake();
@@ -765,10 +769,13 @@ struct HttpServer::Impl {
     // The priming id is taken before the request runs so that it precedes every event of the stream.
     const std::string priming_id = use_sse && !ephemeral ? hs->events().prime(stream_name) : std::string();
     if (use_sse && !ephemeral) hs->stream_begun(stream_name);
+    mcp::Inbound in;
+    if (use_sse) in.outbox = outbox;
+    in.closed = closed;
     if (modern)
-      server.handle_modern(hs->mcp(), std::move(msg), use_sse ? outbox : nullptr, on_reply, &closed);
+      server.handle_modern(hs->mcp(), std::move(msg), std::move(in), on_reply);
     else
-      server.handle(hs->mcp(), std::move(msg), use_sse ? outbox : nullptr, on_reply, &closed);
+      server.handle(hs->mcp(), std::move(msg), std::move(in), on_reply);
 
     if (!use_sse) {
       for (;;) {
@@ -785,11 +792,7 @@ struct HttpServer::Impl {
         sessions.remove(hs->id());
         new_sid.clear();
       }
-      unsigned status = 200;
-      if (modern && pend->has_reply && pend->reply_is_error) {
-        boost::system::error_code pec;
-        status = static_cast<unsigned>(mcp::Server::modern_http_status(bj::parse(pend->reply, pec)));
-      }
+      const unsigned status = pend->has_reply ? pend->status : 200;
       auto res = pend->has_reply ? make_response(req, status, std::move(pend->reply)) : make_response(req, 202, "");
       if (!new_sid.empty()) res.set(kSessionHeader, new_sid);
       maybe_compress(res, req);
@@ -831,15 +834,15 @@ struct HttpServer::Impl {
       std::unique_lock lock(pend->mu);
       done = pend->done;
       lock.unlock();
-      if (done && modern && pend->reply_is_error) {
+      if (done && pend->status != 200) {
         std::string reply;
+        unsigned status;
         {
           std::lock_guard plock(pend->mu);
           reply = pend->reply;
+          status = pend->status;
         }
-        boost::system::error_code pec;
-        const auto status = static_cast<unsigned>(mcp::Server::modern_http_status(bj::parse(reply, pec)));
-        if (status != 200) {
+        {
           watch.reset();
           auto res = make_response(req, status, std::move(reply));
           co_return co_await write(stream, res);

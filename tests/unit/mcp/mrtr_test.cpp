@@ -1,6 +1,6 @@
 // Unit tests of the protocol core's client-input features: multi-round-trip requests
 // (2026-07-28 InputRequiredResult with an HMAC-protected requestState), 2025-era
-// elicitation/create round trips, rich content blocks, the 2026-07-28 HTTP header checks and
+// elicitation/create round trips, rich content blocks, HTTP statuses of 2026-07-28 errors and
 // list_changed delivery to subscriptions/listen streams.
 #include <gtest/gtest.h>
 
@@ -161,6 +161,15 @@ struct Mrtr : ::testing::Test {
     return f.get();
   }
 
+  /// The reply with the HTTP status the core chose for it.
+  Outgoing reply(std::string_view text) {
+    std::promise<Outgoing> p;
+    auto f = p.get_future();
+    server->handle(session, bj::parse(text), Inbound{}, [&](Outgoing o) { p.set_value(std::move(o)); });
+    if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return Outgoing{bj::value("timeout"), 0};
+    return f.get();
+  }
+
   static std::string modern(const std::string& id, const std::string& method, const std::string& params_extra,
                             const std::string& caps = R"({"elicitation":{}})") {
     return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":")" + method + R"(","params":{)" + params_extra +
@@ -280,58 +289,14 @@ TEST_F(Mrtr, RichContentBlobsAndMissingCapability) {
   r = call(modern("3", "tools/call", R"("name":"rich","arguments":{"need":"sampling"})"));
   EXPECT_EQ(r->at("error").at("code"), -32021);
   EXPECT_TRUE(r->at("error").at("data").at("requiredCapabilities").at("sampling").is_object());
-  EXPECT_EQ(Server::modern_http_status(*r), 400);
 }
 
-TEST_F(Mrtr, HeaderChecksFollowTheSpecOrder) {
-  auto msg = [](const std::string& s) { return bj::parse(s); };
-  const auto ok = msg(modern("1", "tools/call", R"("name":"rich")"));
-  ModernHeaders h{"2026-07-28", "tools/call", "rich", {}};
-  EXPECT_FALSE(Server::check_modern_request(ok, h));
-  auto code = [&](const bj::value& m, const ModernHeaders& hh) {
-    auto e = Server::check_modern_request(m, hh);
-    return e ? e->at("error").at("code").as_int64() : 0;
-  };
-  EXPECT_EQ(code(ok, {std::nullopt, "tools/call", "rich", {}}), -32020);
-  EXPECT_EQ(code(ok, {"2026-07-28", "tools/list", "rich", {}}), -32020);
-  EXPECT_EQ(code(ok, {"2026-07-28", "TOOLS/CALL", "rich", {}}), -32020);
-  EXPECT_EQ(code(ok, {"2026-07-28", "tools/call", std::nullopt, {}}), -32020);
-  EXPECT_EQ(code(ok, {"2026-07-28", "tools/call", "other", {}}), -32020);
-  const auto no_meta = msg(R"({"jsonrpc":"2.0","id":5,"method":"server/discover","params":{}})");
-  auto e = Server::check_modern_request(no_meta, h);
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->at("error").at("code"), -32602);
-  EXPECT_EQ(e->at("id"), 5);
-  const auto old = msg(R"({"jsonrpc":"2.0","id":6,"method":"server/discover","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"v9","io.modelcontextprotocol/clientCapabilities":{}}}})");
-  EXPECT_EQ(code(old, {"2026-07-28", "server/discover", std::nullopt, {}}), -32020);
-  e = Server::check_modern_request(old, {"v9", "server/discover", std::nullopt, {}});
-  ASSERT_TRUE(e);
-  EXPECT_EQ(e->at("error").at("code"), -32022);
-  EXPECT_EQ(e->at("error").at("data").at("requested"), "v9");
-  EXPECT_EQ(Server::modern_http_status(*e), 400);
-  EXPECT_EQ(Server::modern_http_status(*call(modern("9", "nope/nope", ""))), 404);
-}
-
-TEST_F(Mrtr, McpParamHeadersMustMatchTheArguments) {
-  const auto msg = bj::parse(modern("1", "tools/call", R"("name":"hdr","arguments":{"region":"Hello","count":42,"opts":{"flag":true}})"));
-  auto code = [&](std::vector<std::pair<std::string, std::string>> params) -> std::int64_t {
-    ModernHeaders h{"2026-07-28", "tools/call", "hdr", std::move(params)};
-    auto e = server->check_modern_params(msg, h);
-    return e ? e->at("error").at("code").as_int64() : 0;
-  };
-  EXPECT_EQ(code({{"Region", "Hello"}, {"Count", "42"}, {"Flag", "true"}}), 0);
-  EXPECT_EQ(code({{"region", "=?base64?SGVsbG8=?="}, {"COUNT", "42.0"}, {"flag", "true"}}), 0);  // names are case-insensitive
-  EXPECT_EQ(code({{"Region", "=?base64?SGVsbG8?="}, {"Count", "42"}, {"Flag", "true"}}), -32020);    // bad padding
-  EXPECT_EQ(code({{"Region", "=?base64?SGVs!!!bG8=?="}, {"Count", "42"}, {"Flag", "true"}}), -32020);
-  EXPECT_EQ(code({{"Region", "hello"}, {"Count", "42"}, {"Flag", "true"}}), -32020);  // values are case-sensitive
-  EXPECT_EQ(code({{"Count", "42"}, {"Flag", "true"}}), -32020);                        // value in body, no header
-  EXPECT_EQ(code({{"Region", "Hello"}, {"Count", "41"}, {"Flag", "true"}}), -32020);
-  EXPECT_EQ(code({{"Region", "Hello"}, {"Count", "42"}, {"Flag", "false"}}), -32020);
-  // A parameter absent from the body needs no header.
-  const auto partial = bj::parse(modern("2", "tools/call", R"("name":"hdr","arguments":{"region":"x"})"));
-  EXPECT_FALSE(server->check_modern_params(partial, ModernHeaders{"2026-07-28", "tools/call", "hdr", {{"Region", "x"}}}));
-  // Mcp-Name may use the Base64 sentinel too.
-  EXPECT_FALSE(Server::check_modern_request(msg, ModernHeaders{"2026-07-28", "tools/call", "=?base64?aGRy?=", {}}));
+TEST_F(Mrtr, ModernErrorsCarryTheirHttpStatus) {
+  EXPECT_EQ(reply(modern("9", "nope/nope", "")).http_status, 404u);
+  auto r = reply(modern("3", "tools/call", R"("name":"rich","arguments":{"need":"sampling"})"));
+  EXPECT_EQ(r.message->at("error").at("code"), -32021);
+  EXPECT_EQ(r.http_status, 400u);
+  EXPECT_EQ(reply(modern("4", "tools/call", R"("name":"rich")")).http_status, 200u);
 }
 
 TEST_F(Mrtr, HandleModernRejectsMissingMetaAndListenGetsListChanged) {

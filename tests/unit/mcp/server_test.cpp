@@ -339,3 +339,149 @@ TEST_F(Fixture, ClosedStreamCancelsTheRequest) {
 
 }  // namespace
 }  // namespace azsql::mcp
+
+// ---------------------------------------------------------------- Inbound: cancellation, caller, errors
+
+namespace azsql::mcp {
+namespace {
+
+/// Records what a tool call saw of its caller.
+class WhoAmITool final : public Tool {
+ public:
+  WhoAmITool() {
+    def_.name = "whoami";
+    def_.description = "Reports the caller.";
+    def_.input_schema = bj::parse(R"({"type":"object"})").as_object();
+  }
+  const ToolDefinition& definition() const override { return def_; }
+  ToolResult call(const bj::object&, CallContext& ctx) override {
+    ToolResult r;
+    r.text = ctx.caller() ? ctx.caller()->describe() + "@" + ctx.caller()->tenant_id : "anonymous";
+    return r;
+  }
+
+ private:
+  ToolDefinition def_;
+};
+
+class ThrowingTool final : public Tool {
+ public:
+  ThrowingTool() {
+    def_.name = "throws";
+    def_.description = "Throws.";
+    def_.input_schema = bj::parse(R"({"type":"object"})").as_object();
+  }
+  const ToolDefinition& definition() const override { return def_; }
+  ToolResult call(const bj::object&, CallContext&) override { throw std::runtime_error("boom"); }
+
+ private:
+  ToolDefinition def_;
+};
+
+struct Seen final : Observer {
+  std::mutex mu;
+  std::vector<std::string> callers;
+  std::vector<std::string> internal;
+  void on_tool_call(const ClientInfo& c, const ToolDefinition&, const bj::object&, const ToolResult&,
+                    std::chrono::microseconds) override {
+    std::lock_guard lock(mu);
+    callers.push_back(c.caller ? c.caller->object_id : "");
+  }
+  void on_internal_error(std::string_view where) override {
+    std::lock_guard lock(mu);
+    internal.emplace_back(where);
+  }
+};
+
+struct InboundFixture : Fixture {
+  std::shared_ptr<Seen> seen = std::make_shared<Seen>();
+  void SetUp() override {
+    reg->add_tool(std::make_unique<WhoAmITool>());
+    reg->add_tool(std::make_unique<ThrowingTool>());
+    Fixture::SetUp();
+    server->set_observer(seen);
+  }
+  Outgoing send(std::string_view text, Inbound in, bool modern_era = false) {
+    std::promise<Outgoing> p;
+    auto f = p.get_future();
+    auto respond = [&](Outgoing o) { p.set_value(std::move(o)); };
+    if (modern_era)
+      server->handle_modern(session, bj::parse(text), std::move(in), respond);
+    else
+      server->handle(session, bj::parse(text), std::move(in), respond);
+    if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return Outgoing{bj::value("timeout"), 0};
+    return f.get();
+  }
+};
+
+TEST_F(InboundFixture, BatchMembersAreCancelledWhenTheStreamCloses) {
+  init("2025-03-26");
+  Inbound in;
+  std::promise<Outgoing> p;
+  server->handle(session,
+                 bj::parse(R"([{"jsonrpc":"2.0","id":"b1","method":"tools/call","params":{"name":"slow"}},
+                              {"jsonrpc":"2.0","id":"b2","method":"ping"}])"),
+                 in, [&](Outgoing o) { p.set_value(std::move(o)); });
+  slow->started.get_future().wait();
+  in.closed.cancel();  // the transport lost the connection: the batched call must stop
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_TRUE(slow->saw_cancel);
+}
+
+TEST_F(InboundFixture, CallerReachesToolsAndObserversButIsNullWithoutOne) {
+  init();
+  auto caller = std::make_shared<Caller>();
+  caller->tenant_id = "t1";
+  caller->object_id = "o1";
+  caller->upn = "ada@example.com";
+  caller->assertion = "secret-token";
+  Inbound in;
+  in.caller = caller;
+  auto r = send(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"whoami"}})", in);
+  EXPECT_EQ(r.message->at("result").at("content").at(0).at("text"), "ada@example.com@t1");
+  EXPECT_EQ(bj::serialize(*r.message).find("secret-token"), std::string::npos);
+  r = send(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami"}})", Inbound{});
+  EXPECT_EQ(r.message->at("result").at("content").at(0).at("text"), "anonymous");
+  std::lock_guard lock(seen->mu);
+  ASSERT_EQ(seen->callers.size(), 2u);
+  EXPECT_EQ(seen->callers[0], "o1");
+  EXPECT_EQ(seen->callers[1], "");
+}
+
+TEST_F(InboundFixture, CatchAllsCountAndReportWhatTheyCaught) {
+  init();
+  auto r = send(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"throws"}})", Inbound{});
+  EXPECT_EQ(r.message->at("result").at("isError"), true);
+  EXPECT_EQ(server->caught_exceptions(), 1u);
+  std::lock_guard lock(seen->mu);
+  ASSERT_EQ(seen->internal.size(), 1u);
+  EXPECT_EQ(seen->internal[0], "tools/call throws");
+}
+
+TEST_F(InboundFixture, ModernRepliesCarryTheirHttpStatus) {
+  auto r = send(modern("1", "nope/nope"), Inbound{}, true);
+  EXPECT_EQ(r.message->at("error").at("code"), -32601);
+  EXPECT_EQ(r.http_status, 404u);
+  r = send(modern("2", "tools/list"), Inbound{}, true);
+  EXPECT_EQ(r.http_status, 200u);
+  r = send(modern("3", "resources/read", R"("uri":"database://nope")"), Inbound{}, true);
+  EXPECT_EQ(r.message->at("error").at("code"), -32602);
+  EXPECT_EQ(r.http_status, 200u);
+}
+
+TEST(ErrorMapping, OneTableForCodesAndStatuses) {
+  EXPECT_EQ(map_fault(Fault::Unavailable, Era::Legacy).code, -32603);  // a database outage is not -32602
+  EXPECT_EQ(map_fault(fault_of(ErrorKind::Database), Era::Legacy).code, -32603);
+  EXPECT_EQ(map_fault(fault_of(ErrorKind::Timeout), Era::Legacy).code, -32603);
+  EXPECT_EQ(map_fault(fault_of(ErrorKind::InvalidInput), Era::Legacy).code, -32602);
+  EXPECT_EQ(map_fault(Fault::ResourceNotFound, Era::Legacy).code, -32002);
+  EXPECT_EQ(map_fault(Fault::ResourceNotFound, Era::Modern).code, -32602);
+  EXPECT_EQ(map_fault(Fault::MethodNotFound, Era::Modern).http_status, 404u);
+  EXPECT_EQ(map_fault(Fault::MethodNotFound, Era::Legacy).http_status, 200u);
+  EXPECT_EQ(map_fault(Fault::HeaderMismatch, Era::Modern).http_status, 400u);
+  EXPECT_EQ(map_fault(Fault::InvalidParams, Era::Modern).http_status, 200u);
+}
+
+}  // namespace
+}  // namespace azsql::mcp
