@@ -159,13 +159,14 @@ test('dropping the connection of a 2025-03-26 batch cancels its batched read_dat
     const dropped = Date.now();
     ac.abort();
     assert.ok((await pending) instanceof Error);
-    // The next call gets the connection promptly (the CTE alone runs for many seconds of CPU).
+    // The next call gets the connection promptly (the CTE alone runs for well over ten seconds of CPU).
     const next = await post(srv.url, { jsonrpc: '2.0', id: 'next', method: 'tools/call', params: { name: 'read_data', arguments: { query: 'SELECT 1 AS one' } } },
       sessionHeaders(sid, V3));
     const waited = Date.now() - dropped;
     assert.equal(next.status, 200, next.text);
     assert.equal(next.json.result.isError, false, next.text);
-    assert.ok(waited < 3000, `the pooled connection stayed busy for ${waited} ms after the batch's connection closed`);
+    // Loose on purpose (a loaded CI machine); the CTE needs far longer, and the outcome below is exact.
+    assert.ok(waited < 10000, `the pooled connection stayed busy for ${waited} ms after the batch's connection closed`);
     const m = await (await fetch(`${srv.base}/metrics?format=json`)).json();
     const slow = m.recent_requests.filter((x) => x.tool === 'read_data');
     assert.ok(slow.some((x) => x.outcome === 'cancelled'), JSON.stringify(slow));

@@ -20,7 +20,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cctype>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -33,6 +32,7 @@
 #include "transport/http/compress.hpp"
 #include "transport/http/modern_headers.hpp"
 #include "transport/http/origin_guard.hpp"
+#include "transport/http/request_rules.hpp"
 #include "transport/http/session_store.hpp"
 #include "transport/http/sse.hpp"
 
@@ -49,57 +49,7 @@ using Response = bhttp::response<bhttp::string_body>;
 namespace {
 
 constexpr auto kAwait = net::as_tuple(net::use_awaitable);
-constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
-constexpr std::string_view kVersionHeader = "MCP-Protocol-Version";
-constexpr std::string_view kLastEventHeader = "Last-Event-ID";
 constexpr std::size_t kMaxQueuedStreamBytes = 64u << 20;  // per response stream, before the writer drains it
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-/// The media type of a Content-Type value without parameters, lower case.
-std::string media_type(std::string_view v) {
-  auto semi = v.find(';');
-  std::string_view t = v.substr(0, semi);
-  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
-  return lower(t);
-}
-
-/// Whether an Accept header value accepts `type` ("application/json"), honouring wildcards and q=0.
-bool accepts(std::string_view accept, std::string_view type) {
-  const std::string major(type.substr(0, type.find('/')));
-  std::size_t i = 0;
-  while (i < accept.size()) {
-    std::size_t comma = accept.find(',', i);
-    std::string_view item = accept.substr(i, comma == std::string_view::npos ? std::string_view::npos : comma - i);
-    i = comma == std::string_view::npos ? accept.size() : comma + 1;
-    std::string mt = media_type(item);
-    bool match = mt == type || mt == "*/*" || mt == major + "/*";
-    if (!match) continue;
-    auto q = item.find("q=");
-    if (q != std::string_view::npos) {
-      std::string qv(item.substr(q + 2));
-      if (std::strtod(qv.c_str(), nullptr) <= 0.0) continue;
-    }
-    return true;
-  }
-  return false;
-}
-
-/// A header value without surrounding optional whitespace (RFC 9110 §5.5).
-std::string_view trim_ows(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
-bool supported_header_version(std::string_view v) {
-  return mcp::is_supported_version(v) || v == mcp::kModernVersion;
-}
 
 std::string error_body(int code, std::string_view message, const bj::value& id = nullptr) {
   return bj::serialize(jsonrpc::make_error(id, code, message));
@@ -398,8 +348,7 @@ struct HttpServer::Impl {
     beast::flat_buffer buffer;
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(opt.max_header_bytes));
-      parser.body_limit(opt.max_body_bytes);
+      apply_limits(parser, opt.max_header_bytes, opt.max_body_bytes);
       stream.expires_after(opt.io_timeout);
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kAwait);
       if (ec == bhttp::error::body_limit) {
@@ -514,25 +463,7 @@ struct HttpServer::Impl {
     }
 
     // MCP endpoint: bearer token first (PRODUCT.md §5).
-    if (token_hash) {
-      auto auth = req.find(bhttp::field::authorization);
-      std::string_view v = auth == req.end() ? std::string_view{} : std::string_view(auth->value());
-      bool ok = false;
-      if (v.size() > 7 && lower(v.substr(0, 7)) == "bearer ") {
-        std::string_view tok = v.substr(7);
-        while (!tok.empty() && tok.front() == ' ') tok.remove_prefix(1);
-        Sha256 h = sha256(tok);
-        ok = CRYPTO_memcmp(h.d.data(), token_hash->d.data(), h.d.size()) == 0;
-      }
-      if (!ok) {
-        auto res = error_response(req, 401, -32001, auth == req.end() ? "Unauthorized: a bearer token is required"
-                                                                      : "Unauthorized: invalid bearer token");
-        res.set(bhttp::field::www_authenticate, auth == req.end()
-                                                    ? "Bearer realm=\"azsql-mcp\""
-                                                    : "Bearer realm=\"azsql-mcp\", error=\"invalid_token\"");
-        co_return co_await write(stream, res);
-      }
-    }
+    if (auto refused = check_static_token(req)) co_return co_await write(stream, *refused);
 
     // A POST without a session may be a 2026-07-28 request: handle_post answers a bad version there
     // with the request id (-32020 / -32022, basic/transports).
@@ -557,6 +488,23 @@ struct HttpServer::Impl {
         co_return co_await write(stream, res);
       }
     }
+  }
+
+  /// MCP_AUTH_TOKEN: the 401 response when the request lacks the shared bearer token (compared by
+  /// hash, in constant time), else nullopt.
+  std::optional<Response> check_static_token(const Request& req) const {
+    if (!token_hash) return std::nullopt;
+    auto auth = req.find(bhttp::field::authorization);
+    auto tok = bearer_token(auth == req.end() ? std::string_view{} : std::string_view(auth->value()));
+    if (tok) {
+      Sha256 h = sha256(*tok);
+      if (CRYPTO_memcmp(h.d.data(), token_hash->d.data(), h.d.size()) == 0) return std::nullopt;
+    }
+    auto res = error_response(req, 401, -32001, auth == req.end() ? "Unauthorized: a bearer token is required"
+                                                                  : "Unauthorized: invalid bearer token");
+    res.set(bhttp::field::www_authenticate,
+            auth == req.end() ? "Bearer realm=\"azsql-mcp\"" : "Bearer realm=\"azsql-mcp\", error=\"invalid_token\"");
+    return res;
   }
 
   /// The session named by Mcp-Session-Id: 400 when missing, 404 when unknown or ended.
@@ -593,300 +541,279 @@ struct HttpServer::Impl {
 
   // ------------------------------------------------------------ POST
 
-  net::awaitable<bool> handle_post(beast::tcp_stream& stream, Request& req) {
+  /// One POST being served: what the steps below share.
+  struct Post {
+    Post(Request& r, beast::tcp_stream& s) : req(r), stream(s) {}
+    Request& req;
+    beast::tcp_stream& stream;
+    bj::value msg;
+    bool is_init = false;
+    bool modern = false;    ///< a 2026-07-28 request
+    bool json_ok = false;   ///< Accept allows application/json
+    bool sse_ok = false;    ///< Accept allows text/event-stream
+    bool use_sse = false;
+    bool ephemeral = false;  ///< a per-request session (stateless mode, 2026-07-28)
+    std::shared_ptr<HttpSession> hs;
+    std::string new_sid;  ///< set on a successful initialize
+    std::shared_ptr<const mcp::Caller> caller;  ///< the authenticated user (null: none)
+    std::shared_ptr<Pending> pend;
+    std::shared_ptr<Waker> waker;
+    std::shared_ptr<StreamOutbox> outbox;
+    CancelToken closed;  ///< cancels the request (and every batch member) when the client is gone
+    std::shared_ptr<CloseWatch> watch;
+    std::shared_ptr<bool> resumable = std::make_shared<bool>(false);
+    std::string priming_id;
+  };
+
+  /// Content negotiation, the JSON-RPC body, the protocol era and its header checks (HTTP-level
+  /// rules, transport/http/request_rules): the error response, or nullopt to go on.
+  std::optional<Response> admit_post(Post& p) {
+    const Request& req = p.req;
     auto ct = req.find(bhttp::field::content_type);
-    if (ct == req.end() || media_type(ct->value()) != "application/json") {
-      auto res = error_response(req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
-      co_return co_await write(stream, res);
-    }
+    if (ct == req.end() || media_type(ct->value()) != "application/json")
+      return error_response(req, 415, -32000, "Unsupported Media Type: Content-Type must be application/json");
     auto acc = req.find(bhttp::field::accept);
     const std::string_view accept = acc == req.end() ? std::string_view{} : std::string_view(acc->value());
-    const bool json_ok = accepts(accept, "application/json");
-    const bool sse_ok = accepts(accept, "text/event-stream");
-    if (!json_ok && !sse_ok) {
-      auto res = error_response(req, 406, -32000,
-                                "Not Acceptable: Accept must include application/json and text/event-stream");
-      co_return co_await write(stream, res);
+    p.json_ok = accepts(accept, "application/json");
+    p.sse_ok = accepts(accept, "text/event-stream");
+    if (!p.json_ok && !p.sse_ok)
+      return error_response(req, 406, -32000, "Not Acceptable: Accept must include application/json and text/event-stream");
+    PostBody body = parse_post_body(req.body());
+    if (body.error_code != 0) return error_response(req, 400, body.error_code, body.error, body.error_id);
+    p.msg = std::move(body.message);
+    p.is_init = mcp::Server::is_initialize(p.msg);
+    p.modern = is_modern_post(req, p.msg);
+    p.use_sse = p.sse_ok && (!opt.json_response || !p.json_ok);
+    if (p.modern) {
+      const ModernHeaders mh = modern_headers_of(req);
+      auto bad = check_modern_request(p.msg, mh);
+      if (!bad) bad = check_modern_params(p.msg, mh, server.registry());
+      if (bad) return make_response(req, 400, bj::serialize(*bad));
+    } else if (auto pvh = req.find(kVersionHeader); pvh != req.end() && !supported_header_version(pvh->value())) {
+      return error_response(req, 400, mcp::errc::kInvalidRequest,
+                            "Bad Request: unsupported MCP-Protocol-Version '" + std::string(pvh->value().substr(0, 64)) + "'");
     }
+    return std::nullopt;
+  }
 
-    boost::system::error_code jec;
-    bj::value msg = bj::parse(req.body(), jec);
-    if (jec) {
-      auto res = error_response(req, 400, mcp::errc::kParseError, "Parse error: the body is not valid JSON");
-      co_return co_await write(stream, res);
-    }
-    if (msg.is_object()) {
-      if (jsonrpc::classify(msg) == jsonrpc::MessageType::Invalid) {
-        bj::value id = nullptr;
-        if (auto it = msg.get_object().find("id"); it != msg.get_object().end() && jsonrpc::is_valid_id(it->value()))
-          id = it->value();
-        auto res = error_response(req, 400, mcp::errc::kInvalidRequest,
-                                  "Invalid Request: not a JSON-RPC 2.0 message", id);
-        co_return co_await write(stream, res);
-      }
-    } else if (!msg.is_array() || msg.get_array().empty()) {
-      auto res = error_response(req, 400, mcp::errc::kInvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message");
-      co_return co_await write(stream, res);
-    }
-
-    const bool is_init = mcp::Server::is_initialize(msg);
-    // 2026-07-28 (stateless era): a request carrying the `_meta` protocol version, or — without a
-    // session — one that names a version in the MCP-Protocol-Version header or carries `_meta`,
-    // unless it is plain legacy traffic (no `_meta`, a 2025-era header).
-    const auto pvh = req.find(kVersionHeader);
-    const bool has_sid = req.find(kSessionHeader) != req.end();
-    const bool has_meta = msg.is_object() && msg.get_object().contains("params") &&
-                          msg.get_object().at("params").is_object() &&
-                          msg.get_object().at("params").get_object().contains("_meta");
-    const bool legacy_header = pvh != req.end() && mcp::is_supported_version(trim_ows(pvh->value()));
-    const bool modern =
-        msg.is_object() && (mcp::Server::modern_version(msg).has_value() ||
-                            (!is_init && !has_sid && (pvh != req.end() || has_meta) && !(!has_meta && legacy_header)));
-    if (modern) {
-      ModernHeaders mh;
-      auto header = [&](std::string_view name) -> std::optional<std::string> {
-        auto h = req.find(name);
-        if (h == req.end()) return std::nullopt;
-        return std::string(trim_ows(h->value()));
-      };
-      mh.protocol_version = header(kVersionHeader);
-      mh.method = header("Mcp-Method");
-      mh.name = header("Mcp-Name");
-      for (const auto& f : req) {
-        const std::string_view n = f.name_string();
-        if (n.size() > 10 && beast::iequals(n.substr(0, 10), "Mcp-Param-"))
-          mh.params.emplace_back(std::string(n.substr(10)), std::string(trim_ows(f.value())));
-      }
-      auto bad = check_modern_request(msg, mh);
-      if (!bad) bad = check_modern_params(msg, mh, server.registry());
-      if (bad) {
-        auto res = make_response(req, 400, bj::serialize(*bad));
-        co_return co_await write(stream, res);
-      }
-    } else if (pvh != req.end() && !supported_header_version(pvh->value())) {
-      auto res = error_response(req, 400, mcp::errc::kInvalidRequest,
-                                "Bad Request: unsupported MCP-Protocol-Version '" +
-                                    std::string(pvh->value().substr(0, 64)) + "'");
-      co_return co_await write(stream, res);
-    }
+  /// The session the POST runs in: a per-request one (stateless mode, 2026-07-28), a new one for
+  /// initialize, else the one Mcp-Session-Id names. The error response, or nullopt.
+  std::optional<Response> post_session(Post& p) {
     std::optional<Response> err;
-    std::shared_ptr<HttpSession> hs;
-    bool ephemeral = false;
-    std::string new_sid;
-    if (modern || opt.stateless) {
+    if (p.modern || opt.stateless) {
       // Stateless: a per-request session (modern-era requests carry their state in _meta).
-      hs = std::make_shared<HttpSession>("", EventStoreLimits{0, 0});
-      ephemeral = true;
-      if (!modern && !is_init) {
-        auto pv = req.find(kVersionHeader);
-        std::string v = pv != req.end() && mcp::is_supported_version(pv->value()) ? std::string(pv->value())
-                                                                                  : std::string("2025-03-26");
-        hs->mcp()->assume_initialized(v);
+      p.hs = std::make_shared<HttpSession>("", EventStoreLimits{0, 0});
+      p.ephemeral = true;
+      if (!p.modern && !p.is_init) {
+        auto pv = p.req.find(kVersionHeader);
+        std::string v = pv != p.req.end() && mcp::is_supported_version(pv->value()) ? std::string(pv->value())
+                                                                                      : std::string("2025-03-26");
+        p.hs->mcp()->assume_initialized(v);
       }
-    } else if (is_init) {
-      hs = new_session(err, req);
-      if (hs) new_sid = hs->id();
+    } else if (p.is_init) {
+      p.hs = new_session(err, p.req);
+      if (p.hs) p.new_sid = p.hs->id();
     } else {
-      hs = session_for(req, err);
+      p.hs = session_for(p.req, err);
     }
-    if (!hs) co_return co_await write(stream, *err);
+    return p.hs ? std::nullopt : std::move(err);
+  }
 
+  /// 503 when too many POSTs await their response (or the server is stopping); else counts this one.
+  std::optional<Response> admit_flight(Post& p) {
+    if (in_flight.fetch_add(1) < opt.max_concurrent_requests && !stopping.load()) return std::nullopt;
+    in_flight.fetch_sub(1);
+    auto res = error_response(p.req, 503, mcp::errc::kServerBusy,
+                              stopping.load() ? "Service Unavailable: the server is shutting down"
+                                              : "Service Unavailable: too many requests in flight "
+                                                "(MCP_MAX_CONCURRENT_REQUESTS); retry shortly");
+    res.set(bhttp::field::retry_after, "1");
+    if (p.is_init && p.hs) sessions.remove(p.hs->id());
+    return res;
+  }
+
+  /// Hands the message to the protocol core. The reply comes back once, already carrying its HTTP
+  /// status; it is serialised here, once, into `pend` (JSON) or the stream's last event (SSE).
+  void start_request(Post& p, const net::any_io_executor& ex) {
+    p.waker = std::make_shared<Waker>(ex);
+    p.pend = std::make_shared<Pending>();
+    const std::string stream_name = p.ephemeral ? std::string("p") : p.hs->next_stream_name();
+    p.outbox = std::make_shared<StreamOutbox>(p.pend, p.waker, p.use_sse && !p.ephemeral ? p.hs : nullptr, stream_name);
+    p.watch = std::make_shared<CloseWatch>();
+    // A request whose client can no longer get its response (no resumption token delivered yet)
+    // is cancelled when the connection closes.
+    arm_close_watch(p.stream.socket(), p.watch, [closed = p.closed, waker = p.waker, resumable = p.resumable] {
+      if (!*resumable) closed.cancel();
+      waker->timer.cancel();
+    });
+    auto on_reply = [outbox = p.outbox, pend = p.pend, waker = p.waker, use_sse = p.use_sse](mcp::Outgoing out) {
+      if (!out.message) return outbox->finish();
+      const bool is_error = out.message->is_object() && out.message->get_object().contains("error");
+      std::string text = bj::serialize(*out.message);
+      {
+        std::lock_guard lock(pend->mu);
+        pend->reply_is_error = is_error;
+        pend->status = out.http_status;
+        pend->has_reply = true;
+        if (!use_sse || out.http_status != 200) pend->reply = use_sse ? text : std::move(text);
+        if (!use_sse) pend->done = true;
+      }
+      if (use_sse) return outbox->push(std::move(text), true);
+      waker->wake();
+    };
+    // The priming id is taken before the request runs so that it precedes every event of the stream.
+    if (p.use_sse && !p.ephemeral) {
+      p.priming_id = p.hs->events().prime(stream_name);
+      p.hs->stream_begun(stream_name);
+    }
+    mcp::Inbound in;
+    if (p.use_sse) in.outbox = p.outbox;
+    in.closed = p.closed;
+    in.caller = p.caller;
+    if (p.modern)
+      server.handle_modern(p.hs->mcp(), std::move(p.msg), std::move(in), std::move(on_reply));
+    else
+      server.handle(p.hs->mcp(), std::move(p.msg), std::move(in), std::move(on_reply));
+  }
+
+  /// A failed initialize leaves no session behind.
+  void drop_failed_session(Post& p) {
+    if (p.is_init && (!p.pend->has_reply || p.pend->reply_is_error)) {
+      sessions.remove(p.hs->id());
+      p.new_sid.clear();
+    }
+  }
+
+  /// application/json: waits for the reply and writes it with the status the core chose.
+  net::awaitable<bool> reply_json(Post& p) {
+    for (;;) {
+      {
+        std::lock_guard lock(p.pend->mu);
+        if (p.pend->done) break;
+      }
+      if (*p.watch->peer_closed) co_return false;
+      co_await p.waker->wait_until(SteadyClock::now() + std::chrono::hours(24));
+    }
+    if (*p.watch->peer_closed) co_return false;
+    p.watch.reset();  // stop watching before writing
+    drop_failed_session(p);
+    auto res = p.pend->has_reply ? make_response(p.req, p.pend->status, std::move(p.pend->reply))
+                                 : make_response(p.req, 202, "");
+    if (!p.new_sid.empty()) res.set(kSessionHeader, p.new_sid);
+    maybe_compress(res, p.req);
+    co_return co_await write(p.stream, res);
+  }
+
+  /// Frames what the request produced so far as SSE events; `done` once its response is among them.
+  static void drain(Pending& pend, std::string& out, bool& done, bool& any_id) {
+    std::lock_guard lock(pend.mu);
+    for (auto& [id, data] : pend.items) {
+      append_sse_event(out, id, data);
+      any_id = any_id || !id.empty();
+      std::string().swap(data);  // release each payload as soon as it is framed
+    }
+    pend.items.clear();
+    pend.queued_bytes = 0;
+    done = pend.done;
+  }
+
+  /// text/event-stream: a request answered within first_event_delay gets one complete response;
+  /// a slower one a chunked stream (priming event, its notifications, keep-alives, the response).
+  net::awaitable<bool> reply_sse(Post& p) {
+    // A priming event (an id, no data) lets 2025-11-25 clients resume a dropped stream.
+    std::string priming;
+    if (!p.ephemeral && p.hs->mcp()->protocol_version() >= "2025-11-25") {
+      priming = format_sse_event(p.priming_id, "", opt.retry_ms);
+      *p.resumable = true;
+    }
+    // Wait for the first output: a quick request is answered in one write without chunking.
+    for (;;) {
+      {
+        std::lock_guard lock(p.pend->mu);
+        if (p.pend->done || !p.pend->items.empty()) break;
+      }
+      if (*p.watch->peer_closed) co_return false;
+      if (!co_await p.waker->wait_until(SteadyClock::now() + opt.first_event_delay)) break;  // still running
+    }
+    if (*p.watch->peer_closed) co_return false;
+    bool done;
+    {
+      std::lock_guard lock(p.pend->mu);
+      done = p.pend->done;
+    }
+    if (done) co_return co_await reply_sse_complete(p, std::move(priming));
+    co_return co_await reply_sse_stream(p, priming);
+  }
+
+  /// The request is done: one response — the error with its own HTTP status (2026-07-28), or the
+  /// whole event stream with a Content-Length.
+  net::awaitable<bool> reply_sse_complete(Post& p, std::string body) {
+    p.watch.reset();
+    if (p.pend->has_reply && p.pend->status != 200) {
+      auto res = make_response(p.req, p.pend->status, std::move(p.pend->reply));
+      co_return co_await write(p.stream, res);
+    }
+    bool done = false, any_id = false;
+    drain(*p.pend, body, done, any_id);
+    drop_failed_session(p);
+    auto res = make_response(p.req, 200, std::move(body), "text/event-stream");
+    res.set(bhttp::field::cache_control, "no-cache, no-transform");
+    if (!p.new_sid.empty()) res.set(kSessionHeader, p.new_sid);
+    maybe_compress(res, p.req);  // a complete (non-streamed) event stream may be gzipped like JSON
+    co_return co_await write(p.stream, res);
+  }
+
+  /// The request still runs: a chunked event stream until its response (or the client leaves).
+  net::awaitable<bool> reply_sse_stream(Post& p, const std::string& priming) {
+    if (!co_await write_sse_header(p.stream, p.req, p.new_sid)) co_return false;
+    if (!priming.empty() && !co_await write_chunk(p.stream, priming)) co_return false;
+    for (;;) {
+      std::string out;
+      bool done = false, any_id = false;
+      drain(*p.pend, out, done, any_id);
+      if (any_id) *p.resumable = true;
+      if (!out.empty() && !co_await write_chunk(p.stream, out)) {
+        if (!*p.resumable) p.closed.cancel();
+        co_return false;
+      }
+      if (done) break;
+      if (*p.watch->peer_closed) co_return false;
+      bool woken = co_await p.waker->wait_until(SteadyClock::now() + opt.keepalive_interval);
+      if (!woken && !*p.watch->peer_closed && !co_await write_chunk(p.stream, format_sse_comment("keep-alive"))) {
+        if (!*p.resumable) p.closed.cancel();
+        co_return false;
+      }
+    }
+    p.watch.reset();
+    if (!co_await write_last_chunk(p.stream)) co_return false;
+    co_return p.req.keep_alive() && !stopping.load();
+  }
+
+  net::awaitable<bool> handle_post(beast::tcp_stream& stream, Request& req) {
+    Post p(req, stream);
+    if (auto err = admit_post(p)) co_return co_await write(stream, *err);
+    if (auto err = post_session(p)) co_return co_await write(stream, *err);
     struct UseGuard {
       HttpSession* s;
       ~UseGuard() {
         if (s) s->end_use();
       }
-    } use{ephemeral ? nullptr : hs.get()};
-    if (!ephemeral) hs->begin_use();
+    } use{p.ephemeral ? nullptr : p.hs.get()};
+    if (!p.ephemeral) p.hs->begin_use();
 
-    if (!mcp::Server::expects_response(msg)) {
-      server.handle(hs->mcp(), std::move(msg), nullptr, [](std::optional<bj::value>) {});
+    if (!mcp::Server::expects_response(p.msg)) {  // notifications and responses only
+      server.handle(p.hs->mcp(), std::move(p.msg), mcp::Inbound{nullptr, {}, p.caller}, [](mcp::Outgoing) {});
       auto res = make_response(req, 202, "");
       co_return co_await write(stream, res);
     }
-
-    if (in_flight.fetch_add(1) >= opt.max_concurrent_requests || stopping.load()) {
-      in_flight.fetch_sub(1);
-      auto res = error_response(req, 503, mcp::errc::kServerBusy,
-                                stopping.load() ? "Service Unavailable: the server is shutting down"
-                                                : "Service Unavailable: too many requests in flight "
-                                                  "(MCP_MAX_CONCURRENT_REQUESTS); retry shortly");
-      res.set(bhttp::field::retry_after, "1");
-      if (is_init && hs) sessions.remove(hs->id());
-      co_return co_await write(stream, res);
-    }
+    if (auto busy = admit_flight(p)) co_return co_await write(stream, *busy);
     struct FlightGuard {
       std::atomic<std::size_t>* c;
       ~FlightGuard() { c->fetch_sub(1); }
     } flight{&in_flight};
-
-    const bool use_sse = sse_ok && (!opt.json_response || !json_ok);
-    auto ex = co_await net::this_coro::executor;
-    auto waker = std::make_shared<Waker>(ex);
-    auto pend = std::make_shared<Pending>();
-    const std::string stream_name = ephemeral ? std::string("p") : hs->next_stream_name();
-    std::shared_ptr<StreamOutbox> outbox =
-        std::make_shared<StreamOutbox>(pend, waker, use_sse && !ephemeral ? hs : nullptr, stream_name);
-    CancelToken closed;
-    auto watch = std::make_shared<CloseWatch>();
-    // A request whose client can no longer get its response (no resumption token delivered yet)
-    // is cancelled when the connection closes.
-    auto resumable = std::make_shared<bool>(false);
-    arm_close_watch(stream.socket(), watch, [closed, waker, resumable] {
-      if (!*resumable) closed.cancel();
-      waker->timer.cancel();
-    });
-
-    auto on_reply = [outbox, pend, waker, use_sse](mcp::Outgoing out) {
-      auto& r = out.message;
-      if (!r) {
-        outbox->finish();
-        return;
-      }
-      bool is_error = r->is_object() && r->get_object().contains("error");
-      std::string text = bj::serialize(*r);
-      if (use_sse) {
-        {
-          std::lock_guard lock(pend->mu);
-          pend->reply_is_error = is_error;
-          pend->status = out.http_status;
-          pend->has_reply = true;
-          if (out.http_status != 200) pend->reply = text;
-        }
-        outbox->push(std::move(text), true);
-      } else {
-        {
-          std::lock_guard lock(pend->mu);
-          pend->reply = std::move(text);
-          pend->has_reply = true;
-          pend->reply_is_error = is_error;
-          pend->status = out.http_status;
-          pend->done = true;
-        }
-        waker->wake();
-      }
-    };
-    // The priming id is taken before the request runs so that it precedes every event of the stream.
-    const std::string priming_id = use_sse && !ephemeral ? hs->events().prime(stream_name) : std::string();
-    if (use_sse && !ephemeral) hs->stream_begun(stream_name);
-    mcp::Inbound in;
-    if (use_sse) in.outbox = outbox;
-    in.closed = closed;
-    if (modern)
-      server.handle_modern(hs->mcp(), std::move(msg), std::move(in), on_reply);
-    else
-      server.handle(hs->mcp(), std::move(msg), std::move(in), on_reply);
-
-    if (!use_sse) {
-      for (;;) {
-        {
-          std::lock_guard lock(pend->mu);
-          if (pend->done) break;
-        }
-        if (*watch->peer_closed) co_return false;
-        co_await waker->wait_until(SteadyClock::now() + std::chrono::hours(24));
-      }
-      if (*watch->peer_closed) co_return false;
-      watch.reset();  // stop watching before writing
-      if (is_init && (!pend->has_reply || pend->reply_is_error)) {
-        sessions.remove(hs->id());
-        new_sid.clear();
-      }
-      const unsigned status = pend->has_reply ? pend->status : 200;
-      auto res = pend->has_reply ? make_response(req, status, std::move(pend->reply)) : make_response(req, 202, "");
-      if (!new_sid.empty()) res.set(kSessionHeader, new_sid);
-      maybe_compress(res, req);
-      co_return co_await write(stream, res);
-    }
-
-    // SSE: a priming event (an id, no data) lets 2025-11-25 clients resume a dropped stream.
-    std::string priming;
-    if (!ephemeral && hs->mcp()->protocol_version() >= "2025-11-25") {
-      priming = format_sse_event(priming_id, "", opt.retry_ms);
-      *resumable = true;
-    }
-    auto drain = [&pend](std::string& out, bool& done, bool& any_id) {
-      std::lock_guard lock(pend->mu);
-      for (auto& [id, data] : pend->items) {
-        append_sse_event(out, id, data);
-        any_id = any_id || !id.empty();
-        std::string().swap(data);  // release each payload as soon as it is framed
-      }
-      pend->items.clear();
-      pend->queued_bytes = 0;
-      done = pend->done;
-    };
-
-    // Wait for the first output: a quick request is answered in one write without chunking.
-    for (;;) {
-      {
-        std::lock_guard lock(pend->mu);
-        if (pend->done || !pend->items.empty()) break;
-      }
-      if (*watch->peer_closed) co_return false;
-      bool woken = co_await waker->wait_until(SteadyClock::now() + opt.first_event_delay);
-      if (!woken) break;  // still running: start streaming (priming event, then events and keep-alives)
-    }
-    if (*watch->peer_closed) co_return false;
-    {
-      std::string body = priming;
-      bool done = false, any_id = false;
-      std::unique_lock lock(pend->mu);
-      done = pend->done;
-      lock.unlock();
-      if (done && pend->status != 200) {
-        std::string reply;
-        unsigned status;
-        {
-          std::lock_guard plock(pend->mu);
-          reply = pend->reply;
-          status = pend->status;
-        }
-        {
-          watch.reset();
-          auto res = make_response(req, status, std::move(reply));
-          co_return co_await write(stream, res);
-        }
-      }
-      if (done) {
-        drain(body, done, any_id);
-        watch.reset();
-        if (is_init && (!pend->has_reply || pend->reply_is_error)) {
-          sessions.remove(hs->id());
-          new_sid.clear();
-        }
-        auto res = make_response(req, 200, std::move(body), "text/event-stream");
-        res.set(bhttp::field::cache_control, "no-cache, no-transform");
-        if (!new_sid.empty()) res.set(kSessionHeader, new_sid);
-        maybe_compress(res, req);  // a complete (non-streamed) event stream may be gzipped like JSON
-        co_return co_await write(stream, res);
-      }
-    }
-
-    if (!co_await write_sse_header(stream, req, new_sid)) co_return false;
-    if (!priming.empty() && !co_await write_chunk(stream, priming)) co_return false;
-    for (;;) {
-      std::string out;
-      bool done = false, any_id = false;
-      drain(out, done, any_id);
-      if (any_id) *resumable = true;
-      if (!out.empty() && !co_await write_chunk(stream, out)) {
-        if (!*resumable) closed.cancel();
-        co_return false;
-      }
-      if (done) break;
-      if (*watch->peer_closed) co_return false;
-      bool woken = co_await waker->wait_until(SteadyClock::now() + opt.keepalive_interval);
-      if (!woken && !*watch->peer_closed) {
-        if (!co_await write_chunk(stream, format_sse_comment("keep-alive"))) {
-          if (!*resumable) closed.cancel();
-          co_return false;
-        }
-      }
-    }
-    watch.reset();
-    if (!co_await write_last_chunk(stream)) co_return false;
-    co_return req.keep_alive() && !stopping.load();
+    start_request(p, co_await net::this_coro::executor);
+    if (p.use_sse) co_return co_await reply_sse(p);
+    co_return co_await reply_json(p);
   }
 
   // ------------------------------------------------------------ GET (SSE stream)
