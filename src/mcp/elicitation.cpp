@@ -5,7 +5,7 @@
 #include <array>
 
 #include "common/json_util.hpp"
-#include "mcp/text_util.hpp"
+#include "common/signed_token.hpp"
 
 namespace azsql::mcp {
 
