@@ -16,11 +16,12 @@ bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
+}  // namespace
+
 // SQL Server branch (owned by the TDS module): settings from the variables, overridden by the
 // keys present in AZURE_SQL_CONNECTION_STRING.
-Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, AccessTokenFn access_token,
-                                                            TokenRefreshFn on_token_refresh,
-                                                            const std::string* database = nullptr) {
+Result<db::tds::TdsBackendOptions> sqlserver_options(const Config& cfg, AccessTokenFn access_token,
+                                                     TokenRefreshFn on_token_refresh, const std::string* database) {
   namespace tds = db::tds;
   tds::TdsBackendOptions o;
   auto& c = o.connection;
@@ -67,6 +68,14 @@ Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, A
     c.password = password;
   } else if (access_token) {
     c.access_token = std::move(access_token);
+  } else if (auth == "on_behalf_of") {
+    // Each caller's own token, per connection of their own pool (app/caller_auth.cpp); the shared
+    // pool has no identity to sign in with.
+    c.access_token = [](bool) -> Result<std::string> {
+      return Error::make(ErrorKind::Auth, "on_behalf_of: a database connection needs a signed-in caller");
+    };
+    o.verify_on_open = false;
+    o.pool_size = 0;
   } else {
     // Entra ID (FEDAUTH): one cached credential serves every connection of the pool. The connection
     // string's Authentication= / User Id= / Password= override the variables, as in SqlClient.
@@ -83,10 +92,20 @@ Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, A
     if (!c.access_token)
       return Error::make(ErrorKind::InvalidInput, "authentication type '" + auth + "' gives no Entra token");
   }
-  o.pool_size = cfg.pool_size;
+  if (auth != "on_behalf_of") o.pool_size = cfg.pool_size;
   o.read_only_mode = cfg.read_only;
   o.catalog_timeout = std::chrono::seconds(cfg.query_timeout_s);
-  auto backend = tds::TdsBackend::open(std::move(o));
+  return o;
+}
+
+namespace {
+
+Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, AccessTokenFn access_token,
+                                                            TokenRefreshFn on_token_refresh,
+                                                            const std::string* database = nullptr) {
+  auto o = sqlserver_options(cfg, std::move(access_token), std::move(on_token_refresh), database);
+  if (!o.ok()) return std::move(o).error();
+  auto backend = db::tds::TdsBackend::open(std::move(*o));
   if (!backend.ok()) return std::move(backend).error();
   return std::shared_ptr<db::Backend>(std::move(backend).value());
 }

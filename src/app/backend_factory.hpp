@@ -8,6 +8,7 @@
 #include "app/config.hpp"
 #include "common/result.hpp"
 #include "db/backend.hpp"
+#include "db/tds/tds_backend.hpp"
 #include "mcp/server.hpp"
 
 namespace azsql::app {
@@ -29,9 +30,19 @@ Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessToken
 /// make_backend's one database, named AZURE_SQL_DATABASE.
 Result<std::vector<std::pair<std::string, std::shared_ptr<db::Backend>>>> make_databases(
     const Config& cfg, AccessTokenFn access_token = {}, TokenRefreshFn on_token_refresh = {});
+/// The SQL Server backend's settings (variables and connection string). With
+/// AZURE_SQL_AUTH_TYPE=on_behalf_of the shared pool is disabled (it has no identity) and each caller
+/// gets their own pool (app/caller_auth.hpp) from these connection settings.
+Result<db::tds::TdsBackendOptions> sqlserver_options(const Config& cfg, AccessTokenFn access_token = {},
+                                                     TokenRefreshFn on_token_refresh = {},
+                                                     const std::string* database = nullptr);
 
 /// Serves Streamable HTTP until SIGTERM/SIGINT; returns the process exit code.
+class CallerAuth;
+/// `caller_auth` (MCP_AUTH_MODE=entra, may be null) authenticates every request to the MCP endpoint
+/// and serves the RFC 9728 metadata routes.
 int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::Backend>& db,
-             const std::function<void(const std::string& endpoint)>& banner);
+             const std::function<void(const std::string& endpoint)>& banner,
+             const std::shared_ptr<CallerAuth>& caller_auth = nullptr);
 
 }  // namespace azsql::app

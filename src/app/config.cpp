@@ -19,7 +19,8 @@ const std::vector<SettingSpec>& setting_specs() {
       {"AZURE_SQL_DATABASE", "database-name", nullptr, "database name on the SQL Server"},
       {"AZURE_SQL_DATABASES", "databases", nullptr, "allow-list of databases (db1,db2): each its own pool; tools take `database`"},
       {"AZURE_SQL_CONNECTION_STRING", "connection-string", nullptr, "ADO.NET-style connection string (alternative to the variables)", true},
-      {"AZURE_SQL_AUTH_TYPE", "auth-type", nullptr, "sql|managed_identity|default_credential|service_principal|workload_identity|azure_cli|access_token (default: sql when a user name is set, else default_credential)"},
+      {"AZURE_SQL_AUTH_TYPE", "auth-type", nullptr, "sql|managed_identity|default_credential|service_principal|workload_identity|azure_cli|access_token|on_behalf_of (default: sql when a user name is set, else default_credential; on_behalf_of signs in to Azure SQL as each caller, needs MCP_AUTH_MODE=entra)"},
+      {"AZURE_SQL_OBO_CREDENTIAL", "obo-credential", nullptr, "on_behalf_of: the app's own credential — client_secret | certificate | managed_identity | workload_identity (default: the one whose settings are present)"},
       {"AZURE_SQL_USERNAME", "username", nullptr, "SQL authentication user"},
       {"AZURE_SQL_PASSWORD", "password", nullptr, "SQL authentication password", true},
       {"AZURE_MANAGED_IDENTITY_CLIENT_ID", "managed-identity-client-id", nullptr, "client id of a user-assigned managed identity"},
@@ -54,7 +55,18 @@ const std::vector<SettingSpec>& setting_specs() {
       {"MCP_MAX_CONCURRENT_REQUESTS", "max-concurrent-requests", "100", "in-flight tool calls before 503"},
       {"MCP_MAX_STREAM_SIZE", "max-stream-size", "10485760", "request body limit, bytes"},
       {"MCP_STREAM_TIMEOUT", "stream-timeout", "300", "idle stream / session timeout, seconds"},
-      {"MCP_AUTH_TOKEN", "auth-token", nullptr, "require Authorization: Bearer <token> on the MCP endpoint", true},
+      {"MCP_AUTH_TOKEN", "auth-token", nullptr, "require Authorization: Bearer <token> on the MCP endpoint (MCP_AUTH_MODE=token)", true},
+      {"MCP_AUTH_MODE", "auth-mode", nullptr, "none | token (MCP_AUTH_TOKEN) | entra (OAuth 2.1 resource server: Entra ID access tokens per caller) (default: token when MCP_AUTH_TOKEN is set, else none)"},
+      {"MCP_AUTH_TENANT_ID", "auth-tenant-id", nullptr, "entra: the tenant whose tokens are accepted (default AZURE_TENANT_ID)"},
+      {"MCP_AUTH_AUDIENCE", "auth-audience", nullptr, "entra: accepted token audiences, comma-separated: the app registration's application ID URI and/or client id"},
+      {"MCP_AUTH_ALLOWED_TENANTS", "auth-allowed-tenants", nullptr, "entra: further tenants whose users are accepted, comma-separated (multi-tenant app)"},
+      {"MCP_AUTH_SCOPES_READ", "auth-scopes-read", "Sql.Read", "entra: scope (scp) or app role that allows read tools; comma-separated alternatives"},
+      {"MCP_AUTH_SCOPES_WRITE", "auth-scopes-write", "Sql.Write", "entra: scope or app role that allows write tools (implies read); comma-separated alternatives"},
+      {"MCP_AUTH_RESOURCE", "auth-resource", nullptr, "entra: the canonical URI of this MCP endpoint in Protected Resource Metadata (default http://HOST:PORT/API_PATH as bound; set it behind a proxy)"},
+      {"MCP_AUTH_JWKS_MIN_REFRESH", "auth-jwks-min-refresh", "60", "entra: at most one signing-key refetch per this many seconds when a token names an unknown key"},
+      {"MCP_AUTH_MAX_USERS", "auth-max-users", "200", "on_behalf_of: users with their own connection pool at once"},
+      {"MCP_AUTH_USER_POOL_SIZE", "auth-user-pool-size", "2", "on_behalf_of: connections per user"},
+      {"MCP_AUTH_USER_IDLE_TIMEOUT", "auth-user-idle-timeout", "300", "on_behalf_of: close a user's pool after this many idle seconds"},
       {"MCP_DEBUG_MODE", "debug-mode", nullptr, "accepted for seed compatibility; use LOG_LEVEL=debug"},
       {"MCP_READ_ONLY", "read-only", "false", "hide and refuse every write tool"},
       {"MCP_QUERY_TIMEOUT", "query-timeout", "30", "statement timeout, seconds"},
@@ -204,6 +216,49 @@ std::vector<std::string> split_list(const std::string& v) {
   return out;
 }
 
+/// Combinations of the caller-authentication settings that cannot work: a one-line message naming
+/// the settings and what to change, or "".
+std::string check_auth_settings(const Config& c) {
+  const bool obo = c.auth_type == "on_behalf_of";
+  if (c.auth_mode == "token" && c.auth_token.empty())
+    return "invalid setting MCP_AUTH_MODE='token': MCP_AUTH_TOKEN must be set (or use MCP_AUTH_MODE=entra)";
+  if (c.auth_mode != "token" && !c.auth_token.empty())
+    return "inconsistent settings: MCP_AUTH_TOKEN is set but MCP_AUTH_MODE='" + c.auth_mode +
+           "' (the static token is only for MCP_AUTH_MODE=token; unset one of them)";
+  if (c.auth_mode == "entra") {
+    if (c.transport != "http")
+      return "inconsistent settings: MCP_AUTH_MODE=entra authenticates HTTP callers; MCP_TRANSPORT='" + c.transport + "'";
+    if (c.auth_tenant_id.empty())
+      return "invalid setting MCP_AUTH_MODE=entra: MCP_AUTH_TENANT_ID (or AZURE_TENANT_ID) must name the tenant";
+    if (c.auth_audiences.empty())
+      return "invalid setting MCP_AUTH_MODE=entra: MCP_AUTH_AUDIENCE must name the app registration "
+             "(application ID URI such as api://azsql-mcp, and/or its client id)";
+    if (c.auth_scopes_read.empty() || c.auth_scopes_write.empty())
+      return "invalid setting MCP_AUTH_SCOPES_READ/MCP_AUTH_SCOPES_WRITE: expected at least one scope name each";
+    if (!c.auth_resource.empty() && c.auth_resource.rfind("https://", 0) != 0 && c.auth_resource.rfind("http://", 0) != 0)
+      return "invalid setting MCP_AUTH_RESOURCE='" + c.auth_resource + "': expected an absolute https:// URI";
+  }
+  if (obo) {
+    if (c.auth_mode != "entra")
+      return "inconsistent settings: AZURE_SQL_AUTH_TYPE=on_behalf_of signs in to the database as each caller, "
+             "which needs MCP_AUTH_MODE=entra (MCP_AUTH_MODE is '" + c.auth_mode + "')";
+    if (c.azure_sql_server.empty() && c.connection_string.empty())
+      return "inconsistent settings: AZURE_SQL_AUTH_TYPE=on_behalf_of needs an Azure SQL database (AZURE_SQL_SERVER)";
+    if (c.client_id.empty())
+      return "invalid setting AZURE_SQL_AUTH_TYPE=on_behalf_of: AZURE_CLIENT_ID must be the MCP server's app registration";
+    if (c.databases.size() > 1)
+      return "inconsistent settings: AZURE_SQL_AUTH_TYPE=on_behalf_of serves one database (AZURE_SQL_DATABASE); "
+             "AZURE_SQL_DATABASES lists several";
+    if (!c.obo_credential.empty() && c.obo_credential != "client_secret" && c.obo_credential != "certificate" &&
+        c.obo_credential != "managed_identity" && c.obo_credential != "workload_identity")
+      return "invalid setting AZURE_SQL_OBO_CREDENTIAL='" + c.obo_credential +
+             "': expected client_secret, certificate, managed_identity or workload_identity";
+  } else if (!c.obo_credential.empty()) {
+    return "inconsistent settings: AZURE_SQL_OBO_CREDENTIAL is only used with AZURE_SQL_AUTH_TYPE=on_behalf_of";
+  }
+  return {};
+}
+
 std::string default_demo_path(const std::map<std::string, std::string>& env) {
   std::string base;
   if (auto it = env.find("XDG_DATA_HOME"); it != env.end() && !it->second.empty())
@@ -291,12 +346,25 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   c.ca_file = r.str("AZURE_SQL_CA_FILE");
   c.auth_token = r.str("MCP_AUTH_TOKEN");
   c.audit_log = r.str("MCP_AUDIT_LOG");
+  c.auth_tenant_id = r.has("MCP_AUTH_TENANT_ID") ? r.str("MCP_AUTH_TENANT_ID") : c.tenant_id;
+  c.auth_audiences = split_list(r.str("MCP_AUTH_AUDIENCE"));
+  c.auth_allowed_tenants = split_list(r.str("MCP_AUTH_ALLOWED_TENANTS"));
+  c.auth_scopes_read = split_list(r.has("MCP_AUTH_SCOPES_READ") ? r.str("MCP_AUTH_SCOPES_READ") : "Sql.Read");
+  c.auth_scopes_write = split_list(r.has("MCP_AUTH_SCOPES_WRITE") ? r.str("MCP_AUTH_SCOPES_WRITE") : "Sql.Write");
+  c.auth_resource = r.str("MCP_AUTH_RESOURCE");
+  c.obo_credential = r.str("AZURE_SQL_OBO_CREDENTIAL");
 
   bool ok = true;
   c.auth_type = c.username.empty() ? "default_credential" : "sql";
   ok = ok && r.one_of("AZURE_SQL_AUTH_TYPE", c.auth_type,
                       {"sql", "managed_identity", "default_credential", "service_principal", "workload_identity",
-                       "azure_cli", "access_token"});
+                       "azure_cli", "access_token", "on_behalf_of"});
+  c.auth_mode = c.auth_token.empty() ? "none" : "token";
+  ok = ok && r.one_of("MCP_AUTH_MODE", c.auth_mode, {"none", "token", "entra"});
+  ok = ok && r.integer("MCP_AUTH_JWKS_MIN_REFRESH", c.auth_jwks_min_refresh_s, 0, 86400);
+  ok = ok && r.integer("MCP_AUTH_MAX_USERS", c.auth_max_users, 1, 100000);
+  ok = ok && r.integer("MCP_AUTH_USER_POOL_SIZE", c.auth_user_pool_size, 1, 100);
+  ok = ok && r.integer("MCP_AUTH_USER_IDLE_TIMEOUT", c.auth_user_idle_timeout_s, 1, 86400);
   ok = ok && r.one_of("AZURE_SQL_ENCRYPT", c.encrypt, {"yes", "strict", "no", "true", "false", "mandatory", "optional"});
   if (c.encrypt == "true" || c.encrypt == "mandatory") c.encrypt = "yes";
   if (c.encrypt == "false" || c.encrypt == "optional") c.encrypt = "no";
@@ -369,6 +437,10 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
       std::erase_if(c.databases, [&](const std::string& d) { return strcasecmp(d.c_str(), c.azure_sql_database.c_str()) == 0; });
       c.databases.insert(c.databases.begin(), c.azure_sql_database);
     }
+  }
+  if (auto e = check_auth_settings(c); !e.empty()) {
+    outcome.error = e;
+    return outcome;
   }
   if (c.azure_sql_server.empty() && c.connection_string.empty()) {
     if (r.has("SQLITE_PATH") && !r.str("SQLITE_PATH").empty()) {

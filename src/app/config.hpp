@@ -59,6 +59,18 @@ struct Config {
   std::size_t max_stream_size = 10485760;
   int stream_timeout_s = 300;
   std::string auth_token;
+  /// Caller authentication on the MCP endpoint: none | token (MCP_AUTH_TOKEN) | entra (OAuth 2.1
+  /// resource server, Entra ID access tokens).
+  std::string auth_mode = "none";
+  std::string auth_tenant_id;                     ///< MCP_AUTH_TENANT_ID (default AZURE_TENANT_ID)
+  std::vector<std::string> auth_audiences;        ///< MCP_AUTH_AUDIENCE
+  std::vector<std::string> auth_allowed_tenants;  ///< MCP_AUTH_ALLOWED_TENANTS
+  std::vector<std::string> auth_scopes_read{"Sql.Read"}, auth_scopes_write{"Sql.Write"};
+  std::string auth_resource;  ///< MCP_AUTH_RESOURCE: canonical URI for RFC 9728 metadata ("" = as bound)
+  int auth_jwks_min_refresh_s = 60;
+  std::size_t auth_max_users = 200, auth_user_pool_size = 2;
+  int auth_user_idle_timeout_s = 300;
+  std::string obo_credential;  ///< AZURE_SQL_OBO_CREDENTIAL ("" = the one whose settings are present)
 
   // Behaviour and limits
   bool read_only = false;

@@ -7,10 +7,12 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include <spdlog/spdlog.h>
 
 #include "app/backend_factory.hpp"
+#include "app/caller_auth.hpp"
 #include "observability/audit/audit_log.hpp"
 #include "observability/metrics/metrics.hpp"
 #include "transport/http/http_server.hpp"
@@ -42,6 +44,23 @@ observability::CachedProbe::Outcome probe_database(db::Backend& backend) {
   return out;
 }
 
+/// True when the JSON-RPC message (or a member of a batch) calls one of `tools`.
+bool calls_any(const bj::value& body, const std::set<std::string>& tools) {
+  if (body.is_array()) {
+    for (const auto& m : body.as_array()) {
+      if (calls_any(m, tools)) return true;
+    }
+    return false;
+  }
+  const auto* o = body.if_object();
+  if (o == nullptr) return false;
+  const auto* method = o->if_contains("method");
+  if (method == nullptr || !method->is_string() || method->as_string() != "tools/call") return false;
+  const auto* params = o->if_contains("params");
+  const auto* name = params && params->is_object() ? params->as_object().if_contains("name") : nullptr;
+  return name != nullptr && name->is_string() && tools.count(std::string(name->as_string())) > 0;
+}
+
 bool wants_json(const th::RouteRequest& r) {
   if (r.query.find("format=json") != std::string::npos) return true;
   if (r.query.find("format=") != std::string::npos) return false;
@@ -51,7 +70,8 @@ bool wants_json(const th::RouteRequest& r) {
 }  // namespace
 
 int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::Backend>& db,
-             const std::function<void(const std::string& endpoint)>& banner) {
+             const std::function<void(const std::string& endpoint)>& banner,
+             const std::shared_ptr<CallerAuth>& caller_auth) {
   const auto started = std::chrono::steady_clock::now();
 
   observability::MetricsOptions mo;
@@ -81,6 +101,30 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
   ho.stream_timeout = std::chrono::seconds(cfg.stream_timeout_s);
   ho.auth_token = cfg.auth_token;
   ho.on_response = [m = metrics.get()](unsigned status) { m->count_http_response(status); };
+  if (caller_auth) {
+    // Write tools need the write scope: decided from the request before it reaches the core.
+    std::set<std::string> write_tools;
+    for (const auto& t : server.registry().tools()) {
+      if (t->definition().writes) write_tools.insert(t->definition().name);
+    }
+    ho.authenticate = [caller_auth, write_tools](std::string_view authorization, std::string_view body) {
+      bool writes = false;
+      if (body.find("tools/call") != std::string_view::npos) {  // parse only what may call a tool
+        boost::system::error_code ec;
+        auto v = bj::parse(body, ec);
+        writes = !ec && calls_any(v, write_tools);
+      }
+      auto o = caller_auth->authenticate(authorization, writes);
+      th::AuthDecision d;
+      d.caller = std::move(o.caller);
+      if (o.challenge) {
+        d.status = o.challenge->status;
+        d.www_authenticate = std::move(o.challenge->www_authenticate);
+        d.message = std::move(o.challenge->message);
+      }
+      return d;
+    };
+  }
   th::HttpServer http(server, ho);
 
   metrics->set_sources({[&http] { return http.session_count(); }, [&http] { return http.in_flight(); },
@@ -89,16 +133,25 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
                           return observability::PoolSnapshot{s.max_size, s.open, s.in_use, s.waits};
                         }});
 
-  auto probe = std::make_shared<observability::CachedProbe>([db] { return probe_database(*db); },
-                                                            std::chrono::milliseconds(1000));
-  http.add_route(cfg.health_path, [&cfg, db, probe, started, &http](const th::RouteRequest&) {
+  // With on_behalf_of the server has no database identity of its own: /health (which needs no user)
+  // cannot sign in, and reports the database as per-user.
+  const bool per_user = caller_auth && caller_auth->on_behalf_of();
+  auto probe = std::make_shared<observability::CachedProbe>(
+      [db, per_user] {
+        if (!per_user) return probe_database(*db);
+        observability::CachedProbe::Outcome o;
+        o.ok = true;
+        return o;
+      },
+      std::chrono::milliseconds(1000));
+  http.add_route(cfg.health_path, [&cfg, db, probe, started, &http, per_user](const th::RouteRequest&) {
     auto p = probe->get();
     bj::object body;
     body["status"] = p.ok ? "healthy" : "unhealthy";
     body["version"] = AZSQL_VERSION;
     body["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
     body["backend"] = db->name();
-    bj::object dbo{{"status", p.ok ? "connected" : "unreachable"}, {"latency_ms", p.latency_ms}};
+    bj::object dbo{{"status", per_user ? "per-user" : p.ok ? "connected" : "unreachable"}, {"latency_ms", p.latency_ms}};
     if (!p.ok) dbo["error"] = p.error;
     body["database"] = std::move(dbo);
     body["features"] = bj::object{{"transport", "streamable-http"},
@@ -106,15 +159,24 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
                                   {"json_response", cfg.json_response},
                                   {"cors", cfg.enable_cors},
                                   {"compression", cfg.enable_compression},
-                                  {"auth", !cfg.auth_token.empty()},
+                                  {"auth", cfg.auth_mode},
                                   {"read_only", cfg.read_only},
                                   {"sessions", http.session_count()}};
     return th::RouteResponse{p.ok ? 200u : 503u, "application/json", bj::serialize(body)};
   });
-  http.add_route(cfg.metrics_path, [metrics](const th::RouteRequest& r) {
+  http.add_route(cfg.metrics_path, [metrics, caller_auth](const th::RouteRequest& r) {
     if (wants_json(r)) return th::RouteResponse{200, "application/json", bj::serialize(metrics->summary_json())};
-    return th::RouteResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics->prometheus_text()};
+    return th::RouteResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                             metrics->prometheus_text() + (caller_auth ? caller_auth->prometheus_text() : std::string())};
   });
+  if (caller_auth) {
+    // RFC 9728 Protected Resource Metadata: the root form and the one path-suffixed with the endpoint.
+    auto prm = [caller_auth](const th::RouteRequest&) {
+      return th::RouteResponse{200, "application/json", bj::serialize(caller_auth->metadata())};
+    };
+    http.add_route("/.well-known/oauth-protected-resource", prm);
+    http.add_route("/.well-known/oauth-protected-resource" + cfg.api_path, prm);
+  }
 
   // Signals first, so a SIGTERM right after start-up is not lost.
   boost::asio::io_context sig_io;
@@ -129,6 +191,7 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
     std::fprintf(stderr, "azsql-mcp: %s\n", port.error().message.c_str());
     return 1;
   }
+  if (caller_auth) caller_auth->set_endpoint(http.endpoint());
   banner(http.endpoint());
   sig_io.run();  // until SIGINT / SIGTERM
   spdlog::info("received signal {}: shutting down (finishing in-flight requests)", received);

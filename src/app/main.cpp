@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/backend_factory.hpp"
+#include "app/caller_auth.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "app/setup_identity.hpp"
@@ -93,6 +94,18 @@ int main(int argc, char** argv) {
   for (auto& [name, b] : *backends) databases.push_back(tools::Database{name, b});
   std::shared_ptr<db::Backend> db = databases.front().backend;
 
+  // MCP_AUTH_MODE=entra: each request's bearer token names its caller; with on_behalf_of each caller
+  // also gets their own database sessions.
+  std::shared_ptr<app::CallerAuth> caller_auth;
+  if (cfg.auth_mode == "entra") {
+    auto ca = app::CallerAuth::create(cfg);
+    if (!ca.ok()) {
+      std::fprintf(stderr, "azsql-mcp: %s\n", ca.error().message.c_str());
+      return 2;
+    }
+    caller_auth = std::move(*ca);
+  }
+
   auto registry = std::make_shared<mcp::Registry>();
   tools::ToolsConfig tcfg;
   tcfg.default_row_limit = cfg.default_row_limit;
@@ -102,6 +115,9 @@ int main(int argc, char** argv) {
   tcfg.read_only = cfg.read_only;
   tcfg.history_size = cfg.max_request_history;
   tcfg.cursor_ttl = std::chrono::seconds(cfg.cursor_ttl_s);
+  if (caller_auth && caller_auth->on_behalf_of()) {
+    tcfg.caller_pool = [caller_auth](mcp::CallContext& ctx) { return caller_auth->pool_for(ctx.caller()); };
+  }
   tools::register_all(*registry, databases, tcfg);
 
   mcp::ServerOptions sopts;
@@ -151,7 +167,8 @@ int main(int argc, char** argv) {
   // PRODUCT.md §3: warn when the login holds far more than the mode needs (db_owner / sysadmin, or any
   // write role while read-only). Off the start-up path; joined (bounded by the pool and query timeouts)
   // when main returns.
-  std::jthread privilege_check([db, timeout = std::chrono::seconds(cfg.query_timeout_s)] {
+  std::jthread privilege_check([db, timeout = std::chrono::seconds(cfg.query_timeout_s), obo = cfg.auth_type == "on_behalf_of"] {
+    if (obo) return;  // no identity of its own: each caller's database permissions apply
     auto conn = db->pool().acquire(timeout);
     if (!conn.ok()) return;  // unreachable now: health_check and /health report it
     auto info = db->database_info(**conn);
@@ -177,5 +194,5 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  return app::run_http(cfg, server, db, banner);
+  return app::run_http(cfg, server, db, banner, caller_auth);
 }

@@ -10,6 +10,10 @@
 ///   token_cache.hpp  CachingCredential (refresh ahead of expiry, one shared refresh, back-off)
 ///   factory.hpp      CredentialConfig + make_credential() / make_cached_credential() and the
 ///                    `access_token(bool force_refresh)` bridge for the TDS driver
+///   jwt_validator.hpp  the resource-server side: SigningKeys (JWKS), JwksCache (OpenID discovery,
+///                    background refresh, rate-limited refetch on unknown kid), JwtValidator (RS256
+///                    Entra access tokens of MCP callers)
+///   on_behalf_of.hpp OnBehalfOfCredential: a caller's token exchanged for their own Azure SQL token
 ///
 /// Secrets (client secrets, assertions, tokens) never appear in error messages: errors name the
 /// credential, the HTTP status and the Entra / IMDS error code and description only.

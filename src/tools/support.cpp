@@ -40,7 +40,14 @@ OutcomeRing::Summary OutcomeRing::summary() const {
 // ---------------------------------------------------------------- env
 
 Result<db::PooledConnection> Env::acquire(mcp::CallContext& ctx) const {
-  auto c = db().pool().acquire(cfg.query_timeout, ctx.cancel());
+  std::shared_ptr<db::Pool> user_pool;  // held while acquiring; the borrowed connection keeps it alive after
+  if (cfg.caller_pool) {
+    auto p = cfg.caller_pool(ctx);
+    if (!p.ok()) return std::move(p).error();
+    user_pool = std::move(*p);
+  }
+  db::Pool& pool = user_pool ? *user_pool : db().pool();
+  auto c = pool.acquire(cfg.query_timeout, ctx.cancel());
   if (!c.ok() && c.error().kind == ErrorKind::Timeout) {
     // Waiting for a pooled connection is a concurrency limit, not a slow statement.
     Error e = std::move(c).error();

@@ -3,6 +3,7 @@
 /// four prompts and table-name completion, all served from one db::Backend.
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,11 @@ struct ToolsConfig {
   bool read_only = false;                 ///< write tools are marked writes=true; the core hides them
   std::size_t history_size = 100;         ///< recent tool outcomes kept for health_check / database://status
   std::chrono::seconds cursor_ttl{900};   ///< lifetime of a read_data next_cursor
+  /// Per-caller connection pools (AZURE_SQL_AUTH_TYPE=on_behalf_of): when set, every tool, resource
+  /// and prompt borrows its connection from the pool this returns for the call's caller instead of
+  /// the backend's shared pool (an error — no caller, too many users — fails the call). The
+  /// backend's catalog queries still run on that borrowed connection.
+  std::function<Result<std::shared_ptr<db::Pool>>(mcp::CallContext& ctx)> caller_pool;
 };
 
 /// One database of the allow-list (AZURE_SQL_DATABASES) and its backend (own pool).

@@ -88,6 +88,12 @@ std::string AuditLog::format(const mcp::ClientInfo& client, const mcp::ToolDefin
   line["session"] = client.session_id;
   line["client"] = bj::object{{"name", client.name}, {"version", client.version}};
   line["protocol_version"] = client.protocol_version;
+  if (client.caller) {
+    // Who called (MCP_AUTH_MODE=entra): ids and name only, never the bearer assertion.
+    line["caller"] = bj::object{{"oid", client.caller->object_id},
+                                {"tid", client.caller->tenant_id},
+                                {"upn", client.caller->upn}};
+  }
   line["tool"] = tool.name;
   if (auto stmt = statement_of(args)) {
     if (redact)

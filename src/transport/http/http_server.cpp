@@ -465,6 +465,22 @@ struct HttpServer::Impl {
     // MCP endpoint: bearer token first (PRODUCT.md §5).
     if (auto refused = check_static_token(req)) co_return co_await write(stream, *refused);
 
+    // Per-request caller authentication (MCP_AUTH_MODE=entra): the challenge as decided, or the caller.
+    std::shared_ptr<const mcp::Caller> caller;
+    if (opt.authenticate) {
+      auto auth = req.find(bhttp::field::authorization);
+      const std::string_view v = auth == req.end() ? std::string_view{} : std::string_view(auth->value());
+      const std::string_view body = req.method() == bhttp::verb::post ? std::string_view(req.body()) : std::string_view{};
+      AuthDecision d = opt.authenticate(v, body);
+      if (d.status != 0) {
+        auto res = error_response(req, d.status, -32001, d.message);
+        if (!d.www_authenticate.empty()) res.set(bhttp::field::www_authenticate, d.www_authenticate);
+        if (d.status == 503) res.set(bhttp::field::retry_after, "5");
+        co_return co_await write(stream, res);
+      }
+      caller = std::move(d.caller);
+    }
+
     // A POST without a session may be a 2026-07-28 request: handle_post answers a bad version there
     // with the request id (-32020 / -32022, basic/transports).
     const bool sessionless_post = req.method() == bhttp::verb::post && req.find(kSessionHeader) == req.end();
@@ -477,11 +493,11 @@ struct HttpServer::Impl {
 
     switch (req.method()) {
       case bhttp::verb::post:
-        co_return co_await handle_post(stream, req);
+        co_return co_await handle_post(stream, req, std::move(caller));
       case bhttp::verb::get:
-        co_return co_await handle_get(stream, req);
+        co_return co_await handle_get(stream, req, caller.get());
       case bhttp::verb::delete_:
-        co_return co_await handle_delete(stream, req);
+        co_return co_await handle_delete(stream, req, caller.get());
       default: {
         auto res = error_response(req, 405, -32000, "Method Not Allowed");
         res.set(bhttp::field::allow, "GET, POST, DELETE");
@@ -507,8 +523,16 @@ struct HttpServer::Impl {
     return res;
   }
 
-  /// The session named by Mcp-Session-Id: 400 when missing, 404 when unknown or ended.
-  std::shared_ptr<HttpSession> session_for(const Request& req, std::optional<Response>& error) {
+  /// Sessions are bound to the caller that created them (MCP security best practices: a session id
+  /// is no credential): the key compared on every later request of the session.
+  static std::string owner_key(const mcp::Caller* caller) {
+    return caller == nullptr ? std::string() : caller->tenant_id + "/" + caller->object_id;
+  }
+
+  /// The session named by Mcp-Session-Id: 400 when missing, 404 when unknown, ended, or created by
+  /// another caller.
+  std::shared_ptr<HttpSession> session_for(const Request& req, std::optional<Response>& error,
+                                           const mcp::Caller* caller) {
     auto h = req.find(kSessionHeader);
     if (h == req.end() || h->value().empty()) {
       error = error_response(req, 400, mcp::errc::kInvalidRequest, "Bad Request: Mcp-Session-Id header is required");
@@ -516,6 +540,7 @@ struct HttpServer::Impl {
     }
     std::shared_ptr<HttpSession> s;
     if (valid_session_id_syntax(h->value())) s = sessions.find(h->value());
+    if (s && s->owner() != owner_key(caller)) s = nullptr;  // another user's session: as if unknown
     if (!s) {
       error = error_response(req, 404, -32001, "Session not found");
       return nullptr;
@@ -523,8 +548,9 @@ struct HttpServer::Impl {
     return s;
   }
 
-  std::shared_ptr<HttpSession> new_session(std::optional<Response>& error, const Request& req) {
-    auto r = sessions.create();
+  std::shared_ptr<HttpSession> new_session(std::optional<Response>& error, const Request& req,
+                                           const mcp::Caller* caller) {
+    auto r = sessions.create(owner_key(caller));
     if (!r.ok()) {
       if (r.error().kind == ErrorKind::Limit) {
         error = error_response(req, 503, mcp::errc::kServerBusy, "Service Unavailable: too many open sessions");
@@ -611,10 +637,10 @@ struct HttpServer::Impl {
         p.hs->mcp()->assume_initialized(v);
       }
     } else if (p.is_init) {
-      p.hs = new_session(err, p.req);
+      p.hs = new_session(err, p.req, p.caller.get());
       if (p.hs) p.new_sid = p.hs->id();
     } else {
-      p.hs = session_for(p.req, err);
+      p.hs = session_for(p.req, err, p.caller.get());
     }
     return p.hs ? std::nullopt : std::move(err);
   }
@@ -789,8 +815,9 @@ struct HttpServer::Impl {
     co_return p.req.keep_alive() && !stopping.load();
   }
 
-  net::awaitable<bool> handle_post(beast::tcp_stream& stream, Request& req) {
+  net::awaitable<bool> handle_post(beast::tcp_stream& stream, Request& req, std::shared_ptr<const mcp::Caller> caller) {
     Post p(req, stream);
+    p.caller = std::move(caller);
     if (auto err = admit_post(p)) co_return co_await write(stream, *err);
     if (auto err = post_session(p)) co_return co_await write(stream, *err);
     struct UseGuard {
@@ -824,7 +851,7 @@ struct HttpServer::Impl {
     return pv != req.end() && trim_ows(pv->value()) == mcp::kModernVersion && req.find(kSessionHeader) == req.end();
   }
 
-  net::awaitable<bool> handle_get(beast::tcp_stream& stream, Request& req) {
+  net::awaitable<bool> handle_get(beast::tcp_stream& stream, Request& req, const mcp::Caller* caller) {
     if (modern_without_session(req)) {
       auto res = error_response(req, 405, -32000, "Method Not Allowed: protocol version 2026-07-28 uses POST only");
       res.set(bhttp::field::allow, "POST");
@@ -841,7 +868,7 @@ struct HttpServer::Impl {
       co_return co_await write(stream, res);
     }
     std::optional<Response> err;
-    auto hs = session_for(req, err);
+    auto hs = session_for(req, err, caller);
     if (!hs) co_return co_await write(stream, *err);
 
     // Which stream, from where: Last-Event-ID resumes the stream its id names.
@@ -920,7 +947,7 @@ struct HttpServer::Impl {
 
   // ------------------------------------------------------------ DELETE
 
-  net::awaitable<bool> handle_delete(beast::tcp_stream& stream, Request& req) {
+  net::awaitable<bool> handle_delete(beast::tcp_stream& stream, Request& req, const mcp::Caller* caller) {
     if (modern_without_session(req)) {
       auto res = error_response(req, 405, -32000, "Method Not Allowed: protocol version 2026-07-28 has no sessions");
       res.set(bhttp::field::allow, "POST");
@@ -932,7 +959,7 @@ struct HttpServer::Impl {
       co_return co_await write(stream, res);
     }
     std::optional<Response> err;
-    auto hs = session_for(req, err);
+    auto hs = session_for(req, err, caller);
     if (!hs) co_return co_await write(stream, *err);
     sessions.remove(hs->id());
     auto res = make_response(req, 200, "");

@@ -28,10 +28,19 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "mcp/caller.hpp"
 #include "mcp/server.hpp"
 #include "transport/http/event_store.hpp"
 
 namespace azsql::transport::http {
+
+/// The outcome of per-request caller authentication (HttpOptions::authenticate).
+struct AuthDecision {
+  std::shared_ptr<const mcp::Caller> caller;  ///< the authenticated caller (status == 0)
+  unsigned status = 0;           ///< 0 = accepted; else the HTTP status to answer (401, 403, 503)
+  std::string www_authenticate;  ///< WWW-Authenticate value sent with the refusal ("" = none)
+  std::string message;           ///< JSON-RPC error message of the refusal
+};
 
 struct HttpOptions {
   std::string host = "127.0.0.1";
@@ -55,6 +64,13 @@ struct HttpOptions {
   std::chrono::milliseconds first_event_delay{50};
   int retry_ms = 2000;                                  ///< SSE `retry:` advertised to clients
   std::string auth_token;  ///< MCP_AUTH_TOKEN; empty = no bearer check
+  /// Per-request caller authentication (MCP_AUTH_MODE=entra): called for every request to the MCP
+  /// endpoint with its Authorization header value ("" when absent) and its body (empty for GET and
+  /// DELETE). A refusal is answered as decided; an accepted caller travels with the request to the
+  /// protocol core (CallContext::caller()) and binds a session created by that request to it.
+  /// Runs on an I/O thread: must be quick (a token with an unknown signing key may wait briefly for
+  /// a rate-limited key refetch). Must be thread-safe.
+  std::function<AuthDecision(std::string_view authorization, std::string_view body)> authenticate;
   std::size_t threads = 0;  ///< 0 = min(hardware threads, 4)
   std::size_t max_sessions = 1000;  ///< live sessions; beyond → 503 on initialize
   EventStoreLimits event_limits;

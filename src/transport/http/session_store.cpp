@@ -112,10 +112,11 @@ void HttpSession::close() {
 
 SessionStore::SessionStore(std::size_t max_sessions, EventStoreLimits limits) : max_(max_sessions), limits_(limits) {}
 
-Result<std::shared_ptr<HttpSession>> SessionStore::create() {
+Result<std::shared_ptr<HttpSession>> SessionStore::create(std::string owner) {
   std::string id = new_session_id();
   if (id.empty()) return Error::make(ErrorKind::Internal, "could not generate a session id");
   auto s = std::make_shared<HttpSession>(id, limits_);
+  s->set_owner(std::move(owner));
   std::lock_guard lock(mu_);
   if (sessions_.size() >= max_) return Error::make(ErrorKind::Limit, "too many open sessions");
   sessions_.emplace(std::move(id), s);

@@ -41,6 +41,10 @@ class HttpSession {
   HttpSession& operator=(const HttpSession&) = delete;
 
   const std::string& id() const noexcept { return id_; }
+  /// The caller the session belongs to ("tid/oid"; "" without per-user authentication). Set before
+  /// the session is published, immutable after.
+  const std::string& owner() const noexcept { return owner_; }
+  void set_owner(std::string owner) { owner_ = std::move(owner); }
   const std::shared_ptr<mcp::Session>& mcp() const noexcept { return mcp_; }
   EventStore& events() noexcept { return events_; }
 
@@ -78,6 +82,7 @@ class HttpSession {
 
  private:
   std::string id_;
+  std::string owner_;
   std::shared_ptr<mcp::Session> mcp_;
   EventStore events_;
   mutable std::mutex mu_;
@@ -96,9 +101,10 @@ class SessionStore {
  public:
   SessionStore(std::size_t max_sessions, EventStoreLimits limits);
 
-  /// A new session with a fresh id. ErrorKind::Limit when `max_sessions` are live,
+  /// A new session with a fresh id, bound to `owner` (the authenticated caller's "tid/oid", or ""
+  /// without per-user authentication). ErrorKind::Limit when `max_sessions` are live,
   /// ErrorKind::Internal when the CSPRNG fails.
-  Result<std::shared_ptr<HttpSession>> create();
+  Result<std::shared_ptr<HttpSession>> create(std::string owner = {});
   /// nullptr when unknown or ended.
   std::shared_ptr<HttpSession> find(std::string_view id) const;
   /// Removes (and closes) the session; nullptr when unknown.

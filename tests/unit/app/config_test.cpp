@@ -111,6 +111,67 @@ TEST(Config, RowLimitsMustBeConsistent) {
 namespace azsql::app {
 namespace {
 
+TEST(Config, CallerAuthenticationModesAndTheirDefaults) {
+  auto none = parse({}, {});
+  ASSERT_TRUE(none.config) << none.error;
+  EXPECT_EQ(none.config->auth_mode, "none");
+  auto token = parse({}, {{"MCP_AUTH_TOKEN", "s3cret"}});
+  ASSERT_TRUE(token.config) << token.error;
+  EXPECT_EQ(token.config->auth_mode, "token");
+  auto entra = parse({}, {{"MCP_AUTH_MODE", "entra"}, {"AZURE_TENANT_ID", "tid-1"},
+                          {"MCP_AUTH_AUDIENCE", "api://azsql-mcp, 1111-client"}, {"MCP_AUTH_ALLOWED_TENANTS", "t2,t3"}});
+  ASSERT_TRUE(entra.config) << entra.error;
+  EXPECT_EQ(entra.config->auth_tenant_id, "tid-1");
+  EXPECT_EQ(entra.config->auth_audiences, (std::vector<std::string>{"api://azsql-mcp", "1111-client"}));
+  EXPECT_EQ(entra.config->auth_allowed_tenants, (std::vector<std::string>{"t2", "t3"}));
+  EXPECT_EQ(entra.config->auth_scopes_read, std::vector<std::string>{"Sql.Read"});
+  EXPECT_EQ(entra.config->auth_scopes_write, std::vector<std::string>{"Sql.Write"});
+  auto obo = parse({}, {{"MCP_AUTH_MODE", "entra"}, {"MCP_AUTH_TENANT_ID", "tid-1"}, {"MCP_AUTH_AUDIENCE", "api://a"},
+                        {"AZURE_SQL_SERVER", "srv.database.windows.net"}, {"AZURE_SQL_AUTH_TYPE", "on_behalf_of"},
+                        {"AZURE_CLIENT_ID", "cid"}, {"AZURE_SQL_OBO_CREDENTIAL", "managed_identity"}});
+  ASSERT_TRUE(obo.config) << obo.error;
+  EXPECT_EQ(obo.config->auth_type, "on_behalf_of");
+  EXPECT_EQ(obo.config->obo_credential, "managed_identity");
+}
+
+TEST(Config, InconsistentCallerAuthenticationIsRefusedAtStart) {
+  const std::map<std::string, std::string> entra{{"MCP_AUTH_MODE", "entra"}, {"MCP_AUTH_TENANT_ID", "t"},
+                                                 {"MCP_AUTH_AUDIENCE", "api://a"}};
+  auto with = [&](std::map<std::string, std::string> extra) {
+    auto e = entra;
+    for (auto& [k, v] : extra) e[k] = v;
+    return parse({}, e);
+  };
+  struct Case {
+    std::map<std::string, std::string> env;
+    const char* names;
+  } cases[] = {
+      {{{"MCP_AUTH_MODE", "token"}}, "MCP_AUTH_TOKEN"},
+      {{{"MCP_AUTH_MODE", "entra"}, {"MCP_AUTH_AUDIENCE", "api://a"}}, "MCP_AUTH_TENANT_ID"},
+      {{{"MCP_AUTH_MODE", "entra"}, {"MCP_AUTH_TENANT_ID", "t"}}, "MCP_AUTH_AUDIENCE"},
+      {{{"MCP_AUTH_MODE", "none"}, {"MCP_AUTH_TOKEN", "x"}}, "MCP_AUTH_TOKEN"},
+      {{{"AZURE_SQL_AUTH_TYPE", "on_behalf_of"}, {"AZURE_SQL_SERVER", "s"}, {"AZURE_CLIENT_ID", "c"}}, "MCP_AUTH_MODE=entra"},
+      {{{"MCP_AUTH_MODE", "bogus"}}, "MCP_AUTH_MODE"},
+      {{{"AZURE_SQL_OBO_CREDENTIAL", "client_secret"}}, "AZURE_SQL_AUTH_TYPE=on_behalf_of"},
+  };
+  for (const auto& c : cases) {
+    auto r = parse({}, c.env);
+    EXPECT_FALSE(r.config) << c.names;
+    EXPECT_NE(r.error.find(c.names), std::string::npos) << r.error;
+  }
+  auto e1 = with({{"MCP_AUTH_TOKEN", "x"}});
+  EXPECT_NE(e1.error.find("MCP_AUTH_TOKEN"), std::string::npos) << e1.error;
+  auto e2 = with({{"MCP_TRANSPORT", "stdio"}});
+  EXPECT_NE(e2.error.find("MCP_TRANSPORT"), std::string::npos) << e2.error;
+  auto e3 = with({{"AZURE_SQL_AUTH_TYPE", "on_behalf_of"}, {"AZURE_CLIENT_ID", "c"}});
+  EXPECT_NE(e3.error.find("AZURE_SQL_SERVER"), std::string::npos) << e3.error;
+  auto e4 = with({{"AZURE_SQL_AUTH_TYPE", "on_behalf_of"}, {"AZURE_SQL_SERVER", "s"}});
+  EXPECT_NE(e4.error.find("AZURE_CLIENT_ID"), std::string::npos) << e4.error;
+  auto e5 = with({{"AZURE_SQL_AUTH_TYPE", "on_behalf_of"}, {"AZURE_SQL_SERVER", "s"}, {"AZURE_CLIENT_ID", "c"},
+                  {"AZURE_SQL_OBO_CREDENTIAL", "password"}});
+  EXPECT_NE(e5.error.find("AZURE_SQL_OBO_CREDENTIAL"), std::string::npos) << e5.error;
+}
+
 TEST(SetupIdentity, PrintsGrantsAndEnvironmentWithQuotedName) {
   std::string out, err;
   int rc = setup_identity_main({"--identity-name", "mcp]id", "--client-id", "abc", "--server", "s.database.windows.net",

@@ -9,7 +9,7 @@ namespace azsql::observability {
 namespace {
 namespace bj = boost::json;
 
-mcp::ClientInfo client() { return {"sess-1", "claude", "1.2", "2025-11-25"}; }
+mcp::ClientInfo client() { return {"sess-1", "claude", "1.2", "2025-11-25", nullptr}; }
 mcp::ToolDefinition tool(const char* name) {
   mcp::ToolDefinition t;
   t.name = name;
@@ -56,6 +56,29 @@ TEST(AuditLog, RedactionLogsSha256InsteadOfText) {
   EXPECT_FALSE(j.contains("statement"));
   // sha256("SELECT 1")
   EXPECT_EQ(j["statement_sha256"], "e004ebd5b5532a4b85984a62f8ad48a81aa3460c1ca07701f386135d72cdecf5");
+}
+
+
+TEST(AuditLog, NamesTheAuthenticatedCallerButNeverTheirToken) {
+  auto c = client();
+  auto caller = std::make_shared<mcp::Caller>();
+  caller->tenant_id = "tid-1";
+  caller->object_id = "oid-alice";
+  caller->upn = "alice@example.test";
+  caller->assertion = "eyJhbGciOiJSUzI1NiJ9.secret-assertion.sig";
+  c.caller = caller;
+  auto line = AuditLog::format(c, tool("read_data"), bj::parse(R"({"query":"SELECT 1"})").as_object(), {},
+                               std::chrono::microseconds(1000), false);
+  auto v = bj::parse(line).as_object();
+  ASSERT_TRUE(v.contains("caller")) << line;
+  EXPECT_EQ(v["caller"].as_object()["oid"].as_string(), "oid-alice");
+  EXPECT_EQ(v["caller"].as_object()["tid"].as_string(), "tid-1");
+  EXPECT_EQ(v["caller"].as_object()["upn"].as_string(), "alice@example.test");
+  EXPECT_EQ(line.find("secret-assertion"), std::string::npos);
+  // Without per-user authentication there is no caller field.
+  EXPECT_FALSE(bj::parse(AuditLog::format(client(), tool("read_data"), {}, {}, std::chrono::microseconds(1), false))
+                   .as_object()
+                   .contains("caller"));
 }
 
 }  // namespace
