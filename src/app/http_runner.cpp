@@ -67,25 +67,11 @@ bool wants_json(const th::RouteRequest& r) {
   return r.accept.find("application/json") != std::string::npos;
 }
 
-}  // namespace
-
-int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::Backend>& db,
-             const std::function<void(const std::string& endpoint)>& banner,
-             const std::shared_ptr<CallerAuth>& caller_auth) {
-  const auto started = std::chrono::steady_clock::now();
-
-  observability::MetricsOptions mo;
-  mo.version = AZSQL_VERSION;
-  mo.backend = db->name();
-  mo.max_history = cfg.max_request_history;
-  auto metrics = std::make_shared<observability::Metrics>(mo);
-
-  // Metrics beside whatever main.cpp installed (the audit log when MCP_AUDIT_LOG is set).
-  auto fanout = std::make_shared<observability::ObserverFanout>();
-  fanout->add(server.observer());
-  fanout->add(metrics);
-  server.set_observer(fanout);
-
+/// The HTTP server's options from the configuration: limits, CORS, metrics of every response and,
+/// with per-user auth, the authenticate hook (write tools need the write scope).
+th::HttpOptions http_options(const Config& cfg, const mcp::Server& server,
+                             const std::shared_ptr<observability::Metrics>& metrics,
+                             const std::shared_ptr<CallerAuth>& caller_auth) {
   th::HttpOptions ho;
   ho.host = cfg.host;
   ho.port = cfg.port;
@@ -125,7 +111,29 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
       return d;
     };
   }
-  th::HttpServer http(server, ho);
+  return ho;
+}
+
+}  // namespace
+
+int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::Backend>& db,
+             const std::function<void(const std::string& endpoint)>& banner,
+             const std::shared_ptr<CallerAuth>& caller_auth) {
+  const auto started = std::chrono::steady_clock::now();
+
+  observability::MetricsOptions mo;
+  mo.version = AZSQL_VERSION;
+  mo.backend = db->name();
+  mo.max_history = cfg.max_request_history;
+  auto metrics = std::make_shared<observability::Metrics>(mo);
+
+  // Metrics beside whatever main.cpp installed (the audit log when MCP_AUDIT_LOG is set).
+  auto fanout = std::make_shared<observability::ObserverFanout>();
+  fanout->add(server.observer());
+  fanout->add(metrics);
+  server.set_observer(fanout);
+
+  th::HttpServer http(server, http_options(cfg, server, metrics, caller_auth));
 
   metrics->set_sources({[&http] { return http.session_count(); }, [&http] { return http.in_flight(); },
                         [db]() -> std::optional<observability::PoolSnapshot> {
