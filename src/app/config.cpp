@@ -9,6 +9,8 @@
 #include <sstream>
 #include <strings.h>
 
+#include "common/text.hpp"
+
 extern char** environ;
 
 namespace azsql::app {
@@ -153,8 +155,7 @@ struct Resolver {
 
   bool boolean(const char* env, bool& out) {
     if (!has(env)) return true;
-    std::string v = str(env);
-    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string v = text::to_lower(str(env));
     if (v == "1" || v == "true" || v == "yes" || v == "on") {
       out = true;
       return true;
@@ -180,8 +181,7 @@ struct Resolver {
 
   bool one_of(const char* env, std::string& out, std::initializer_list<const char*> allowed) {
     if (!has(env)) return true;
-    std::string v = str(env);
-    std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const std::string v = text::to_lower(str(env));
     std::string list;
     for (const char* a : allowed) {
       if (v == a) {

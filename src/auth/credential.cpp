@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "auth/detail.hpp"
+#include "common/base64.hpp"
 #include "common/json_util.hpp"
 
 namespace azsql::auth {
@@ -48,7 +49,9 @@ std::optional<std::chrono::system_clock::time_point> jwt_expiry(std::string_view
   if (first == std::string_view::npos) return std::nullopt;
   auto second = token.find('.', first + 1);
   if (second == std::string_view::npos) return std::nullopt;
-  auto payload = detail::base64url_decode(token.substr(first + 1, second - first - 1));
+  // JWS segments are unpadded base64url (RFC 7515 §2); padding is tolerated.
+  auto payload = base64::decode(token.substr(first + 1, second - first - 1), base64::Alphabet::UrlSafe,
+                                base64::PadRule::Optional);
   if (!payload) return std::nullopt;
   boost::system::error_code ec;
   auto v = boost::json::parse(*payload, ec);

@@ -1,5 +1,5 @@
 #pragma once
-/// Internal helpers of src/auth (HTTP over libcurl, JWT/base64url, token response parsing, child
+/// Internal helpers of src/auth (HTTP over libcurl, JWT, token response parsing, child
 /// processes). Not part of the module's interface; tests may use them.
 #include <chrono>
 #include <optional>
@@ -40,8 +40,6 @@ Result<HttpResponse> http_send_with_retry(const HttpRequest& request, const Retr
 /// Sleeps up to `d`, returning early (false) when cancelled.
 bool cancellable_sleep(std::chrono::milliseconds d, const CancelToken& cancel);
 
-/// RFC 3986 percent-encoding of everything but unreserved characters.
-std::string url_encode(std::string_view s);
 /// application/x-www-form-urlencoded body.
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 /// "host[:port]" of a URL (for error messages), or "" when unparsable.
@@ -49,9 +47,7 @@ std::string url_host(std::string_view url);
 /// True when the URL's host is 127.0.0.0/8, ::1 or localhost.
 bool is_loopback_url(std::string_view url);
 
-// ---- base64url / JWT ---------------------------------------------------------------------------
-std::string base64url_encode(std::string_view bytes);
-std::optional<std::string> base64url_decode(std::string_view text);
+// ---- JWT (base64url lives in common/base64.hpp) --------------------------------------------------
 
 /// Client assertion for the certificate credential: reads the PEM file (certificate + private key),
 /// signs RS256 with x5t. Errors: InvalidInput (file unreadable / no key / no certificate).

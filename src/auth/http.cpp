@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "auth/detail.hpp"
+#include "common/text.hpp"
 
 namespace azsql::auth::detail {
 
@@ -84,21 +85,13 @@ size_t on_body(char* ptr, size_t size, size_t nmemb, void* user) {
   return n;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 size_t on_header(char* ptr, size_t size, size_t nitems, void* user) {
   auto* s = static_cast<Sink*>(user);
   const size_t n = size * nitems;
   std::string_view line(ptr, n);
   auto colon = line.find(':');
-  if (colon != std::string_view::npos && lower(line.substr(0, colon)) == "retry-after") {
-    std::string_view v = line.substr(colon + 1);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+  if (colon != std::string_view::npos && text::iequals(line.substr(0, colon), "retry-after")) {
+    const std::string_view v = text::trim(line.substr(colon + 1));
     long secs = 0;
     bool digits = !v.empty() && v.size() < 9;
     for (char c : v) {
@@ -140,7 +133,7 @@ bool is_loopback_url(std::string_view url) {
   }
   auto colon = host.find(':');
   if (colon != std::string::npos) host = host.substr(0, colon);
-  host = lower(host);
+  host = text::to_lower(host);
   if (host == "localhost") return true;
   if (host.rfind("127.", 0) != 0) return false;
   int dots = 0;
@@ -154,29 +147,13 @@ bool is_loopback_url(std::string_view url) {
   return dots == 3;
 }
 
-std::string url_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size() * 3);
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out;
   for (const auto& [k, v] : fields) {
     if (!out.empty()) out += '&';
-    out += url_encode(k);
+    out += text::percent_encode(k);
     out += '=';
-    out += url_encode(v);
+    out += text::percent_encode(v);
   }
   return out;
 }

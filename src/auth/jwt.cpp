@@ -1,4 +1,4 @@
-// base64url and the RS256 client assertion of the certificate credential (OpenSSL EVP).
+// The RS256 client assertion of the certificate credential (OpenSSL EVP).
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -14,22 +14,12 @@
 #include <sstream>
 
 #include "auth/detail.hpp"
+#include "common/base64.hpp"
 #include "common/json_util.hpp"
 
 namespace azsql::auth::detail {
 
 namespace {
-constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-int b64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-' || c == '+') return 62;
-  if (c == '_' || c == '/') return 63;
-  return -1;
-}
-
 template <class T, void (*F)(T*)>
 struct Deleter {
   void operator()(T* p) const { F(p); }
@@ -50,52 +40,11 @@ std::string uuid4() {
                 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
   return out;
 }
+/// JWS segments are base64url without padding (RFC 7515 §2).
+std::string b64url(std::string_view bytes) {
+  return base64::encode(bytes, base64::Alphabet::UrlSafe, base64::Padding::Unpadded);
+}
 }  // namespace
-
-std::string base64url_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto u = [&](std::size_t k) { return static_cast<unsigned char>(bytes[k]); };
-  for (; i + 2 < bytes.size(); i += 3) {
-    unsigned v = (u(i) << 16) | (u(i + 1) << 8) | u(i + 2);
-    out += kB64Url[(v >> 18) & 63];
-    out += kB64Url[(v >> 12) & 63];
-    out += kB64Url[(v >> 6) & 63];
-    out += kB64Url[v & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    unsigned v = u(i) << 16;
-    out += kB64Url[(v >> 18) & 63];
-    out += kB64Url[(v >> 12) & 63];
-  } else if (i + 2 == bytes.size()) {
-    unsigned v = (u(i) << 16) | (u(i + 1) << 8);
-    out += kB64Url[(v >> 18) & 63];
-    out += kB64Url[(v >> 12) & 63];
-    out += kB64Url[(v >> 6) & 63];
-  }
-  return out;
-}
-
-std::optional<std::string> base64url_decode(std::string_view text) {
-  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  unsigned acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = b64_value(c);
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
-}
 
 Result<std::string> make_client_assertion(const std::string& pem_path, const std::string& password,
                                           const std::string& client_id, const std::string& audience,
@@ -154,7 +103,7 @@ Result<std::string> make_client_assertion(const std::string& pem_path, const std
   if (X509_digest(cert.get(), EVP_sha1(), sha1, &sha1_len) != 1) {
     return Error::make(ErrorKind::Internal, "cannot compute the certificate thumbprint");
   }
-  const std::string x5t = base64url_encode(std::string_view(reinterpret_cast<const char*>(sha1), sha1_len));
+  const std::string x5t = b64url(std::string_view(reinterpret_cast<const char*>(sha1), sha1_len));
 
   boost::json::object header{{"alg", "RS256"}, {"typ", "JWT"}, {"x5t", x5t}};
   const auto secs = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
@@ -163,7 +112,7 @@ Result<std::string> make_client_assertion(const std::string& pem_path, const std
   boost::json::object claims{{"aud", audience}, {"iss", client_id}, {"sub", client_id}, {"jti", jti},
                              {"nbf", secs},     {"iat", secs},      {"exp", secs + 600}};
   const std::string signing_input =
-      base64url_encode(json::dump(header)) + "." + base64url_encode(json::dump(claims));
+      b64url(json::dump(header)) + "." + b64url(json::dump(claims));
 
   MdCtxPtr ctx(EVP_MD_CTX_new());
   size_t sig_len = 0;
@@ -180,7 +129,7 @@ Result<std::string> make_client_assertion(const std::string& pem_path, const std
     return Error::make(ErrorKind::Internal, "RS256 signing failed");
   }
   sig.resize(sig_len);
-  return signing_input + "." + base64url_encode(sig);
+  return signing_input + "." + b64url(sig);
 }
 
 }  // namespace azsql::auth::detail

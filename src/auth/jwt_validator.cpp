@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "auth/detail.hpp"
+#include "common/base64.hpp"
 #include "common/json_util.hpp"
 
 namespace azsql::auth {
@@ -22,7 +23,7 @@ Validation reject(Reason r, std::string description) {
 }
 
 std::optional<boost::json::object> decode_object(std::string_view part) {
-  auto bytes = detail::base64url_decode(part);
+  auto bytes = base64::decode(part, base64::Alphabet::UrlSafe, base64::PadRule::Optional);
   if (!bytes) return std::nullopt;
   boost::system::error_code ec;
   auto v = boost::json::parse(*bytes, ec);
@@ -162,7 +163,7 @@ Validation JwtValidator::verify(std::string_view token) {
   }
   auto header = decode_object(token.substr(0, d1));
   auto claims = decode_object(token.substr(d1 + 1, d2 - d1 - 1));
-  auto signature = detail::base64url_decode(token.substr(d2 + 1));
+  auto signature = base64::decode(token.substr(d2 + 1), base64::Alphabet::UrlSafe, base64::PadRule::Optional);
   if (!header || !claims || !signature) return reject(Reason::Malformed, "the token's header or payload is not base64url JSON");
   auto alg = json::get_string(*header, "alg");
   if (!alg || *alg != "RS256") return reject(Reason::Algorithm, "only RS256-signed tokens are accepted");

@@ -1,6 +1,7 @@
 // Managed identity: IMDS (VMs, VM scale sets, AKS nodes) and the App Service style endpoint
 // (App Service, Functions, Container Apps).
 #include "auth/detail.hpp"
+#include "common/text.hpp"
 
 namespace azsql::auth {
 
@@ -69,17 +70,17 @@ Result<AccessToken> ManagedIdentityCredential::get_token(std::string_view scope_
   std::string url;
   if (app_service) {
     url = o_.identity_endpoint + (o_.identity_endpoint.find('?') == std::string::npos ? "?" : "&") +
-          "api-version=2019-08-01&resource=" + detail::url_encode(resource);
-    if (!o_.client_id.empty()) url += "&client_id=" + detail::url_encode(o_.client_id);
-    if (!o_.object_id.empty()) url += "&object_id=" + detail::url_encode(o_.object_id);
-    if (!o_.resource_id.empty()) url += "&mi_res_id=" + detail::url_encode(o_.resource_id);
+          "api-version=2019-08-01&resource=" + text::percent_encode(resource);
+    if (!o_.client_id.empty()) url += "&client_id=" + text::percent_encode(o_.client_id);
+    if (!o_.object_id.empty()) url += "&object_id=" + text::percent_encode(o_.object_id);
+    if (!o_.resource_id.empty()) url += "&mi_res_id=" + text::percent_encode(o_.resource_id);
     req.headers = {{"X-IDENTITY-HEADER", o_.identity_header}};
   } else {
     url = trim_slash(o_.imds_endpoint.empty() ? std::string(kDefaultImdsEndpoint) : o_.imds_endpoint) +
-          "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" + detail::url_encode(resource);
-    if (!o_.client_id.empty()) url += "&client_id=" + detail::url_encode(o_.client_id);
-    if (!o_.object_id.empty()) url += "&object_id=" + detail::url_encode(o_.object_id);
-    if (!o_.resource_id.empty()) url += "&msi_res_id=" + detail::url_encode(o_.resource_id);
+          "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=" + text::percent_encode(resource);
+    if (!o_.client_id.empty()) url += "&client_id=" + text::percent_encode(o_.client_id);
+    if (!o_.object_id.empty()) url += "&object_id=" + text::percent_encode(o_.object_id);
+    if (!o_.resource_id.empty()) url += "&msi_res_id=" + text::percent_encode(o_.resource_id);
     req.headers = {{"Metadata", "true"}};
   }
   req.url = url;

@@ -7,6 +7,7 @@
 
 #include "auth/detail.hpp"
 #include "auth/jwt_validator.hpp"
+#include "common/base64.hpp"
 #include "common/json_util.hpp"
 
 namespace azsql::auth {
@@ -16,8 +17,8 @@ using BnPtr = std::unique_ptr<BIGNUM, decltype(&BN_free)>;
 
 /// An RSA public key from the base64url modulus and exponent of a JWK; null when unusable.
 EVP_PKEY* rsa_from_jwk(std::string_view n64, std::string_view e64) {
-  auto n = detail::base64url_decode(n64);
-  auto e = detail::base64url_decode(e64);
+  auto n = base64::decode(n64, base64::Alphabet::UrlSafe, base64::PadRule::Optional);
+  auto e = base64::decode(e64, base64::Alphabet::UrlSafe, base64::PadRule::Optional);
   if (!n || !e || n->empty() || e->empty() || e->size() > 8) return nullptr;
   BnPtr bn(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), static_cast<int>(n->size()), nullptr), BN_free);
   BnPtr be(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), static_cast<int>(e->size()), nullptr), BN_free);

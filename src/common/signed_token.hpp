@@ -10,12 +10,6 @@
 
 namespace azsql {
 
-std::string base64url_encode(std::string_view in);
-/// nullopt on a character outside the base64url alphabet.
-std::optional<std::string> base64url_decode(std::string_view in);
-/// Lower-case hex of `n` bytes.
-std::string hex_encode(const unsigned char* p, std::size_t n);
-
 class TokenSigner {
  public:
   /// A signer with a fresh random key (throws when the system RNG fails — a start-up failure).

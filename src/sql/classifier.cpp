@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 
+#include "common/text.hpp"
 #include "sql/lexer.hpp"
 
 namespace azsql::sql {
@@ -76,13 +77,13 @@ constexpr bool keywords_sorted() {
 }
 static_assert(keywords_sorted(), "kKeywords must be sorted for binary search");
 
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using text::iequals;
+using text::istarts_with;
 
 Kw lookup_keyword(std::string_view word) {
   if (word.size() > 16) return Kw::None;
   char buf[16];
-  for (std::size_t i = 0; i < word.size(); ++i) buf[i] = upper(word[i]);
+  for (std::size_t i = 0; i < word.size(); ++i) buf[i] = text::to_upper(word[i]);
   const std::string_view up(buf, word.size());
   const auto it = std::lower_bound(kKeywords.begin(), kKeywords.end(), up,
                                    [](const KwEntry& e, std::string_view v) { return e.text < v; });
@@ -121,18 +122,6 @@ bool fold_to_ascii(std::string_view w, std::string& out) {
     }
   }
   return true;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool istarts_with(std::string_view a, std::string_view prefix) {
-  return a.size() >= prefix.size() && iequals(a.substr(0, prefix.size()), prefix);
 }
 
 bool is_main_kw(Kw k, bool tsql) {
@@ -550,7 +539,7 @@ class Classifier {
   void name_dangers(Stmt& st, std::size_t i) {
     const std::string_view name = raw_name_at(i);
     if (name.size() < 4) return;  // the shortest name below is "edit"
-    switch (lower(name.front())) {  // most names start with none of these letters
+    switch (text::to_lower(name.front())) {  // most names start with none of these letters
       case 'e': case 'f': case 'l': case 'r': case 's': case 'w': case 'x': case 'z': break;
       default: return;
     }

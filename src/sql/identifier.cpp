@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "common/utf8.hpp"
 #include "sql/lexer.hpp"
 
 namespace azsql::sql {
@@ -39,7 +40,7 @@ std::optional<ParsedName> parse_qualified_name(std::string_view text, Dialect di
     text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' || text.back() == '\r'))
     text.remove_suffix(1);
-  if (text.empty() || text.size() > 8192 || !is_valid_utf8(text)) return std::nullopt;
+  if (text.empty() || text.size() > 8192 || !utf8::is_valid(text)) return std::nullopt;
 
   std::vector<std::string> parts;
   std::size_t i = 0;

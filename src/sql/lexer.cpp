@@ -2,12 +2,14 @@
 
 #include <cstdio>
 
+#include "common/hex.hpp"
+#include "common/utf8.hpp"
+
 namespace azsql::sql {
 namespace {
 
 bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool is_hex(unsigned char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
 /// Length of an unusual whitespace / invisible format character (UTF-8) at `i`, 0 if none.
 /// Covers NEL, NBSP, soft hyphen, U+1680, U+180E, U+2000–U+200F, U+2028–U+202F, U+205F–U+206F,
@@ -66,45 +68,6 @@ std::string about_char(const char* before, std::string_view s, std::size_t i, co
   return m;
 }
 
-/// Offset of the first invalid UTF-8 sequence (overlong, surrogate, above U+10FFFF, truncated,
-/// stray continuation byte), or npos. A lenient decoder on the way to the server could read an
-/// overlong sequence as a quote that we never saw.
-std::size_t invalid_utf8_at(std::string_view s) {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      len = 2;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      len = 3;
-      if (b0 == 0xE0) lo = 0xA0;
-      if (b0 == 0xED) hi = 0x9F;  // no UTF-16 surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      len = 4;
-      if (b0 == 0xF0) lo = 0x90;
-      if (b0 == 0xF4) hi = 0x8F;
-    } else {
-      return i;
-    }
-    if (i + len > n) return i;
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b1 < lo || b1 > hi) return i;
-    for (std::size_t k = 2; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if (b < 0x80 || b > 0xBF) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
 /// Length of a look-alike of a quote, bracket, parenthesis or semicolon (UTF-8) at `i`, 0 if none:
 /// modifier-letter primes and apostrophes U+02B9–U+02BC, U+02C8, Greek question mark U+037E, Arabic
 /// semicolon U+061B, curly quotes U+2018–U+201F, primes U+2032–U+2037, U+204F, small form variants
@@ -156,7 +119,9 @@ class Lexer {
 
   LexResult run() {
     LexResult r;
-    if (const std::size_t bad = invalid_utf8_at(s_); bad != std::string_view::npos) {
+    // A lenient decoder on the way to the server could read an overlong sequence as a quote
+    // that we never saw, so invalid UTF-8 anywhere is refused.
+    if (const std::size_t bad = utf8::first_invalid(s_); bad != std::string_view::npos) {
       fail(r, "lex_error", bad, "invalid UTF-8; send the statement as UTF-8 text");
       return r;
     }
@@ -365,7 +330,7 @@ class Lexer {
     const auto dig = [&](std::size_t k) { return k < n && is_digit(static_cast<unsigned char>(s_[k])); };
     if (s_[j] == '0' && j + 1 < n && (s_[j + 1] == 'x' || s_[j + 1] == 'X')) {
       j += 2;
-      while (j < n && is_hex(static_cast<unsigned char>(s_[j]))) ++j;
+      while (j < n && hex::digit_value(s_[j]) >= 0) ++j;
       if (!tsql_ && j == i + 2) j = i + 1;  // SQLite needs a digit after 0x; let the glue check refuse
     } else {
       while (dig(j)) ++j;
@@ -400,8 +365,6 @@ class Lexer {
 }  // namespace
 
 LexResult lex(std::string_view sql, Dialect dialect) { return Lexer(sql, dialect).run(); }
-
-bool is_valid_utf8(std::string_view s) noexcept { return invalid_utf8_at(s) == std::string_view::npos; }
 
 std::string unquote_identifier(std::string_view t, Dialect dialect) {
   if (t.size() < 2) return std::string(t);

@@ -49,9 +49,6 @@ struct LexResult {
 /// into a quote). Thread-safe (no shared state).
 LexResult lex(std::string_view sql, Dialect dialect);
 
-/// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points above U+10FFFF).
-bool is_valid_utf8(std::string_view s) noexcept;
-
 /// The text of a quoted identifier token without its quotes, escapes undone.
 std::string unquote_identifier(std::string_view token_text, Dialect dialect);
 

@@ -5,79 +5,20 @@
 #include <cmath>
 #include <cstring>
 
+#include "common/base64.hpp"
+#include "common/hex.hpp"
+#include "common/utf8.hpp"
+
 namespace azsql::tools {
 
 namespace bj = boost::json;
 
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
-constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid (RFC 3629: no
-/// overlongs, no surrogates, nothing above U+10FFFF).
-std::size_t utf8_seq_len(std::string_view s, std::size_t i) noexcept {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  const std::size_t left = s.size() - i;
-  auto cont = [&](std::size_t k) { return (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
-  if (b0 >= 0xC2 && b0 <= 0xDF) return left >= 2 && cont(1) ? 2 : 0;
-  if (b0 >= 0xE0 && b0 <= 0xEF) {
-    if (left < 3 || !cont(1) || !cont(2)) return 0;
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b0 == 0xE0 && b1 < 0xA0) return 0;  // overlong
-    if (b0 == 0xED && b1 >= 0xA0) return 0;  // surrogate
-    return 3;
-  }
-  if (b0 >= 0xF0 && b0 <= 0xF4) {
-    if (left < 4 || !cont(1) || !cont(2) || !cont(3)) return 0;
-    const auto b1 = static_cast<unsigned char>(s[i + 1]);
-    if (b0 == 0xF0 && b1 < 0x90) return 0;
-    if (b0 == 0xF4 && b1 >= 0x90) return 0;
-    return 4;
-  }
-  return 0;
-}
-
 bool is_plain_ascii(std::string_view s) noexcept {
   for (char c : s) {
     const auto u = static_cast<unsigned char>(c);
     if (u >= 0x80) return false;
-  }
-  return true;
-}
-
-/// `s` with invalid UTF-8 sequences replaced by U+FFFD (only called when s is not plain ASCII).
-std::string repair_utf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (std::size_t i = 0; i < s.size();) {
-    const auto u = static_cast<unsigned char>(s[i]);
-    if (u < 0x80) {
-      out.push_back(s[i]);
-      ++i;
-      continue;
-    }
-    const std::size_t n = utf8_seq_len(s, i);
-    if (n == 0) {
-      out.append("\xEF\xBF\xBD");
-      ++i;
-    } else {
-      out.append(s.substr(i, n));
-      i += n;
-    }
-  }
-  return out;
-}
-
-bool valid_utf8(std::string_view s) noexcept {
-  for (std::size_t i = 0; i < s.size();) {
-    if (static_cast<unsigned char>(s[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    const std::size_t n = utf8_seq_len(s, i);
-    if (n == 0) return false;
-    i += n;
   }
   return true;
 }
@@ -111,7 +52,7 @@ void append_escaped_valid(std::string_view s, std::string& out) {
       case '\b': out.append("\\b"); break;
       case '\f': out.append("\\f"); break;
       default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[u >> 4], kHex[u & 15]};
+        const char esc[6] = {'\\', 'u', '0', '0', hex::digit(u >> 4, hex::Case::Lower), hex::digit(u, hex::Case::Lower)};
         out.append(esc, 6);
       }
     }
@@ -123,36 +64,12 @@ void append_escaped_valid(std::string_view s, std::string& out) {
 
 void append_json_string(std::string_view s, std::string& out) {
   out.push_back('"');
-  if (is_plain_ascii(s) || valid_utf8(s)) {
+  if (is_plain_ascii(s) || utf8::is_valid(s)) {
     append_escaped_valid(s, out);
   } else {
-    append_escaped_valid(repair_utf8(s), out);
+    append_escaped_valid(utf8::repair(s), out);
   }
   out.push_back('"');
-}
-
-void append_base64(std::string_view bytes, std::string& out) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const std::size_t n = bytes.size();
-  const std::size_t start = out.size();
-  out.resize(start + (n + 2) / 3 * 4);
-  char* w = out.data() + start;
-  std::size_t i = 0;
-  for (; i + 3 <= n; i += 3) {
-    const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8) | p[i + 2];
-    *w++ = kB64[(v >> 18) & 63];
-    *w++ = kB64[(v >> 12) & 63];
-    *w++ = kB64[(v >> 6) & 63];
-    *w++ = kB64[v & 63];
-  }
-  if (i < n) {
-    std::uint32_t v = std::uint32_t{p[i]} << 16;
-    if (i + 1 < n) v |= std::uint32_t{p[i + 1]} << 8;
-    *w++ = kB64[(v >> 18) & 63];
-    *w++ = kB64[(v >> 12) & 63];
-    *w++ = i + 1 < n ? kB64[(v >> 6) & 63] : '=';
-    *w++ = '=';
-  }
 }
 
 void append_json(const db::Value& v, std::string& out) {
@@ -183,7 +100,7 @@ void append_json(const db::Value& v, std::string& out) {
     }
     case K::Binary:
       out.push_back('"');
-      append_base64(v.s, out);
+      base64::append(v.s, out, base64::Alphabet::Standard, base64::Padding::Padded);
       out.push_back('"');
       return;
     case K::Decimal:
@@ -225,7 +142,7 @@ bj::value to_json(const db::Value& v, const bj::storage_ptr& sp) {
     case K::Binary: {
       std::string b64;
       b64.reserve((v.s.size() + 2) / 3 * 4);
-      append_base64(v.s, b64);
+      base64::append(v.s, b64, base64::Alphabet::Standard, base64::Padding::Padded);
       return bj::value(bj::string_view(b64), sp);
     }
     case K::Decimal:
@@ -235,8 +152,8 @@ bj::value to_json(const db::Value& v, const bj::storage_ptr& sp) {
     case K::DateTime:
     case K::DateTimeOffset:
     case K::Guid:
-      if (is_plain_ascii(v.s) || valid_utf8(v.s)) return bj::value(bj::string_view(v.s), sp);
-      return bj::value(bj::string_view(repair_utf8(v.s)), sp);
+      if (is_plain_ascii(v.s) || utf8::is_valid(v.s)) return bj::value(bj::string_view(v.s), sp);
+      return bj::value(bj::string_view(utf8::repair(v.s)), sp);
   }
   return bj::value(nullptr, sp);
 }
@@ -259,7 +176,7 @@ bool needs_quotes(std::string_view s) noexcept {
     if (u < 0x20 || u == 0x7F || c == ',' || c == '"') return true;
     ascii = ascii && u < 0x80;
   }
-  return !ascii && !valid_utf8(s);
+  return !ascii && !utf8::is_valid(s);
 }
 
 /// Appends `s` bare or as a JSON string; returns how much longer its JSON string form is (see the header).
@@ -290,7 +207,7 @@ std::size_t append_text_field(const db::Value& v, std::string& out) {
       out.append(buf, r.ptr);
       return 0;
     }
-    case K::Binary: append_base64(v.s, out); return 2;
+    case K::Binary: base64::append(v.s, out, base64::Alphabet::Standard, base64::Padding::Padded); return 2;
     case K::Decimal:
     case K::Text:
     case K::Date:

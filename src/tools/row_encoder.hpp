@@ -36,9 +36,6 @@ boost::json::array to_json_row(const db::Row& row, const boost::json::storage_pt
 /// Appends `s` as a quoted, escaped JSON string (invalid UTF-8 repaired) to `out`.
 void append_json_string(std::string_view s, std::string& out);
 
-/// Standard base64 (RFC 4648 §4, with padding) of `bytes`, appended to `out`.
-void append_base64(std::string_view bytes, std::string& out);
-
 /// The text rendering of a result for the model (issue 17: the same information as the JSON rows in about
 /// half the tokens). One line of `name:type` fields, then one line per row, fields separated by `,`:
 ///   - NULL is the bare word `NULL`; booleans `true` / `false`; integers and floats as digits (integers

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "sql/identifier.hpp"
+#include "sql/lexer.hpp"
 
 namespace azsql::tools::detail {
 
@@ -241,34 +242,10 @@ Result<db::Params> to_params(const bj::value* parameters) {
 
 // ---------------------------------------------------------------- names
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-std::string to_lower(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return r;
-}
-
-std::string to_upper(std::string_view s) {
-  std::string r(s);
-  for (auto& c : r) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return r;
-}
-
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   // Optimal string alignment (Levenshtein plus adjacent transpositions), ASCII case-insensitive.
   if (a.size() > 256 || b.size() > 256) return std::max(a.size(), b.size());
-  auto lc = [](char ch) { return std::tolower(static_cast<unsigned char>(ch)); };
+  auto lc = [](char ch) { return text::to_lower(ch); };
   const std::size_t w = b.size() + 1;
   std::vector<std::size_t> d((a.size() + 1) * w);
   for (std::size_t i = 0; i <= a.size(); ++i) d[i * w] = i;
@@ -316,142 +293,85 @@ std::string display_name(std::string_view schema_name, std::string_view name) {
 
 namespace {
 
-/// A tiny token reader for write_target: words, quoted identifiers, punctuation; skips comments.
-struct Lexer {
+/// Reads the tokens of sql::lex (the one SQL scanner) for write_target: words, quoted identifiers
+/// (unquoted on the way out), punctuation; comments never appear.
+struct TokenCursor {
   std::string_view s;
   Dialect d;
+  std::vector<sql::Token> toks;
   std::size_t i = 0;
 
-  void skip_space() {
-    while (i < s.size()) {
-      if (std::isspace(static_cast<unsigned char>(s[i]))) {
-        ++i;
-      } else if (s.substr(i, 2) == "--") {
-        while (i < s.size() && s[i] != '\n') ++i;
-      } else if (s.substr(i, 2) == "/*") {
-        auto e = s.find("*/", i + 2);
-        i = e == std::string_view::npos ? s.size() : e + 2;
-      } else {
-        break;
-      }
-    }
+  std::optional<sql::Token> peek_token() const {
+    if (i >= toks.size()) return std::nullopt;
+    return toks[i];
   }
-  /// Next token; `quoted` tells whether it was a delimited identifier (already unquoted).
+  std::string_view text_of(const sql::Token& t) const { return s.substr(t.begin, t.end - t.begin); }
+  /// Next token's text; `quoted` tells whether it was a delimited identifier (already unquoted).
   std::optional<std::string> next(bool* quoted = nullptr) {
-    skip_space();
     if (quoted) *quoted = false;
-    if (i >= s.size()) return std::nullopt;
-    const char c = s[i];
-    if (c == '"' || c == '[' || c == '`') {
-      const char close = c == '[' ? ']' : c;
-      std::string out;
-      ++i;
-      while (i < s.size()) {
-        if (s[i] == close) {
-          if (i + 1 < s.size() && s[i + 1] == close) {
-            out.push_back(close);
-            i += 2;
-            continue;
-          }
-          ++i;
-          if (quoted) *quoted = true;
-          return out;
-        }
-        out.push_back(s[i++]);
-      }
-      return std::nullopt;  // unterminated
+    auto t = peek_token();
+    if (!t) return std::nullopt;
+    ++i;
+    if (t->kind == sql::TokenKind::QuotedIdent) {
+      if (quoted) *quoted = true;
+      return sql::unquote_identifier(text_of(*t), d);
     }
-    auto word_char = [](char ch) {
-      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '$' || ch == '#' || ch == '@' ||
-             static_cast<unsigned char>(ch) >= 0x80;
-    };
-    if (word_char(c)) {
-      std::size_t b = i;
-      while (i < s.size() && word_char(s[i])) ++i;
-      return std::string(s.substr(b, i - b));
+    return std::string(text_of(*t));
+  }
+  bool peek_is(std::string_view word) const {
+    auto t = peek_token();
+    return t && t->kind == sql::TokenKind::Word && iequals(text_of(*t), word);
+  }
+  bool peek_is(sql::TokenKind k) const {
+    auto t = peek_token();
+    return t && t->kind == k;
+  }
+  /// Skips `TOP (n)` / `TOP n` and a following PERCENT if present.
+  void skip_top() {
+    if (!peek_is("TOP")) return;
+    ++i;
+    if (peek_is(sql::TokenKind::LParen)) {
+      int depth = 0;
+      for (; i < toks.size(); ++i) {
+        if (toks[i].kind == sql::TokenKind::LParen) ++depth;
+        if (toks[i].kind == sql::TokenKind::RParen && --depth == 0) break;
+      }
     }
     ++i;
-    return std::string(1, c);
-  }
-  std::optional<std::string> peek() {
-    auto save = i;
-    auto t = next();
-    i = save;
-    return t;
-  }
-  /// Skips `TOP (n)` / `TOP n` if present.
-  void skip_top() {
-    auto t = peek();
-    if (!t || !iequals(*t, "TOP")) return;
-    next();
-    auto n = next();
-    if (n && *n == "(") {
-      int depth = 1;
-      while (depth > 0) {
-        auto x = next();
-        if (!x) return;
-        if (*x == "(") ++depth;
-        if (*x == ")") --depth;
-      }
-    }
-    auto p = peek();
-    if (p && iequals(*p, "PERCENT")) next();
+    if (peek_is("PERCENT")) ++i;
   }
   std::optional<std::string> qualified_name() {
     bool q = false;
     auto a = next(&q);
     if (!a || (!q && !std::isalpha(static_cast<unsigned char>((*a)[0])) && (*a)[0] != '_' && (*a)[0] != '#')) return std::nullopt;
-    auto p = peek();
-    if (p && *p == ".") {
-      next();
-      auto b = next(&q);
-      if (!b) return std::nullopt;
-      auto p2 = peek();
-      if (p2 && *p2 == ".") {  // db.schema.table: keep schema.table
-        next();
-        auto c = next(&q);
-        if (!c) return std::nullopt;
-        return display_name(*b, *c);
-      }
-      return display_name(*a, *b);
-    }
-    return *a;
+    if (!peek_is(sql::TokenKind::Dot)) return *a;
+    ++i;
+    auto b = next(&q);
+    if (!b) return std::nullopt;
+    if (!peek_is(sql::TokenKind::Dot)) return display_name(*a, *b);
+    ++i;  // db.schema.table: keep schema.table
+    auto c = next(&q);
+    if (!c) return std::nullopt;
+    return display_name(*b, *c);
   }
 };
 
 }  // namespace
 
-std::optional<std::string> write_target(std::string_view sql, Dialect dialect) {
-  Lexer lx{sql, dialect};
-  auto first = lx.next();
-  if (!first) return std::nullopt;
-  if (iequals(*first, "INSERT") || iequals(*first, "REPLACE")) {
-    lx.skip_top();
-    auto t = lx.peek();
-    if (t && iequals(*t, "OR")) {  // INSERT OR REPLACE
-      lx.next();
-      lx.next();
-      t = lx.peek();
-    }
-    if (t && iequals(*t, "INTO")) lx.next();
-    return lx.qualified_name();
-  }
-  if (iequals(*first, "UPDATE")) {
-    lx.skip_top();
-    auto t = lx.peek();
-    if (t && iequals(*t, "OR")) {  // UPDATE OR ROLLBACK
-      lx.next();
-      lx.next();
-    }
-    return lx.qualified_name();
-  }
-  if (iequals(*first, "DELETE")) {
-    lx.skip_top();
-    auto t = lx.peek();
-    if (t && iequals(*t, "FROM")) lx.next();
-    return lx.qualified_name();
-  }
-  return std::nullopt;
+std::optional<std::string> write_target(std::string_view sql_text, Dialect dialect) {
+  auto lexed = sql::lex(sql_text, dialect);
+  if (!lexed.error_rule.empty()) return std::nullopt;
+  TokenCursor lx{sql_text, dialect, std::move(lexed.tokens)};
+  const bool insert = lx.peek_is("INSERT") || lx.peek_is("REPLACE");
+  const bool update = lx.peek_is("UPDATE");
+  const bool del = lx.peek_is("DELETE");
+  if (!insert && !update && !del) return std::nullopt;
+  ++lx.i;
+  lx.skip_top();
+  if (lx.peek_is("OR") && !del) lx.i += 2;  // INSERT OR REPLACE, UPDATE OR ROLLBACK
+  if (insert && lx.peek_is("INTO")) ++lx.i;
+  if (del && lx.peek_is("FROM")) ++lx.i;
+  return lx.qualified_name();
 }
 
 // ---------------------------------------------------------------- JSON renderings
@@ -637,46 +557,6 @@ Result<db::TableDescription> find_table(Env& env, mcp::CallContext& ctx, std::st
     msg += "; call list_tables to see the tables";
   }
   return Error::make(ErrorKind::NotFound, std::move(msg));
-}
-
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHexUpper[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(c);
-    } else {
-      out.push_back('%');
-      out.push_back(kHexUpper[u >> 4]);
-      out.push_back(kHexUpper[u & 15]);
-    }
-  }
-  return out;
-}
-
-std::optional<std::string> percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out.push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return std::nullopt;
-    int h = hex(s[i + 1]), l = hex(s[i + 2]);
-    if (h < 0 || l < 0) return std::nullopt;
-    out.push_back(static_cast<char>(h * 16 + l));
-    i += 2;
-  }
-  return out;
 }
 
 }  // namespace azsql::tools::detail

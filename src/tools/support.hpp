@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/json_util.hpp"
+#include "common/text.hpp"
 #include "db/backend.hpp"
 #include "mcp/registry.hpp"
 #include "tools/tools.hpp"
@@ -106,10 +107,11 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::vector<std::string> close_names(std::string_view wanted, const std::vector<std::string>& candidates,
                                      std::size_t max = 5);
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
-bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
-std::string to_lower(std::string_view s);
-std::string to_upper(std::string_view s);
+// The ASCII text helpers live in common/text.hpp; tools code calls them unqualified.
+using text::iequals;
+using text::istarts_with;
+using text::to_lower;
+using text::to_upper;
 
 /// `schema.name`, or just `name` when the schema is empty or the backend default (main, dbo).
 std::string display_name(std::string_view schema, std::string_view name);
@@ -142,10 +144,9 @@ Result<std::vector<db::TableInfo>> all_tables(Env& env, mcp::CallContext& ctx, b
 /// ErrorKind::NotFound whose message suggests close names.
 Result<db::TableDescription> find_table(Env& env, mcp::CallContext& ctx, std::string_view table_name);
 
-/// Percent-encodes everything but RFC 3986 unreserved characters (RFC 6570 simple expansion).
-std::string percent_encode(std::string_view s);
-/// Percent-decodes a URI component; nullopt on a malformed escape.
-std::optional<std::string> percent_decode(std::string_view s);
+// Resource URIs percent-encode table names (RFC 6570 simple expansion) with common/text.hpp.
+using text::percent_decode;
+using text::percent_encode;
 
 /// Base class: records every outcome in env->ring.
 class BaseTool : public mcp::Tool {

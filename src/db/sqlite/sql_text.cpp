@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.hpp"
+
 namespace azsql::db::sqlite {
 namespace {
 
@@ -12,17 +14,7 @@ bool is_word_char(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
+using text::trim;
 
 enum class Tok { Word, Ident, String, Punct, Other };
 
@@ -91,7 +83,7 @@ class Parser {
 
   std::string_view text(const Token& t) const { return s_.substr(t.begin, t.end - t.begin); }
   bool is_kw(std::size_t i, std::string_view kw) const {
-    return i < toks_.size() && toks_[i].kind == Tok::Word && upper(text(toks_[i])) == kw;
+    return i < toks_.size() && toks_[i].kind == Tok::Word && text::iequals(text(toks_[i]), kw);
   }
   bool is_punct(std::size_t i, char c) const {
     return i < toks_.size() && toks_[i].kind == Tok::Punct && s_[toks_[i].begin] == c;
@@ -184,7 +176,7 @@ std::string first_keyword(std::string_view sql) {
   std::size_t i = skip_insignificant(sql, 0, true);
   const std::size_t b = i;
   while (i < sql.size() && std::isalpha(static_cast<unsigned char>(sql[i]))) ++i;
-  return upper(sql.substr(b, i - b));
+  return text::to_upper(sql.substr(b, i - b));
 }
 
 std::string quote_ident(std::string_view name) {
@@ -255,7 +247,7 @@ std::vector<std::string> compared_identifiers(std::string_view sql) {
     if (t.kind != Tok::Word) return false;
     const std::string_view txt = p.text(t);
     if (std::isdigit(static_cast<unsigned char>(txt.front())) != 0) return false;
-    const std::string up = upper(txt);
+    const std::string up = text::to_upper(txt);
     for (const char* k : kKeywords) {
       if (up == k) return false;
     }

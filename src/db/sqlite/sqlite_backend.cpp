@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "common/text.hpp"
 #include "db/sqlite/sql_text.hpp"
 
 namespace azsql::db::sqlite {
@@ -47,13 +48,7 @@ std::int64_t int_of(const Value& v) {
   return 0;
 }
 
-std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
+using text::iequals;
 
 Param text_param(std::string s) { return Param{"", Value::text(std::move(s))}; }
 
@@ -63,7 +58,7 @@ std::string schema_or_main(const std::string& s) { return s.empty() ? "main" : s
 bool without_rowid(std::string_view create_sql) {
   const auto close = create_sql.rfind(')');
   if (close == std::string_view::npos) return false;
-  const std::string rest = upper(create_sql.substr(close));
+  const std::string rest = text::to_upper(create_sql.substr(close));
   return rest.find("WITHOUT") != std::string::npos && rest.find("ROWID") != std::string::npos;
 }
 
@@ -237,7 +232,7 @@ Result<std::optional<TableDescription>> SqliteBackend::describe_table(Connection
   std::string rowid_alias;
   if (rowid_table && d.primary_key.size() == 1) {
     for (auto& ci : d.columns) {
-      if (ci.name == d.primary_key[0] && upper(ci.type) == "INTEGER") {
+      if (ci.name == d.primary_key[0] && iequals(ci.type, "INTEGER")) {
         ci.identity = true;
         ci.nullable = false;
         rowid_alias = ci.name;
@@ -259,7 +254,7 @@ Result<std::optional<TableDescription>> SqliteBackend::describe_table(Connection
     // Parent primary keys, for references written without a column list.
     std::map<std::string, std::vector<std::string>> parent_pk;
     auto pk_of = [&](const std::string& table) -> std::vector<std::string> {
-      auto it = parent_pk.find(upper(table));
+      auto it = parent_pk.find(text::to_upper(table));
       if (it != parent_pk.end()) return it->second;
       std::vector<std::string> cols_out;
       auto rows = query(c, "SELECT name FROM pragma_table_info(?1, ?2) WHERE pk > 0 ORDER BY pk",
@@ -267,7 +262,7 @@ Result<std::optional<TableDescription>> SqliteBackend::describe_table(Connection
       if (rows.ok()) {
         for (const auto& r : *rows) cols_out.push_back(text_of(r[0]));
       }
-      parent_pk[upper(table)] = cols_out;
+      parent_pk[text::to_upper(table)] = cols_out;
       return cols_out;
     };
     auto group = [&](const std::vector<Row>& rows, std::size_t table_col, bool outgoing) {
@@ -505,7 +500,7 @@ Result<std::vector<ObjectMatch>> SqliteBackend::search_objects(Connection& c, st
       continue;
     }
     if (out.size() >= limit) continue;
-    if (m.type == "table" && !upper(text_of(r[3])).starts_with("CREATE VIRTUAL")) {
+    if (m.type == "table" && !text::to_upper(text_of(r[3])).starts_with("CREATE VIRTUAL")) {
       auto n = approx_row_count(c, "main", m.name);
       if (n.ok()) m.row_count = *n;
     }

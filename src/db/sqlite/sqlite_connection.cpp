@@ -9,6 +9,7 @@
 #include <optional>
 #include <thread>
 
+#include "common/text.hpp"
 #include "db/sqlite/sql_text.hpp"
 
 namespace azsql::db::sqlite {
@@ -23,12 +24,6 @@ constexpr int kProgressInterval = 1000;
 constexpr std::size_t kMaxCachedSqlBytes = 16 * 1024;
 
 bool contains(const std::string& hay, const char* needle) { return hay.find(needle) != std::string::npos; }
-
-std::string upper(const char* s) {
-  std::string out = s ? s : "";
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 /// Value kind a column of this declared type usually delivers (SQLite affinity rules, datatype3 §3.1).
 Value::Kind kind_for_decltype(const std::string& decl_upper, bool& is_bool) {
@@ -89,12 +84,6 @@ bool pragma_read_with_argument(const std::string& name) {
       "table_info", "table_xinfo", "table_list", "index_list", "index_info", "index_xinfo",
       "foreign_key_list", "foreign_key_check", "integrity_check", "quick_check"};
   return std::any_of(kNames.begin(), kNames.end(), [&](const char* n) { return name == n; });
-}
-
-std::string lower(const char* s) {
-  std::string out = s ? s : "";
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -214,7 +203,7 @@ Status SqliteConnection::exec_simple(const char* sql) {
 
 int SqliteConnection::authorize(void* p, int action, const char* a1, const char* a2, const char*, const char*) {
   auto* self = static_cast<SqliteConnection*>(p);
-  if (action == SQLITE_FUNCTION && a2 && lower(a2) == "load_extension") {
+  if (action == SQLITE_FUNCTION && a2 && text::iequals(a2, "load_extension")) {
     self->denied_ = "load_extension() is not allowed";
     return SQLITE_DENY;
   }
@@ -235,7 +224,7 @@ int SqliteConnection::authorize(void* p, int action, const char* a1, const char*
       self->denied_ = "statement is not read-only";
       return SQLITE_DENY;
     case SQLITE_PRAGMA: {
-      const std::string name = lower(a1);
+      const std::string name = text::to_lower(a1 ? a1 : "");
       if (a2 == nullptr ? pragma_read_without_argument(name) : pragma_read_with_argument(name)) return SQLITE_OK;
       self->denied_ = "PRAGMA " + name + (a2 ? " with a value" : "") + " is not allowed in read-only mode";
       return SQLITE_DENY;
@@ -462,7 +451,7 @@ Result<ExecSummary> SqliteConnection::execute(std::string_view sql, const Params
         if (decl && *decl) {
           col.type = decl;
           bool b = false;
-          col.kind = kind_for_decltype(upper(decl), b);
+          col.kind = kind_for_decltype(text::to_upper(decl), b);
           cs.is_bool[ui] = b;
           cs.has_decl[ui] = true;
         } else {
@@ -477,7 +466,7 @@ Result<ExecSummary> SqliteConnection::execute(std::string_view sql, const Params
           if (sqlite3_table_column_metadata(db_, dbn, tbl, origin, &dtype, nullptr, &notnull, &pk, &autoinc) ==
               SQLITE_OK) {
             // An INTEGER PRIMARY KEY is the rowid: never NULL.
-            col.nullable = !(notnull || (pk && dtype && upper(dtype) == "INTEGER"));
+            col.nullable = !(notnull || (pk && dtype && text::iequals(dtype, "INTEGER")));
           }
         }
       }

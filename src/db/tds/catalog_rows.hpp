@@ -1,7 +1,6 @@
 #pragma once
 /// Internal helpers of the SQL Server backend's catalog and insight queries (tds_backend.cpp,
 /// insights.cpp): collect small result sets and read their values leniently.
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -34,13 +33,6 @@ inline std::string text(const Value& v) {
     }
     default: return v.s;
   }
-}
-
-inline std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  std::size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
 }
 
 inline std::int64_t num(const Value& v) {

@@ -12,6 +12,7 @@
 #include <random>
 #include <thread>
 
+#include "common/hex.hpp"
 #include "db/tds/codec/login.hpp"
 #include "db/tds/codec/packet.hpp"
 #include "db/tds/codec/request.hpp"
@@ -425,16 +426,6 @@ Error server_error(const MessageToken& m) {
   return e;
 }
 
-std::string to_hex(ByteView b) {
-  static const char* d = "0123456789ABCDEF";
-  std::string s;
-  for (auto c : b) {
-    s += d[c >> 4];
-    s += d[c & 15];
-  }
-  return s;
-}
-
 std::uint64_t descriptor_of(const Bytes& b) {
   std::uint64_t v = 0;
   for (std::size_t i = 0; i < b.size() && i < 8; ++i) v |= static_cast<std::uint64_t>(b[i]) << (8 * i);
@@ -615,7 +606,7 @@ struct TdsConnection::Impl {
       case env_type::Collation:
         if (e.new_bytes.size() == 5) {
           collation = Collation::from_bytes(e.new_bytes);
-          info.collation_hex = to_hex(e.new_bytes);
+          info.collation_hex = hex::encode(e.new_bytes, hex::Case::Upper);
         }
         break;
       case env_type::BeginTran: tran = descriptor_of(e.new_bytes); break;

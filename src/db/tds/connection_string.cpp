@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/text.hpp"
+
 namespace azsql::db::tds {
 
 namespace {
@@ -11,20 +13,8 @@ namespace {
 std::string norm_key(std::string_view k) {
   std::string out;
   for (char c : k)
-    if (!std::isspace(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    if (!text::is_space(c)) out.push_back(text::to_lower(c));
   return out;
-}
-
-std::string trim(std::string_view s) {
-  std::size_t b = 0, e = s.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-  return std::string(s.substr(b, e - b));
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 Error bad(const std::string& key, const std::string& what) {
@@ -32,7 +22,7 @@ Error bad(const std::string& key, const std::string& what) {
 }
 
 std::optional<bool> boolean(const std::string& v) {
-  const std::string l = lower(v);
+  const std::string l = text::to_lower(v);
   if (l == "true" || l == "yes" || l == "1") return true;
   if (l == "false" || l == "no" || l == "0") return false;
   return std::nullopt;
@@ -41,18 +31,18 @@ std::optional<bool> boolean(const std::string& v) {
 }  // namespace
 
 Status parse_server(std::string_view server, std::string& host, std::uint16_t& port) {
-  std::string s = trim(server);
-  if (lower(s.substr(0, 4)) == "tcp:") s = s.substr(4);
+  std::string s(text::trim(server));
+  if (text::istarts_with(s, "tcp:")) s = s.substr(4);
   port = 1433;
   const auto comma = s.rfind(',');
   if (comma != std::string::npos) {
-    const std::string p = trim(std::string_view(s).substr(comma + 1));
+    const std::string p(text::trim(std::string_view(s).substr(comma + 1)));
     unsigned v = 0;
     auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
     if (ec != std::errc() || ptr != p.data() + p.size() || v == 0 || v > 65535)
       return Error::make(ErrorKind::InvalidInput, "invalid server '" + s + "': the port must be 1-65535");
     port = static_cast<std::uint16_t>(v);
-    s = trim(std::string_view(s).substr(0, comma));
+    s = text::trim(std::string_view(s).substr(0, comma));
   }
   if (s.find('\\') != std::string::npos)
     return Error::make(ErrorKind::InvalidInput,
@@ -71,7 +61,7 @@ Result<ConnectionStringSettings> parse_connection_string(std::string_view s) {
     // key
     const auto eq = s.find('=', i);
     if (eq == std::string_view::npos) {
-      if (trim(s.substr(i)).empty()) break;
+      if (text::trim(s.substr(i)).empty()) break;
       return Error::make(ErrorKind::InvalidInput, "invalid connection string: expected key=value pairs separated by ';'");
     }
     const std::string key = norm_key(s.substr(i, eq - i));
@@ -98,7 +88,7 @@ Result<ConnectionStringSettings> parse_connection_string(std::string_view s) {
     } else {
       const auto semi = s.find(';', i);
       const auto end = semi == std::string_view::npos ? s.size() : semi;
-      value = trim(s.substr(i, end - i));
+      value = text::trim(s.substr(i, end - i));
       i = end;
     }
     if (i < s.size() && s[i] == ';') ++i;
@@ -117,7 +107,7 @@ Result<ConnectionStringSettings> parse_connection_string(std::string_view s) {
     } else if (key == "password" || key == "pwd") {
       out.password = value;
     } else if (key == "encrypt") {
-      const std::string l = lower(value);
+      const std::string l = text::to_lower(value);
       if (l == "strict") out.encrypt = "strict";
       else if (l == "true" || l == "yes" || l == "mandatory") out.encrypt = "yes";
       else if (l == "false" || l == "no" || l == "optional") out.encrypt = "no";
@@ -148,7 +138,7 @@ Result<ConnectionStringSettings> parse_connection_string(std::string_view s) {
                                          "Active Directory Default, Active Directory Service Principal or Active "
                                          "Directory Workload Identity)");
     } else if (key == "applicationintent") {
-      const std::string l = lower(value);
+      const std::string l = text::to_lower(value);
       if (l == "readonly") out.read_only_intent = true;
       else if (l == "readwrite") out.read_only_intent = false;
       else return bad("Application Intent", "must be ReadOnly or ReadWrite");

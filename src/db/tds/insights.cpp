@@ -1,6 +1,7 @@
 // DBA insights for SQL Server / Azure SQL: Query Store top queries, blocking and long-running
 // requests, missing and unused indexes, wait statistics, space per table. Read-only T-SQL over the
 // sys.* catalog, Query Store views and DMVs; every value travels as an sp_executesql parameter.
+#include "common/text.hpp"
 #include "db/tds/catalog_rows.hpp"
 #include "db/tds/tds_backend.hpp"
 
@@ -93,8 +94,8 @@ Result<std::vector<ActiveRequest>> TdsBackend::active_requests(Connection& c, st
     ActiveRequest a;
     a.session_id = num(r[0]);
     a.blocking_session_id = num(r[1]);
-    a.status = trim(text(r[2]));
-    a.command = trim(text(r[3]));
+    a.status = std::string(text::trim(text(r[2])));
+    a.command = std::string(text::trim(text(r[3])));
     a.wait_type = text(r[4]);
     a.wait_ms = num(r[5]);
     a.wait_resource = text(r[6]);

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <map>
 
+#include "common/text.hpp"
+
 namespace azsql::db::tds {
 
 using namespace detail;  // catalog_rows.hpp
@@ -21,8 +23,7 @@ std::string referential(std::string s) {
 }  // namespace
 
 std::string format_sql_type(const std::string& type, std::int64_t max_length, int precision, int scale) {
-  std::string t = type;
-  for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  const std::string t = text::to_lower(type);
   auto len = [&](std::int64_t n) { return n < 0 ? std::string("max") : std::to_string(n); };
   if (t == "nvarchar" || t == "nchar") return t + "(" + len(max_length < 0 ? -1 : max_length / 2) + ")";
   if (t == "varchar" || t == "char" || t == "varbinary" || t == "binary") return t + "(" + len(max_length) + ")";
@@ -117,7 +118,7 @@ Result<std::optional<TableDescription>> TdsBackend::describe_table(Connection& c
   TableDescription d;
   d.table.schema = text(f[1]);
   d.table.name = text(f[2]);
-  d.table.type = trim(text(f[3])) == "V" ? "view" : "table";
+  d.table.type = text::trim(text(f[3])) == "V" ? "view" : "table";
   const Params byid{{"@oid", Value::integer(oid)}};
 
   auto cols = query(c,
@@ -507,7 +508,7 @@ Result<std::vector<ObjectMatch>> TdsBackend::search_objects(Connection& c, std::
     if (!r.ok()) return std::move(r).error();
     for (const auto& row : r->rows) {
       ObjectMatch m;
-      const std::string code = trim(text(row[0]));
+      const std::string code(text::trim(text(row[0])));
       m.type = code == "U" ? "table" : code == "V" ? "view" : code == "P" ? "procedure" : "function";
       m.schema = text(row[1]);
       m.name = text(row[2]);

@@ -4,6 +4,9 @@
 
 #include <chrono>
 #include <ctime>
+#include <span>
+
+#include "common/hex.hpp"
 
 namespace azsql::observability {
 
@@ -15,14 +18,7 @@ std::string sha256_hex(std::string_view s) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
+  return hex::encode(std::span<const std::uint8_t>(md, len), hex::Case::Lower);
 }
 
 std::string now_iso() {

@@ -11,6 +11,8 @@
 namespace azsql::auth {
 namespace {
 
+using testing::b64url;
+
 using testing::FakeAzure;
 
 std::string sv(const boost::json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
@@ -281,8 +283,8 @@ TEST(Secrets, NeverInErrorMessages) {
   // malformed IMDS answer
   messages.push_back(ManagedIdentityCredential(fake.imds()).get_token(kSqlScope, cancel).error().message);
   // expired static token
-  const std::string expired = detail::base64url_encode(R"({"alg":"none"})") + "." +
-                              detail::base64url_encode(R"({"exp":1000})") + ".secret-signature-part";
+  const std::string expired = b64url(R"({"alg":"none"})") + "." +
+                              b64url(R"({"exp":1000})") + ".secret-signature-part";
   messages.push_back(StaticTokenCredential(expired).get_token(kSqlScope, cancel).error().message);
   // a certificate with a wrong password
   messages.push_back(ClientCertificateCredential(fake.entra(), fake.str("encrypted_cert"), secret)

@@ -11,6 +11,8 @@
 namespace azsql::auth {
 namespace {
 
+using testing::b64url;
+
 using testing::FakeAzure;
 using Clock = std::chrono::system_clock;
 
@@ -536,8 +538,8 @@ TEST_F(AzureCli, NotInstalled) {
 // ---------------------------------------------------------------------------------------------
 // Static token
 std::string make_jwt(std::int64_t exp) {
-  return detail::base64url_encode(R"({"alg":"none"})") + "." +
-         detail::base64url_encode(R"({"aud":"https://database.windows.net/","exp":)" + std::to_string(exp) + "}") +
+  return b64url(R"({"alg":"none"})") + "." +
+         b64url(R"({"aud":"https://database.windows.net/","exp":)" + std::to_string(exp) + "}") +
          ".sig";
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "auth/detail.hpp"
+#include "b64url.hpp"
 
 namespace azsql::auth::testing {
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "auth/detail.hpp"
+#include "b64url.hpp"
 
 namespace azsql::auth::testing {
 
@@ -33,7 +34,7 @@ struct TestKey {
     std::string bytes(static_cast<std::size_t>(BN_num_bytes(bn)), '\0');
     BN_bn2bin(bn, reinterpret_cast<unsigned char*>(bytes.data()));
     BN_free(bn);
-    return detail::base64url_encode(bytes);
+    return b64url(bytes);
   }
   boost::json::object jwk() const {
     return {{"kty", "RSA"}, {"use", "sig"}, {"kid", kid}, {"n", bn64(pkey, OSSL_PKEY_PARAM_RSA_N)},
@@ -70,8 +71,8 @@ inline std::string sign_rs256(EVP_PKEY* key, const std::string& input) {
 
 inline std::string mint(const boost::json::object& header, const boost::json::object& claims, const TestKey* key,
                         const std::string& hmac_secret = {}) {
-  const std::string input = detail::base64url_encode(boost::json::serialize(header)) + "." +
-                            detail::base64url_encode(boost::json::serialize(claims));
+  const std::string input = b64url(boost::json::serialize(header)) + "." +
+                            b64url(boost::json::serialize(claims));
   std::string sig;
   if (key != nullptr) {
     sig = sign_rs256(key->pkey, input);
@@ -82,7 +83,7 @@ inline std::string mint(const boost::json::object& header, const boost::json::ob
          reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &n);
     sig.assign(reinterpret_cast<char*>(mac), n);
   }
-  return input + "." + detail::base64url_encode(sig);
+  return input + "." + b64url(sig);
 }
 
 inline std::int64_t epoch_now() {

@@ -4,6 +4,7 @@
 
 #include "auth/jwt_validator.hpp"
 #include "auth/on_behalf_of.hpp"
+#include "common/base64.hpp"
 #include "fake_azure.hpp"
 
 using namespace azsql;
@@ -36,7 +37,7 @@ ValidatorOptions validator_options() {
 std::string claim_of(const std::string& jwt, const char* name) {
   auto d1 = jwt.find('.');
   auto d2 = jwt.find('.', d1 + 1);
-  auto payload = detail::base64url_decode(jwt.substr(d1 + 1, d2 - d1 - 1));
+  auto payload = base64::decode(jwt.substr(d1 + 1, d2 - d1 - 1), base64::Alphabet::UrlSafe, base64::PadRule::Optional);
   auto v = boost::json::parse(*payload).as_object();
   return v.contains(name) && v.at(name).is_string() ? std::string(v.at(name).as_string()) : std::string();
 }

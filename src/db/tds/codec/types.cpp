@@ -8,6 +8,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "common/hex.hpp"
+
 namespace azsql::db::tds {
 
 __extension__ typedef unsigned __int128 u128;
@@ -907,14 +909,8 @@ Result<EncodedParam> encode_param(const Value& v, const Collation& collation) {
       if (s.size() == 38 && s.front() == '{' && s.back() == '}') s = s.substr(1, 36);
       for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) continue;
-        auto hex = [](char c) -> int {
-          if (c >= '0' && c <= '9') return c - '0';
-          if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-          if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-          return -1;
-        };
         if (i + 1 >= s.size() || k >= 16) return invalid("uniqueidentifier", v.s);
-        int a = hex(s[i]), b = hex(s[i + 1]);
+        const int a = hex::digit_value(s[i]), b = hex::digit_value(s[i + 1]);
         if (a < 0 || b < 0) return invalid("uniqueidentifier", v.s);
         g[k++] = static_cast<std::uint8_t>(a * 16 + b);
         ++i;
