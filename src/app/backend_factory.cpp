@@ -33,6 +33,8 @@ Result<db::tds::TdsBackendOptions> sqlserver_options(const Config& cfg, AccessTo
   c.connect_timeout = std::chrono::seconds(cfg.connection_timeout_s);
   c.read_only_intent = cfg.application_intent == "ReadOnly";
   c.database = cfg.azure_sql_database;
+  c.max_value_bytes = cfg.max_value_bytes;
+  c.max_row_bytes = cfg.max_row_bytes;
   if (!cfg.azure_sql_server.empty()) {
     if (auto s = tds::parse_server(cfg.azure_sql_server, c.host, c.port); !s.ok())
       return Error::make(ErrorKind::InvalidInput, "AZURE_SQL_SERVER: " + s.error().message);

@@ -75,6 +75,8 @@ const std::vector<SettingSpec>& setting_specs() {
       {"MCP_DEFAULT_ROW_LIMIT", "default-row-limit", "100", "rows returned when no limit is given"},
       {"MCP_MAX_ROW_LIMIT", "max-row-limit", "10000", "largest limit a caller may ask for"},
       {"MCP_MAX_RESULT_BYTES", "max-result-bytes", "4194304", "largest result a tool returns, bytes"},
+      {"MCP_MAX_VALUE_BYTES", "max-value-bytes", "16777216", "largest single value read from SQL Server, bytes as sent (over it: a tool error, the connection is closed)"},
+      {"MCP_MAX_ROW_BYTES", "max-row-bytes", "33554432", "largest row read from SQL Server, bytes as sent (over it: a tool error, the connection is closed)"},
       {"MCP_CURSOR_TTL", "cursor-ttl", "900", "how long a read_data next_cursor stays valid, seconds"},
       {"CONNECTION_POOL_SIZE", "pool-size", "4", "pooled database connections (0 = open per request)"},
       {"MCP_AUDIT_LOG", "audit-log", nullptr, "JSON-lines audit log path (- = stderr)"},
@@ -395,6 +397,8 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   ok = ok && r.integer("MCP_DEFAULT_ROW_LIMIT", c.default_row_limit, 1, 1000000);
   ok = ok && r.integer("MCP_MAX_ROW_LIMIT", c.max_row_limit, 1, 10000000);
   ok = ok && r.integer("MCP_MAX_RESULT_BYTES", c.max_result_bytes, 1024, 1LL << 31);
+  ok = ok && r.integer("MCP_MAX_VALUE_BYTES", c.max_value_bytes, 1024, 1LL << 31);
+  ok = ok && r.integer("MCP_MAX_ROW_BYTES", c.max_row_bytes, 1024, 1LL << 32);
   ok = ok && r.integer("MCP_CURSOR_TTL", c.cursor_ttl_s, 1, 86400);
   ok = ok && r.integer("CONNECTION_POOL_SIZE", c.pool_size, 0, 1000);
   ok = ok && r.boolean("MCP_AUDIT_REDACT", c.audit_redact);

@@ -76,6 +76,8 @@ struct Config {
   bool read_only = false;
   int query_timeout_s = 30;
   std::size_t default_row_limit = 100, max_row_limit = 10000, max_result_bytes = 4u << 20;
+  /// Caps on one value / one row read from SQL Server (TDS decoding), bytes as sent.
+  std::size_t max_value_bytes = 16u << 20, max_row_bytes = 32u << 20;
   int cursor_ttl_s = 900;  ///< read_data next_cursor lifetime
   std::size_t pool_size = 4;
   std::string audit_log;

@@ -20,6 +20,45 @@ void close_fd(int& fd) {
   if (fd >= 0) ::close(fd);
   fd = -1;
 }
+
+/// Reads the child's stdout/stderr (`fds`, closed and set to -1 at EOF) into `res` (at most
+/// kMaxOutput each) until both end, the deadline passes (res.timed_out) or `cancel` fires (returns true).
+bool read_outputs(int (&fds)[2], ProcessResult& res, std::chrono::steady_clock::time_point deadline,
+                  const CancelToken& cancel) {
+  std::string* bufs[2] = {&res.out, &res.err};
+  while (fds[0] >= 0 || fds[1] >= 0) {
+    if (cancel.cancelled()) return true;
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      res.timed_out = true;
+      return false;
+    }
+    auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
+    pollfd pfd[2];
+    int np = 0;
+    int idx[2];
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i] >= 0) {
+        pfd[np] = {fds[i], POLLIN, 0};
+        idx[np++] = i;
+      }
+    }
+    int pr = ::poll(pfd, static_cast<nfds_t>(np), static_cast<int>(std::min<long long>(wait_ms, 50)));
+    if (pr < 0 && errno != EINTR) return false;
+    for (int k = 0; k < np && pr > 0; ++k) {
+      if (pfd[k].revents == 0) continue;
+      char buf[4096];
+      ssize_t got = ::read(pfd[k].fd, buf, sizeof buf);
+      if (got > 0) {
+        auto* b = bufs[idx[k]];
+        if (b->size() < kMaxOutput) b->append(buf, static_cast<std::size_t>(std::min<ssize_t>(got, static_cast<ssize_t>(kMaxOutput - b->size()))));
+      } else if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
+        close_fd(fds[idx[k]]);
+      }
+    }
+  }
+  return false;
+}
 }  // namespace
 
 std::string find_on_path(const std::string& name, const std::string& path_env) {
@@ -102,43 +141,9 @@ Result<ProcessResult> run_process(const std::string& path, const std::vector<std
 
   ProcessResult res;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool killed = false, cancelled = false;
+  bool killed = false;
   int fds[2] = {out_pipe[0], err_pipe[0]};
-  std::string* bufs[2] = {&res.out, &res.err};
-  while (fds[0] >= 0 || fds[1] >= 0) {
-    if (cancel.cancelled()) {
-      cancelled = true;
-      break;
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) {
-      res.timed_out = true;
-      break;
-    }
-    auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
-    pollfd pfd[2];
-    int np = 0;
-    int idx[2];
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i] >= 0) {
-        pfd[np] = {fds[i], POLLIN, 0};
-        idx[np++] = i;
-      }
-    }
-    int pr = ::poll(pfd, static_cast<nfds_t>(np), static_cast<int>(std::min<long long>(wait_ms, 50)));
-    if (pr < 0 && errno != EINTR) break;
-    for (int k = 0; k < np && pr > 0; ++k) {
-      if (pfd[k].revents == 0) continue;
-      char buf[4096];
-      ssize_t got = ::read(pfd[k].fd, buf, sizeof buf);
-      if (got > 0) {
-        auto* b = bufs[idx[k]];
-        if (b->size() < kMaxOutput) b->append(buf, static_cast<std::size_t>(std::min<ssize_t>(got, static_cast<ssize_t>(kMaxOutput - b->size()))));
-      } else if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
-        close_fd(fds[idx[k]]);
-      }
-    }
-  }
+  bool cancelled = read_outputs(fds, res, deadline, cancel);
   if (res.timed_out || cancelled) {
     ::kill(-pid, SIGKILL);
     killed = true;

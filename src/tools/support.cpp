@@ -144,7 +144,9 @@ mcp::ToolResult error_result(const Error& e, std::string_view action, Dialect di
       break;
     case ErrorKind::Limit:
       text += e.message;
-      hint = "Retry shortly; the server is at a configured limit.";
+      hint = e.broken ? "The same statement will fail the same way: select less of the large column (SUBSTRING / "
+                        "LEFT of it, DATALENGTH to see its size) or fewer columns."
+                      : "Retry shortly; the server is at a configured limit.";
       break;
     default:
       if (e.broken && (e.kind == ErrorKind::Io || e.kind == ErrorKind::Protocol || e.kind == ErrorKind::Tls)) {

@@ -1,6 +1,7 @@
 // libFuzzer target: the TDS token-stream parser (incremental) and value decoding must never crash,
 // over-read or loop on arbitrary server bytes. The first byte picks the split point used to feed
-// the buffer in two pieces, so "need more bytes" paths are exercised too.
+// the buffer in two pieces, so "need more bytes" paths are exercised too (a row absorbs what it can
+// of a long value and resumes), and the second byte picks small value/row caps half of the time.
 #include <cstddef>
 #include <cstdint>
 
@@ -10,10 +11,12 @@
 using namespace azsql::db::tds;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size < 1) return 0;
+  if (size < 2) return 0;
   const std::size_t split = data[0] % (size);
-  ByteView all(data + 1, size - 1);
-  TokenParser p;
+  ValueLimits limits;
+  if (data[1] & 1) limits = ValueLimits{static_cast<std::size_t>(data[1]) * 4, static_cast<std::size_t>(data[1]) * 8};
+  ByteView all(data + 2, size - 2);
+  TokenParser p(limits);
   std::size_t off = 0, avail = split < all.size() ? split : all.size();
   for (int guard = 0; guard < 100000 && off < all.size(); ++guard) {
     std::size_t used = 0;
@@ -24,6 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       off += used;
       if (off > avail) __builtin_trap();
     } else if (st == TokenParser::Status::NeedMore) {
+      off += used;  // absorbed into a partial row
+      if (off > avail) __builtin_trap();
       if (avail == all.size()) break;
       avail = all.size();
     } else {

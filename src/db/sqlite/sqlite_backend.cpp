@@ -177,29 +177,12 @@ Result<std::vector<TableInfo>> SqliteBackend::list_tables(Connection& c, const L
   return out;
 }
 
-Result<std::optional<TableDescription>> SqliteBackend::describe_table(Connection& c, const QualifiedName& n) {
-  const ExecOptions o = catalog_options();
-  const std::string schema = schema_or_main(n.schema);
-  auto exists = schema_exists(c, schema, o);
-  if (!exists.ok()) return std::move(exists).error();
-  if (!*exists) return std::optional<TableDescription>();
+namespace {
 
-  const std::string master = quote_ident(schema) + ".sqlite_schema";
-  auto found = query(c, "SELECT name, type, sql FROM " + master +
-                            " WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE",
-                     {text_param(n.name)}, o);
-  if (!found.ok()) return std::move(found).error();
-  if (found->empty()) return std::optional<TableDescription>();
-
-  TableDescription d;
-  d.table.schema = schema;
-  d.table.name = text_of((*found)[0][0]);
-  d.table.type = text_of((*found)[0][1]);
-  const std::string create_sql = text_of((*found)[0][2]);
-  const ParsedTable parsed = parse_create_table(create_sql);
-  const Params tp = {text_param(d.table.name), text_param(schema)};
-
-  // Columns. hidden: 0 normal, 1 hidden column of a virtual table, 2 VIRTUAL / 3 STORED generated.
+/// Columns (hidden: 0 normal, 1 hidden column of a virtual table, 2 VIRTUAL / 3 STORED generated)
+/// and the primary key, with generated expressions and collations from the CREATE TABLE text.
+Status add_columns(Connection& c, const Params& tp, const ExecOptions& o, const ParsedTable& parsed,
+                   TableDescription& d) {
   auto cols = query(c,
                     "SELECT cid, name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1, ?2) "
                     "ORDER BY cid",
@@ -227,6 +210,173 @@ Result<std::optional<TableDescription>> SqliteBackend::describe_table(Connection
   std::sort(pk.begin(), pk.end());
   for (auto& [seq, name] : pk) d.primary_key.push_back(name);
 
+  return {};
+}
+
+/// Foreign keys the table declares and those of every table that references it.
+Status add_foreign_keys(Connection& c, const std::string& schema, const std::string& master, const Params& tp,
+                        const ExecOptions& o, TableDescription& d) {
+  auto fks = query(c,
+                   "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete "
+                   "FROM pragma_foreign_key_list(?1, ?2) ORDER BY id, seq",
+                   tp, o);
+  if (!fks.ok()) return std::move(fks).error();
+  // Parent primary keys, for references written without a column list.
+  std::map<std::string, std::vector<std::string>> parent_pk;
+  auto pk_of = [&](const std::string& table) -> std::vector<std::string> {
+    auto it = parent_pk.find(text::to_upper(table));
+    if (it != parent_pk.end()) return it->second;
+    std::vector<std::string> cols_out;
+    auto rows = query(c, "SELECT name FROM pragma_table_info(?1, ?2) WHERE pk > 0 ORDER BY pk",
+                      {text_param(table), text_param(schema)}, o);
+    if (rows.ok()) {
+      for (const auto& r : *rows) cols_out.push_back(text_of(r[0]));
+    }
+    parent_pk[text::to_upper(table)] = cols_out;
+    return cols_out;
+  };
+  auto group = [&](const std::vector<Row>& rows, std::size_t table_col, bool outgoing) {
+    // rows: [referencing table,] id, seq, ref table / from, to, on_update, on_delete
+    std::vector<ForeignKeyInfo> out;
+    std::string last_key;
+    std::map<std::string, int> name_uses;
+    for (const auto& r : rows) {
+      const std::string owner = outgoing ? d.table.name : text_of(r[0]);
+      const std::size_t b = outgoing ? 0 : 1;
+      const std::string key = owner + "\x1f" + text_of(r[b]);
+      if (key != last_key) {
+        ForeignKeyInfo fk;
+        fk.schema = schema;
+        fk.table = owner;
+        fk.ref_schema = schema;
+        fk.ref_table = outgoing ? text_of(r[table_col]) : d.table.name;
+        fk.on_update = text_of(r[b + 4]);
+        fk.on_delete = text_of(r[b + 5]);
+        std::string name = "FK_" + fk.table + "_" + fk.ref_table;
+        const int uses = name_uses[name]++;
+        if (uses > 0) name += "_" + std::to_string(uses + 1);
+        fk.name = std::move(name);
+        out.push_back(std::move(fk));
+        last_key = key;
+      }
+      ForeignKeyInfo& fk = out.back();
+      fk.columns.push_back(text_of(r[b + 2]));
+      fk.ref_columns.push_back(r[b + 3].is_null() ? "" : text_of(r[b + 3]));
+    }
+    for (auto& fk : out) {
+      if (std::any_of(fk.ref_columns.begin(), fk.ref_columns.end(), [](const std::string& s) { return s.empty(); })) {
+        const auto ppk = pk_of(fk.ref_table);
+        for (std::size_t i = 0; i < fk.ref_columns.size() && i < ppk.size(); ++i) {
+          if (fk.ref_columns[i].empty()) fk.ref_columns[i] = ppk[i];
+        }
+      }
+    }
+    return out;
+  };
+  // Outgoing rows are: id, seq, table, from, to, on_update, on_delete → reshape to the common layout.
+  std::vector<Row> outgoing;
+  for (const auto& r : *fks) outgoing.push_back({r[0], r[1], r[3], r[4], r[5], r[6], r[2]});
+  d.foreign_keys = group(outgoing, 6, true);
+
+  // Foreign keys of every table that reference this one.
+  auto refs = query(c,
+                    "SELECT m.name, f.id, f.seq, f.\"from\", f.\"to\", f.on_update, f.on_delete FROM " + master +
+                        " AS m, pragma_foreign_key_list(m.name, ?2) AS f WHERE m.type = 'table' "
+                        "AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name, f.id, f.seq",
+                    tp, o);
+  if (!refs.ok()) return std::move(refs).error();
+  d.referenced_by = group(*refs, 0, false);
+
+  return {};
+}
+
+/// Indexes. The rowid needs none: it is reported as the primary key "index" so the model knows
+/// the table is keyed.
+Status add_indexes(Connection& c, const std::string& schema, const std::string& master, const Params& tp,
+                   const ExecOptions& o, const std::string& rowid_alias, TableDescription& d) {
+  if (!rowid_alias.empty()) {
+    IndexInfo ix;
+    ix.name = "(rowid)";
+    ix.unique = true;
+    ix.primary_key = true;
+    ix.type = "ROWID";
+    ix.columns = {rowid_alias};
+    d.indexes.push_back(std::move(ix));
+  }
+  auto idx = query(c, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1, ?2) ORDER BY name", tp, o);
+  if (!idx.ok()) return std::move(idx).error();
+  std::vector<IndexInfo> rest;
+  for (const auto& r : *idx) {
+    IndexInfo ix;
+    ix.name = text_of(r[0]);
+    ix.unique = int_of(r[1]) != 0;
+    const std::string origin = text_of(r[2]);
+    ix.primary_key = origin == "pk";
+    ix.type = "BTREE";
+    auto keys = query(c,
+                      "SELECT name, \"desc\" FROM pragma_index_xinfo(?1, ?2) WHERE key = 1 ORDER BY seqno",
+                      {text_param(ix.name), text_param(schema)}, o);
+    if (!keys.ok()) return std::move(keys).error();
+    for (const auto& k : *keys) {
+      std::string col = k[0].is_null() ? "<expression>" : text_of(k[0]);
+      if (int_of(k[1]) != 0) col += " DESC";
+      ix.columns.push_back(std::move(col));
+    }
+    if (int_of(r[3]) != 0) {
+      auto def = query(c, "SELECT sql FROM " + master + " WHERE type = 'index' AND name = ?1",
+                       {text_param(ix.name)}, o);
+      if (def.ok() && !def->empty()) ix.filter = index_where_clause(text_of((*def)[0][0]));
+    }
+    (ix.primary_key ? d.indexes : rest).push_back(std::move(ix));
+  }
+  for (auto& ix : rest) d.indexes.push_back(std::move(ix));
+
+  return {};
+}
+
+/// CHECK constraints: SQLite keeps only the CREATE TABLE text; unnamed ones get CK_<table>_<column|n>.
+void add_checks(const ParsedTable& parsed, TableDescription& d) {
+  int unnamed = 0;
+  for (const auto& ck : parsed.checks) {
+    CheckInfo info;
+    info.definition = ck.definition;
+    if (!ck.name.empty()) {
+      info.name = ck.name;
+    } else if (!ck.column.empty()) {
+      info.name = "CK_" + d.table.name + "_" + ck.column;
+    } else {
+      info.name = "CK_" + d.table.name + "_" + std::to_string(++unnamed);
+    }
+    d.checks.push_back(std::move(info));
+  }
+}
+
+}  // namespace
+
+Result<std::optional<TableDescription>> SqliteBackend::describe_table(Connection& c, const QualifiedName& n) {
+  const ExecOptions o = catalog_options();
+  const std::string schema = schema_or_main(n.schema);
+  auto exists = schema_exists(c, schema, o);
+  if (!exists.ok()) return std::move(exists).error();
+  if (!*exists) return std::optional<TableDescription>();
+
+  const std::string master = quote_ident(schema) + ".sqlite_schema";
+  auto found = query(c, "SELECT name, type, sql FROM " + master +
+                            " WHERE type IN ('table', 'view') AND name = ?1 COLLATE NOCASE",
+                     {text_param(n.name)}, o);
+  if (!found.ok()) return std::move(found).error();
+  if (found->empty()) return std::optional<TableDescription>();
+
+  TableDescription d;
+  d.table.schema = schema;
+  d.table.name = text_of((*found)[0][0]);
+  d.table.type = text_of((*found)[0][1]);
+  const std::string create_sql = text_of((*found)[0][2]);
+  const ParsedTable parsed = parse_create_table(create_sql);
+  const Params tp = {text_param(d.table.name), text_param(schema)};
+
+  if (auto s = add_columns(c, tp, o, parsed, d); !s.ok()) return std::move(s).error();
+
   // INTEGER PRIMARY KEY (with or without AUTOINCREMENT) is the rowid: SQLite assigns it.
   const bool rowid_table = d.table.type == "table" && !without_rowid(create_sql);
   std::string rowid_alias;
@@ -245,130 +395,9 @@ Result<std::optional<TableDescription>> SqliteBackend::describe_table(Connection
     if (!count.ok()) return std::move(count).error();
     d.table.row_count = *count;
 
-    // Foreign keys this table declares.
-    auto fks = query(c,
-                     "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete "
-                     "FROM pragma_foreign_key_list(?1, ?2) ORDER BY id, seq",
-                     tp, o);
-    if (!fks.ok()) return std::move(fks).error();
-    // Parent primary keys, for references written without a column list.
-    std::map<std::string, std::vector<std::string>> parent_pk;
-    auto pk_of = [&](const std::string& table) -> std::vector<std::string> {
-      auto it = parent_pk.find(text::to_upper(table));
-      if (it != parent_pk.end()) return it->second;
-      std::vector<std::string> cols_out;
-      auto rows = query(c, "SELECT name FROM pragma_table_info(?1, ?2) WHERE pk > 0 ORDER BY pk",
-                        {text_param(table), text_param(schema)}, o);
-      if (rows.ok()) {
-        for (const auto& r : *rows) cols_out.push_back(text_of(r[0]));
-      }
-      parent_pk[text::to_upper(table)] = cols_out;
-      return cols_out;
-    };
-    auto group = [&](const std::vector<Row>& rows, std::size_t table_col, bool outgoing) {
-      // rows: [referencing table,] id, seq, ref table / from, to, on_update, on_delete
-      std::vector<ForeignKeyInfo> out;
-      std::string last_key;
-      std::map<std::string, int> name_uses;
-      for (const auto& r : rows) {
-        const std::string owner = outgoing ? d.table.name : text_of(r[0]);
-        const std::size_t b = outgoing ? 0 : 1;
-        const std::string key = owner + "\x1f" + text_of(r[b]);
-        if (key != last_key) {
-          ForeignKeyInfo fk;
-          fk.schema = schema;
-          fk.table = owner;
-          fk.ref_schema = schema;
-          fk.ref_table = outgoing ? text_of(r[table_col]) : d.table.name;
-          fk.on_update = text_of(r[b + 4]);
-          fk.on_delete = text_of(r[b + 5]);
-          std::string name = "FK_" + fk.table + "_" + fk.ref_table;
-          const int uses = name_uses[name]++;
-          if (uses > 0) name += "_" + std::to_string(uses + 1);
-          fk.name = std::move(name);
-          out.push_back(std::move(fk));
-          last_key = key;
-        }
-        ForeignKeyInfo& fk = out.back();
-        fk.columns.push_back(text_of(r[b + 2]));
-        fk.ref_columns.push_back(r[b + 3].is_null() ? "" : text_of(r[b + 3]));
-      }
-      for (auto& fk : out) {
-        if (std::any_of(fk.ref_columns.begin(), fk.ref_columns.end(), [](const std::string& s) { return s.empty(); })) {
-          const auto ppk = pk_of(fk.ref_table);
-          for (std::size_t i = 0; i < fk.ref_columns.size() && i < ppk.size(); ++i) {
-            if (fk.ref_columns[i].empty()) fk.ref_columns[i] = ppk[i];
-          }
-        }
-      }
-      return out;
-    };
-    // Outgoing rows are: id, seq, table, from, to, on_update, on_delete → reshape to the common layout.
-    std::vector<Row> outgoing;
-    for (const auto& r : *fks) outgoing.push_back({r[0], r[1], r[3], r[4], r[5], r[6], r[2]});
-    d.foreign_keys = group(outgoing, 6, true);
-
-    // Foreign keys of every table that reference this one.
-    auto refs = query(c,
-                      "SELECT m.name, f.id, f.seq, f.\"from\", f.\"to\", f.on_update, f.on_delete FROM " + master +
-                          " AS m, pragma_foreign_key_list(m.name, ?2) AS f WHERE m.type = 'table' "
-                          "AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name, f.id, f.seq",
-                      tp, o);
-    if (!refs.ok()) return std::move(refs).error();
-    d.referenced_by = group(*refs, 0, false);
-
-    // Indexes. The rowid needs none: report it as the primary key "index" so the model knows it is keyed.
-    if (!rowid_alias.empty()) {
-      IndexInfo ix;
-      ix.name = "(rowid)";
-      ix.unique = true;
-      ix.primary_key = true;
-      ix.type = "ROWID";
-      ix.columns = {rowid_alias};
-      d.indexes.push_back(std::move(ix));
-    }
-    auto idx = query(c, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1, ?2) ORDER BY name", tp, o);
-    if (!idx.ok()) return std::move(idx).error();
-    std::vector<IndexInfo> rest;
-    for (const auto& r : *idx) {
-      IndexInfo ix;
-      ix.name = text_of(r[0]);
-      ix.unique = int_of(r[1]) != 0;
-      const std::string origin = text_of(r[2]);
-      ix.primary_key = origin == "pk";
-      ix.type = "BTREE";
-      auto keys = query(c,
-                        "SELECT name, \"desc\" FROM pragma_index_xinfo(?1, ?2) WHERE key = 1 ORDER BY seqno",
-                        {text_param(ix.name), text_param(schema)}, o);
-      if (!keys.ok()) return std::move(keys).error();
-      for (const auto& k : *keys) {
-        std::string col = k[0].is_null() ? "<expression>" : text_of(k[0]);
-        if (int_of(k[1]) != 0) col += " DESC";
-        ix.columns.push_back(std::move(col));
-      }
-      if (int_of(r[3]) != 0) {
-        auto def = query(c, "SELECT sql FROM " + master + " WHERE type = 'index' AND name = ?1",
-                         {text_param(ix.name)}, o);
-        if (def.ok() && !def->empty()) ix.filter = index_where_clause(text_of((*def)[0][0]));
-      }
-      (ix.primary_key ? d.indexes : rest).push_back(std::move(ix));
-    }
-    for (auto& ix : rest) d.indexes.push_back(std::move(ix));
-
-    // CHECK constraints: SQLite keeps only the CREATE TABLE text.
-    int unnamed = 0;
-    for (const auto& ck : parsed.checks) {
-      CheckInfo info;
-      info.definition = ck.definition;
-      if (!ck.name.empty()) {
-        info.name = ck.name;
-      } else if (!ck.column.empty()) {
-        info.name = "CK_" + d.table.name + "_" + ck.column;
-      } else {
-        info.name = "CK_" + d.table.name + "_" + std::to_string(++unnamed);
-      }
-      d.checks.push_back(std::move(info));
-    }
+    if (auto s = add_foreign_keys(c, schema, master, tp, o, d); !s.ok()) return std::move(s).error();
+    if (auto s = add_indexes(c, schema, master, tp, o, rowid_alias, d); !s.ok()) return std::move(s).error();
+    add_checks(parsed, d);
   }
   return std::optional<TableDescription>(std::move(d));
 }

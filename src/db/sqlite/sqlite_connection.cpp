@@ -322,6 +322,209 @@ Result<SqliteConnection::CachedStatement*> SqliteConnection::prepare(std::string
   return out;
 }
 
+namespace {
+
+int bind_value(sqlite3_stmt* stmt, int idx, const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::Null: return sqlite3_bind_null(stmt, idx);
+    case Value::Kind::Bool:
+    case Value::Kind::Int: return sqlite3_bind_int64(stmt, idx, v.i);
+    case Value::Kind::Float: return sqlite3_bind_double(stmt, idx, v.f);
+    case Value::Kind::Binary: return sqlite3_bind_blob64(stmt, idx, v.s.data(), v.s.size(), SQLITE_STATIC);
+    default:  // Text, Decimal, temporal, Guid: canonical text
+      return sqlite3_bind_text64(stmt, idx, v.s.data(), v.s.size(), SQLITE_STATIC, SQLITE_UTF8);
+  }
+}
+
+/// The slot of a named parameter: `:x`, `@x`, `$x`, `?x` as written, else the bare name under any prefix.
+int named_slot(sqlite3_stmt* stmt, const std::string& name) {
+  int idx = 0;
+  std::size_t bare_at = 0;
+  const char f = name.front();
+  if (f == ':' || f == '@' || f == '$' || f == '?') {
+    idx = sqlite3_bind_parameter_index(stmt, name.c_str());
+    bare_at = 1;
+  }
+  if (idx == 0 && bare_at < name.size()) {
+    std::string candidate = name;
+    if (bare_at == 0) candidate.insert(candidate.begin(), ':');
+    for (const char prefix : {':', '@', '$', '?'}) {
+      candidate[0] = prefix;
+      idx = sqlite3_bind_parameter_index(stmt, candidate.c_str());
+      if (idx != 0) break;
+    }
+  }
+  return idx;
+}
+
+/// One result row into `row` (sized to the column count), typed by storage class.
+void read_row(sqlite3_stmt* stmt, const std::vector<bool>& is_bool, Row& row) {
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const int ci = static_cast<int>(i);
+    Value& v = row[i];
+    switch (sqlite3_column_type(stmt, ci)) {
+      case SQLITE_INTEGER:
+        v.kind = is_bool[i] ? Value::Kind::Bool : Value::Kind::Int;
+        v.i = sqlite3_column_int64(stmt, ci);
+        if (v.kind == Value::Kind::Bool) v.i = v.i != 0 ? 1 : 0;
+        v.s.clear();
+        break;
+      case SQLITE_FLOAT:
+        v.kind = Value::Kind::Float;
+        v.f = sqlite3_column_double(stmt, ci);
+        v.s.clear();
+        break;
+      case SQLITE_TEXT: {
+        v.kind = Value::Kind::Text;
+        const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, ci));
+        v.s.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, ci)));
+        break;
+      }
+      case SQLITE_BLOB: {
+        v.kind = Value::Kind::Binary;
+        const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, ci));
+        const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, ci));
+        if (p) v.s.assign(p, n); else v.s.clear();
+        break;
+      }
+      default:
+        v.kind = Value::Kind::Null;
+        v.s.clear();
+        break;
+    }
+  }
+}
+
+}  // namespace
+
+Status SqliteConnection::bind_params(sqlite3_stmt* stmt, const Params& params) {
+  // Named parameters by name, the rest fill the remaining slots in order.
+  const int nslots = sqlite3_bind_parameter_count(stmt);
+  std::vector<bool>& bound = bound_;
+  bound.assign(static_cast<std::size_t>(nslots) + 1, false);
+  for (const auto& p : params) {
+    if (p.name.empty()) continue;
+    const int idx = named_slot(stmt, p.name);
+    if (idx == 0) return Error::make(ErrorKind::InvalidInput, "the statement has no parameter named '" + p.name + "'");
+    if (bind_value(stmt, idx, p.value) != SQLITE_OK) return db_error(sqlite3_errcode(db_));
+    bound[static_cast<std::size_t>(idx)] = true;
+  }
+  int next = 1;
+  for (const auto& p : params) {
+    if (!p.name.empty()) continue;
+    while (next <= nslots && bound[static_cast<std::size_t>(next)]) ++next;
+    if (next > nslots) {
+      return Error::make(ErrorKind::InvalidInput, "too many parameters: the statement has " + std::to_string(nslots) +
+                                                      " placeholder(s)");
+    }
+    if (bind_value(stmt, next, p.value) != SQLITE_OK) return db_error(sqlite3_errcode(db_));
+    bound[static_cast<std::size_t>(next)] = true;
+  }
+  for (int i = 1; i <= nslots; ++i) {
+    if (!bound[static_cast<std::size_t>(i)]) {
+      // Appended piecewise: GCC 12 -Wrestrict misfires on an inlined `"?" + std::to_string(i)`.
+      const char* n = sqlite3_bind_parameter_name(stmt, i);
+      std::string msg = "missing value for parameter ";
+      if (n) msg.append(n); else msg.append("?").append(std::to_string(i));
+      return Error::make(ErrorKind::InvalidInput, std::move(msg));
+    }
+  }
+  return {};
+}
+
+void SqliteConnection::refresh_columns(CachedStatement& cs) {
+  // Recomputed only when SQLite re-prepared the statement (schema change), which happens inside the
+  // first sqlite3_step(), so this runs after it.
+  sqlite3_stmt* stmt = cs.stmt;
+  const int ncols = sqlite3_column_count(stmt);
+  const int reprepares = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
+  if (cs.meta_reprepares == reprepares && static_cast<int>(cs.columns.size()) == ncols) return;
+  cs.columns.assign(static_cast<std::size_t>(ncols), Column{});
+  cs.has_decl.assign(static_cast<std::size_t>(ncols), false);
+  cs.is_bool.assign(static_cast<std::size_t>(ncols), false);
+  cs.all_declared = true;
+  for (int i = 0; i < ncols; ++i) {
+    const auto ui = static_cast<std::size_t>(i);
+    Column& col = cs.columns[ui];
+    const char* name = sqlite3_column_name(stmt, i);
+    col.name = name ? name : "";
+    const char* decl = sqlite3_column_decltype(stmt, i);
+    if (decl && *decl) {
+      col.type = decl;
+      bool b = false;
+      col.kind = kind_for_decltype(text::to_upper(decl), b);
+      cs.is_bool[ui] = b;
+      cs.has_decl[ui] = true;
+    } else {
+      cs.all_declared = false;
+    }
+    const char* tbl = sqlite3_column_table_name(stmt, i);
+    const char* origin = sqlite3_column_origin_name(stmt, i);
+    const char* dbn = sqlite3_column_database_name(stmt, i);
+    if (tbl && origin) {
+      int notnull = 0, pk = 0, autoinc = 0;
+      const char* dtype = nullptr;
+      if (sqlite3_table_column_metadata(db_, dbn, tbl, origin, &dtype, nullptr, &notnull, &pk, &autoinc) ==
+          SQLITE_OK) {
+        // An INTEGER PRIMARY KEY is the rowid: never NULL.
+        col.nullable = !(notnull || (pk && dtype && text::iequals(dtype, "INTEGER")));
+      }
+    }
+  }
+  cs.meta_reprepares = reprepares;
+}
+
+int SqliteConnection::stream_rows(CachedStatement& cs, RowSink* sink, ExecSummary& summary) {
+  sqlite3_stmt* stmt = cs.stmt;
+  Row row;
+  bool columns_sent = false;
+  int rc = sqlite3_step(stmt);
+  refresh_columns(cs);
+  const auto ncols = cs.columns.size();
+  for (; rc == SQLITE_ROW; rc = sqlite3_step(stmt)) {
+    ++summary.rows_read;
+    if (!sink) continue;
+    if (!columns_sent) {
+      if (cs.all_declared) {
+        sink->columns(cs.columns);
+      } else {  // columns without a declared type are typed from the first row's storage classes
+        std::vector<Column> cols = cs.columns;
+        for (std::size_t i = 0; i < ncols; ++i) {
+          if (cs.has_decl[i]) continue;
+          const int t = sqlite3_column_type(stmt, static_cast<int>(i));
+          cols[i].type = storage_name(t);
+          cols[i].kind = t == SQLITE_NULL ? Value::Kind::Text : kind_for_storage(t);
+        }
+        sink->columns(cols);
+      }
+      columns_sent = true;
+      row.resize(ncols);
+    }
+    read_row(stmt, cs.is_bool, row);
+    if (!sink->row(row)) {
+      summary.stopped_early = true;
+      break;
+    }
+  }
+  if (rc == SQLITE_DONE && sink && !columns_sent && ncols > 0) sink->columns(cs.columns);
+  return rc;
+}
+
+Error SqliteConnection::step_error(int rc, ExecState& state) {
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_INTERRUPT ||
+      ((primary == SQLITE_BUSY || primary == SQLITE_LOCKED) && (state.cancelled || state.timed_out))) {
+    if (auto e = state.stop_error(rc)) return std::move(*e);
+  }
+  if (!denied_.empty()) return Error::make(ErrorKind::Refused, denied_, rc);  // the authorizer said no
+  Error e = db_error(rc);
+  if (primary == SQLITE_IOERR || primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    broken_ = true;
+    e.broken = true;
+  }
+  return e;
+}
+
 Result<ExecSummary> SqliteConnection::execute(std::string_view sql, const Params& params, RowSink* sink,
                                               const ExecOptions& opts) {
   if (!db_ || broken_) return Error::make(ErrorKind::Unavailable, "SQLite connection is closed");
@@ -359,11 +562,9 @@ Result<ExecSummary> SqliteConnection::execute(std::string_view sql, const Params
   if (!prepared.ok()) return std::move(prepared).error();
   CachedStatement& cs = **prepared;
   sqlite3_stmt* stmt = cs.stmt;
-
   if (opts.read_only && !sqlite3_stmt_readonly(stmt)) {
     return Error::make(ErrorKind::Refused, "statement is not read-only");
   }
-
   struct ResetGuard {
     sqlite3_stmt* s;
     ~ResetGuard() {
@@ -371,211 +572,16 @@ Result<ExecSummary> SqliteConnection::execute(std::string_view sql, const Params
       sqlite3_clear_bindings(s);
     }
   } reset_guard{stmt};
-
-  // Bind parameters: named ones by name, the rest fill the remaining slots in order.
-  const int nslots = sqlite3_bind_parameter_count(stmt);
-  std::vector<bool>& bound = bound_;
-  bound.assign(static_cast<std::size_t>(nslots) + 1, false);
-  auto bind_one = [&](int idx, const Value& v) -> int {
-    switch (v.kind) {
-      case Value::Kind::Null: return sqlite3_bind_null(stmt, idx);
-      case Value::Kind::Bool:
-      case Value::Kind::Int: return sqlite3_bind_int64(stmt, idx, v.i);
-      case Value::Kind::Float: return sqlite3_bind_double(stmt, idx, v.f);
-      case Value::Kind::Binary:
-        return sqlite3_bind_blob64(stmt, idx, v.s.data(), v.s.size(), SQLITE_STATIC);
-      default:  // Text, Decimal, temporal, Guid: canonical text
-        return sqlite3_bind_text64(stmt, idx, v.s.data(), v.s.size(), SQLITE_STATIC, SQLITE_UTF8);
-    }
-  };
-  for (const auto& p : params) {
-    if (p.name.empty()) continue;
-    int idx = 0;
-    std::size_t bare_at = 0;
-    const char f = p.name.front();
-    if (f == ':' || f == '@' || f == '$' || f == '?') {
-      idx = sqlite3_bind_parameter_index(stmt, p.name.c_str());
-      bare_at = 1;
-    }
-    if (idx == 0 && bare_at < p.name.size()) {
-      std::string candidate = p.name;
-      if (bare_at == 0) candidate.insert(candidate.begin(), ':');
-      for (const char prefix : {':', '@', '$', '?'}) {
-        candidate[0] = prefix;
-        idx = sqlite3_bind_parameter_index(stmt, candidate.c_str());
-        if (idx != 0) break;
-      }
-    }
-    if (idx == 0) {
-      return Error::make(ErrorKind::InvalidInput, "the statement has no parameter named '" + p.name + "'");
-    }
-    if (bind_one(idx, p.value) != SQLITE_OK) return db_error(sqlite3_errcode(db_));
-    bound[static_cast<std::size_t>(idx)] = true;
-  }
-  int next = 1;
-  for (const auto& p : params) {
-    if (!p.name.empty()) continue;
-    while (next <= nslots && bound[static_cast<std::size_t>(next)]) ++next;
-    if (next > nslots) {
-      return Error::make(ErrorKind::InvalidInput, "too many parameters: the statement has " + std::to_string(nslots) +
-                                                      " placeholder(s)");
-    }
-    if (bind_one(next, p.value) != SQLITE_OK) return db_error(sqlite3_errcode(db_));
-    bound[static_cast<std::size_t>(next)] = true;
-  }
-  for (int i = 1; i <= nslots; ++i) {
-    if (!bound[static_cast<std::size_t>(i)]) {
-      const char* n = sqlite3_bind_parameter_name(stmt, i);
-      return Error::make(ErrorKind::InvalidInput, std::string("missing value for parameter ") +
-                                                      (n ? n : "?" + std::to_string(i)));
-    }
-  }
-
-  // Column facts: recomputed only when SQLite re-prepared the statement (schema change), which
-  // happens inside the first sqlite3_step(), so they are read after it.
-  int ncols = 0;
-  auto refresh_columns = [&] {
-    ncols = sqlite3_column_count(stmt);
-    const int reprepares = sqlite3_stmt_status(stmt, SQLITE_STMTSTATUS_REPREPARE, 0);
-    if (cs.meta_reprepares != reprepares || static_cast<int>(cs.columns.size()) != ncols) {
-      cs.columns.assign(static_cast<std::size_t>(ncols), Column{});
-      cs.has_decl.assign(static_cast<std::size_t>(ncols), false);
-      cs.is_bool.assign(static_cast<std::size_t>(ncols), false);
-      cs.all_declared = true;
-      for (int i = 0; i < ncols; ++i) {
-        const auto ui = static_cast<std::size_t>(i);
-        Column& col = cs.columns[ui];
-        const char* name = sqlite3_column_name(stmt, i);
-        col.name = name ? name : "";
-        const char* decl = sqlite3_column_decltype(stmt, i);
-        if (decl && *decl) {
-          col.type = decl;
-          bool b = false;
-          col.kind = kind_for_decltype(text::to_upper(decl), b);
-          cs.is_bool[ui] = b;
-          cs.has_decl[ui] = true;
-        } else {
-          cs.all_declared = false;
-        }
-        const char* tbl = sqlite3_column_table_name(stmt, i);
-        const char* origin = sqlite3_column_origin_name(stmt, i);
-        const char* dbn = sqlite3_column_database_name(stmt, i);
-        if (tbl && origin) {
-          int notnull = 0, pk = 0, autoinc = 0;
-          const char* dtype = nullptr;
-          if (sqlite3_table_column_metadata(db_, dbn, tbl, origin, &dtype, nullptr, &notnull, &pk, &autoinc) ==
-              SQLITE_OK) {
-            // An INTEGER PRIMARY KEY is the rowid: never NULL.
-            col.nullable = !(notnull || (pk && dtype && text::iequals(dtype, "INTEGER")));
-          }
-        }
-      }
-      cs.meta_reprepares = reprepares;
-    }
-  };
+  if (auto s = bind_params(stmt, params); !s.ok()) return std::move(s).error();
 
   std::optional<CancelToken::Registration> reg;
   reg.emplace(opts.cancel.on_cancel([db = db_] { sqlite3_interrupt(db); }));
-
   const std::int64_t total_before = sqlite3_total_changes64(db_);
   const std::int64_t rowid_before = sqlite3_last_insert_rowid(db_);
   ExecSummary summary;
-  Row row;
-  bool columns_sent = false;
-  bool first_step = true;
-  int rc = SQLITE_OK;
-  for (;;) {
-    rc = sqlite3_step(stmt);
-    if (first_step) {
-      refresh_columns();
-      first_step = false;
-    }
-    if (rc == SQLITE_ROW) {
-      if (sink) {
-        if (!columns_sent) {
-          if (cs.all_declared) {
-            sink->columns(cs.columns);
-          } else {
-            std::vector<Column> cols = cs.columns;
-            for (int i = 0; i < ncols; ++i) {
-              const auto ui = static_cast<std::size_t>(i);
-              if (cs.has_decl[ui]) continue;
-              const int t = sqlite3_column_type(stmt, i);
-              cols[ui].type = storage_name(t);
-              cols[ui].kind = t == SQLITE_NULL ? Value::Kind::Text : kind_for_storage(t);
-            }
-            sink->columns(cols);
-          }
-          columns_sent = true;
-          row.resize(static_cast<std::size_t>(ncols));
-        }
-        for (int i = 0; i < ncols; ++i) {
-          Value& v = row[static_cast<std::size_t>(i)];
-          const int t = sqlite3_column_type(stmt, i);
-          switch (t) {
-            case SQLITE_INTEGER:
-              v.kind = cs.is_bool[static_cast<std::size_t>(i)] ? Value::Kind::Bool : Value::Kind::Int;
-              v.i = sqlite3_column_int64(stmt, i);
-              if (v.kind == Value::Kind::Bool) v.i = v.i != 0 ? 1 : 0;
-              v.s.clear();
-              break;
-            case SQLITE_FLOAT:
-              v.kind = Value::Kind::Float;
-              v.f = sqlite3_column_double(stmt, i);
-              v.s.clear();
-              break;
-            case SQLITE_TEXT: {
-              v.kind = Value::Kind::Text;
-              const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
-              v.s.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, i)));
-              break;
-            }
-            case SQLITE_BLOB: {
-              v.kind = Value::Kind::Binary;
-              const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
-              const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt, i));
-              if (p) v.s.assign(p, n); else v.s.clear();
-              break;
-            }
-            default:
-              v.kind = Value::Kind::Null;
-              v.s.clear();
-              break;
-          }
-        }
-        ++summary.rows_read;
-        if (!sink->row(row)) {
-          summary.stopped_early = true;
-          break;
-        }
-      } else {
-        ++summary.rows_read;
-      }
-      continue;
-    }
-    break;
-  }
+  const int rc = stream_rows(cs, sink, summary);
   reg.reset();
-
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    const int primary = rc & 0xff;
-    if (primary == SQLITE_INTERRUPT || ((primary == SQLITE_BUSY || primary == SQLITE_LOCKED) &&
-                                        (state.cancelled || state.timed_out))) {
-      if (auto e = state.stop_error(rc)) return std::move(*e);
-    }
-    if (!denied_.empty()) return Error::make(ErrorKind::Refused, denied_, rc);  // the authorizer said no
-    Error e = db_error(rc);
-    if (primary == SQLITE_IOERR || primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
-      broken_ = true;
-      e.broken = true;
-    }
-    return e;
-  }
-
-  if (sink && !columns_sent && ncols > 0) {
-    std::vector<Column> cols = cs.columns;
-    sink->columns(cols);
-  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return step_error(rc, state);
 
   if (!sqlite3_stmt_readonly(stmt)) {
     const std::int64_t delta = sqlite3_total_changes64(db_) - total_before;

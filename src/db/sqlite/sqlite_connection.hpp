@@ -75,6 +75,11 @@ class SqliteConnection final : public Connection {
 
   SqliteConnection(sqlite3* db, const OpenOptions& options);
   Result<CachedStatement*> prepare(std::string_view sql, bool read_only);
+  Status bind_params(sqlite3_stmt* stmt, const Params& params);
+  void refresh_columns(CachedStatement& cs);
+  /// Steps `cs` to the end (or until the sink stops), feeding columns and rows; returns the last rc.
+  int stream_rows(CachedStatement& cs, RowSink* sink, ExecSummary& summary);
+  Error step_error(int rc, ExecState& state);
   Status exec_simple(const char* sql);
   Error db_error(int rc) const;
   void evict_over_capacity();

@@ -364,6 +364,18 @@ class Channel {
 
 // ------------------------------------------------------------------ response token stream
 
+/// A value or row over ValueLimits: the rest of the response was not read, so the session is
+/// closed rather than drained (draining would read the very bytes the cap is there to refuse).
+Error too_large_error(const TokenParser& parser) {
+  const auto& l = parser.limits();
+  Error e = Error::make(ErrorKind::Limit,
+                        "the result holds " + parser.error() + " (MCP_MAX_VALUE_BYTES=" +
+                            std::to_string(l.max_value_bytes) + ", MCP_MAX_ROW_BYTES=" + std::to_string(l.max_row_bytes) +
+                            "); select less of it, e.g. SUBSTRING(col, 1, n) or DATALENGTH(col), or raise the limit");
+  e.broken = true;
+  return e;
+}
+
 class Response {
  public:
   Response(Channel& ch, TokenParser& parser) : ch_(ch), parser_(parser) {}
@@ -375,8 +387,8 @@ class Response {
       if (off_ < buf_.size()) {
         std::size_t used = 0;
         auto st = parser_.next(ByteView(buf_.data() + off_, buf_.size() - off_), used, t);
+        off_ += used;  // NeedMore may have absorbed part of a row (a long value's chunks) too
         if (st == TokenParser::Status::Parsed) {
-          off_ += used;
           if (off_ == buf_.size()) {
             buf_.clear();
             off_ = 0;
@@ -384,6 +396,7 @@ class Response {
           return {};
         }
         if (st == TokenParser::Status::Failed) return protocol_error(parser_.error());
+        if (st == TokenParser::Status::TooLarge) return too_large_error(parser_);
         if (eom_) return protocol_error("message ended inside a token");
       } else if (eom_) {
         end = true;
@@ -465,6 +478,32 @@ struct TdsConnection::Impl {
   }
 
   /// One TCP connection + PRELOGIN + TLS + LOGIN7. Returns a Route when the server redirected.
+  /// LOGIN7 (§2.2.6.4) for `host`: SQL authentication, or the FEDAUTH security token echoing the
+  /// server's PRELOGIN answer (FEDAUTHREQUIRED, NONCE).
+  Login7 login_record(const std::string& host, const std::string* token, const Prelogin& srv) const {
+    Login7 l;
+    l.packet_size = opts.packet_size;
+    l.client_pid = static_cast<std::uint32_t>(::getpid());
+    char hn[256] = {0};
+    if (::gethostname(hn, sizeof hn - 1) == 0) l.host_name = hn;
+    l.app_name = opts.app_name;
+    l.server_name = host;
+    l.library_name = "azsql-mcp";
+    l.database = opts.database;
+    l.read_only_intent = opts.read_only_intent;
+    if (token) {
+      FedAuthToken fa;
+      fa.token = *token;
+      fa.echo = srv.fedauth_required.value_or(0) != 0;
+      fa.nonce = srv.nonce;
+      l.fedauth = std::move(fa);
+    } else {
+      l.user_name = opts.user;
+      l.password = opts.password;
+    }
+    return l;
+  }
+
   Result<std::optional<Route>> login_once(const std::string& host, std::uint16_t port, const std::string* token,
                                           const CancelToken& cancel) {
     const auto deadline = Clock::now() + opts.connect_timeout;
@@ -523,28 +562,7 @@ struct TdsConnection::Impl {
     } else {
       info.encrypted = true;
     }
-    // LOGIN7
-    Login7 l;
-    l.packet_size = opts.packet_size;
-    l.client_pid = static_cast<std::uint32_t>(::getpid());
-    char hn[256] = {0};
-    if (::gethostname(hn, sizeof hn - 1) == 0) l.host_name = hn;
-    l.app_name = opts.app_name;
-    l.server_name = host;
-    l.library_name = "azsql-mcp";
-    l.database = opts.database;
-    l.read_only_intent = opts.read_only_intent;
-    if (token) {
-      FedAuthToken fa;
-      fa.token = *token;
-      fa.echo = srv->fedauth_required.value_or(0) != 0;
-      fa.nonce = srv->nonce;
-      l.fedauth = std::move(fa);
-    } else {
-      l.user_name = opts.user;
-      l.password = opts.password;
-    }
-    Bytes login = build_login7(l);
+    Bytes login = build_login7(login_record(host, token, *srv));
     auto sent = ch->send_message(PacketType::Login7, login, 0, tick);
     std::fill(login.begin(), login.end(), 0);
     if (!sent.ok()) return sent.error();
@@ -626,6 +644,34 @@ struct TdsConnection::Impl {
     std::optional<Error> abort_reason;  ///< set when ATTENTION was sent for timeout/cancel
   };
 
+  /// The error for a response that could not be read to its end (the session is broken).
+  static Error read_failure(const Error& cause, const RunState& st) {
+    if (st.abort_reason && st.abort_reason->kind == ErrorKind::Timeout && cause.kind == ErrorKind::Io) {
+      Error e = *st.abort_reason;  // the timeout is the story; the lost connection is its ending
+      e.broken = true;
+      e.message += "; " + cause.message;
+      return e;
+    }
+    Error e = cause;
+    e.broken = true;
+    if (e.kind == ErrorKind::Io) e.message = "connection to SQL Server lost: " + e.message;
+    return e;
+  }
+
+  static std::vector<Column> result_columns(const std::vector<ColumnMeta>& meta) {
+    std::vector<Column> cols;
+    cols.reserve(meta.size());
+    for (const auto& c : meta) {
+      Column col;
+      col.name = c.name;
+      col.type = type_name(c.type);
+      col.kind = value_kind(c.type);
+      col.nullable = c.nullable();
+      cols.push_back(std::move(col));
+    }
+    return cols;
+  }
+
   /// Sends one request and processes its response (rows → sink), handling ATTENTION.
   Status run(PacketType type, ByteView payload, RowSink* sink, const ExecOptions& eo, RunState& st) {
     if (broken) return io_error("the connection is broken");
@@ -688,16 +734,7 @@ struct TdsConnection::Impl {
       bool end = false;
       if (auto s = resp.next(t, end, tick); !s.ok()) {
         broken = true;
-        if (st.abort_reason && st.abort_reason->kind == ErrorKind::Timeout && s.error().kind == ErrorKind::Io) {
-          Error e = *st.abort_reason;
-          e.broken = true;
-          e.message += "; " + s.error().message;
-          return e;
-        }
-        Error e = s.error();
-        e.broken = true;
-        if (e.kind == ErrorKind::Io) e.message = "connection to SQL Server lost: " + e.message;
-        return e;
+        return read_failure(s.error(), st);
       }
       if (end) {
         if (attn_sent) continue;  // keep reading: the ATTENTION acknowledgement follows
@@ -715,19 +752,7 @@ struct TdsConnection::Impl {
       } else if (auto* md = std::get_if<ColMetadataToken>(&t)) {
         if (attn_sent) continue;
         in_result = !md->columns->empty();
-        if (sink && in_result) {
-          std::vector<Column> cols;
-          cols.reserve(md->columns->size());
-          for (const auto& c : *md->columns) {
-            Column col;
-            col.name = c.name;
-            col.type = type_name(c.type);
-            col.kind = value_kind(c.type);
-            col.nullable = c.nullable();
-            cols.push_back(std::move(col));
-          }
-          sink->columns(cols);
-        }
+        if (sink && in_result) sink->columns(result_columns(*md->columns));
       } else if (auto* d = std::get_if<DoneToken>(&t)) {
         if (attn_sent) {
           if (d->status & kDoneAttn) break;  // acknowledged: the session is clean
@@ -737,8 +762,7 @@ struct TdsConnection::Impl {
           st.summary.rows_affected = (st.summary.rows_affected < 0 ? 0 : st.summary.rows_affected) +
                                      static_cast<std::int64_t>(d->row_count);
         }
-        if (d->id != token_id::DoneInProc) in_result = false;
-        if (d->id == token_id::DoneInProc) in_result = false;
+        in_result = false;  // every DONE kind ends the current result set
         if (!(d->status & kDoneMore) && d->id != token_id::DoneInProc) done_final = true;
       } else if (auto* m = std::get_if<MessageToken>(&t)) {
         if (m->error && m->cls > 10) {
@@ -790,6 +814,7 @@ struct TdsConnection::Impl {
 Result<std::unique_ptr<TdsConnection>> connect(const TdsOptions& opts, const CancelToken& cancel) {
   auto impl = std::make_unique<TdsConnection::Impl>();
   impl->opts = opts;
+  impl->parser.set_limits(ValueLimits{opts.max_value_bytes, opts.max_row_bytes});
   std::mt19937_64 rng(std::random_device{}());
   const int attempts = std::max(1, opts.retry.max_attempts);
   bool refreshed = false;

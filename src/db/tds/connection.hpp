@@ -48,6 +48,11 @@ struct TdsOptions {
   RetryPolicy retry;
   int max_routing_hops = 5;
   std::chrono::milliseconds attention_timeout{5000};  ///< wait for the ATTENTION acknowledgement
+  /// Caps on one value and one row of a result, bytes as the server sends them. Over a cap the
+  /// statement fails with ErrorKind::Limit and the connection is closed (the rest of the response
+  /// is not read, so the session cannot be reused).
+  std::size_t max_value_bytes = 16u << 20;
+  std::size_t max_row_bytes = 32u << 20;
 };
 
 /// True for SQL Server / Azure SQL error numbers worth retrying (4060, 40613, 40197, …).

@@ -100,6 +100,74 @@ Result<std::vector<TableInfo>> TdsBackend::list_tables(Connection& c, const List
   return out;
 }
 
+namespace {
+
+/// One row of the sys.columns query in describe_table.
+ColumnInfo column_info(const Row& r) {
+  ColumnInfo ci;
+  ci.ordinal = static_cast<int>(num(r[0]));
+  ci.name = text(r[1]);
+  ci.type = format_sql_type(text(r[2]), num(r[3]), static_cast<int>(num(r[4])), static_cast<int>(num(r[5])));
+  ci.nullable = truthy(r[6]);
+  ci.identity = truthy(r[7]);
+  ci.computed = truthy(r[8]);
+  if (!r[9].is_null()) ci.collation = text(r[9]);
+  if (!r[10].is_null()) ci.default_value = text(r[10]);
+  if (!r[11].is_null() && !text(r[11]).empty()) ci.computed_definition = text(r[11]);
+  return ci;
+}
+
+/// Index rows (one per index column, in order) grouped into indexes; the primary key's columns.
+void add_indexes(const std::vector<Row>& rows, TableDescription& d) {
+  std::map<std::int64_t, std::size_t> by_index;
+  for (const auto& r : rows) {
+    const std::int64_t id = num(r[0]);
+    auto it = by_index.find(id);
+    if (it == by_index.end()) {
+      IndexInfo ii;
+      ii.name = text(r[1]);
+      ii.type = text(r[2]);
+      ii.unique = truthy(r[3]);
+      ii.primary_key = truthy(r[4]);
+      if (!r[5].is_null() && !text(r[5]).empty()) ii.filter = text(r[5]);
+      d.indexes.push_back(std::move(ii));
+      it = by_index.emplace(id, d.indexes.size() - 1).first;
+    }
+    if (truthy(r[7])) continue;  // included columns are not key columns
+    d.indexes[it->second].columns.push_back(text(r[6]));
+  }
+  for (const auto& ii : d.indexes)
+    if (ii.primary_key) d.primary_key = ii.columns;
+}
+
+/// Foreign-key rows (one per column pair) grouped into keys this table holds (`oid` is the parent)
+/// and keys that point at it.
+void add_foreign_keys(const std::vector<Row>& rows, std::int64_t oid, TableDescription& d) {
+  std::map<std::pair<std::string, bool>, std::size_t> fk_at;
+  for (const auto& r : rows) {
+    const bool outgoing = num(r[1]) == oid;
+    auto key = std::make_pair(text(r[0]) + "\x1f" + text(r[2]) + "." + text(r[3]), outgoing);
+    auto& list = outgoing ? d.foreign_keys : d.referenced_by;
+    auto it = fk_at.find(key);
+    if (it == fk_at.end()) {
+      ForeignKeyInfo fk;
+      fk.name = text(r[0]);
+      fk.schema = text(r[2]);
+      fk.table = text(r[3]);
+      fk.ref_schema = text(r[5]);
+      fk.ref_table = text(r[6]);
+      fk.on_delete = referential(text(r[8]));
+      fk.on_update = referential(text(r[9]));
+      list.push_back(std::move(fk));
+      it = fk_at.emplace(key, list.size() - 1).first;
+    }
+    list[it->second].columns.push_back(text(r[4]));
+    list[it->second].ref_columns.push_back(text(r[7]));
+  }
+}
+
+}  // namespace
+
 Result<std::optional<TableDescription>> TdsBackend::describe_table(Connection& c, const QualifiedName& n) {
   const auto opts = catalog_options();
   auto found = query(c,
@@ -131,19 +199,7 @@ Result<std::optional<TableDescription>> TdsBackend::describe_table(Connection& c
                     "WHERE c.object_id = @oid ORDER BY c.column_id",
                     byid, opts);
   if (!cols.ok()) return std::move(cols).error();
-  for (const auto& r : cols->rows) {
-    ColumnInfo ci;
-    ci.ordinal = static_cast<int>(num(r[0]));
-    ci.name = text(r[1]);
-    ci.type = format_sql_type(text(r[2]), num(r[3]), static_cast<int>(num(r[4])), static_cast<int>(num(r[5])));
-    ci.nullable = truthy(r[6]);
-    ci.identity = truthy(r[7]);
-    ci.computed = truthy(r[8]);
-    if (!r[9].is_null()) ci.collation = text(r[9]);
-    if (!r[10].is_null()) ci.default_value = text(r[10]);
-    if (!r[11].is_null() && !text(r[11]).empty()) ci.computed_definition = text(r[11]);
-    d.columns.push_back(std::move(ci));
-  }
+  for (const auto& r : cols->rows) d.columns.push_back(column_info(r));
 
   auto idx = query(c,
                    "SELECT i.index_id, i.name, i.type_desc, i.is_unique, i.is_primary_key, i.filter_definition, "
@@ -153,25 +209,7 @@ Result<std::optional<TableDescription>> TdsBackend::describe_table(Connection& c
                    "WHERE i.object_id = @oid AND i.index_id > 0 ORDER BY i.index_id, ic.index_column_id",
                    byid, opts);
   if (!idx.ok()) return std::move(idx).error();
-  std::map<std::int64_t, std::size_t> by_index;
-  for (const auto& r : idx->rows) {
-    const std::int64_t id = num(r[0]);
-    auto it = by_index.find(id);
-    if (it == by_index.end()) {
-      IndexInfo ii;
-      ii.name = text(r[1]);
-      ii.type = text(r[2]);
-      ii.unique = truthy(r[3]);
-      ii.primary_key = truthy(r[4]);
-      if (!r[5].is_null() && !text(r[5]).empty()) ii.filter = text(r[5]);
-      d.indexes.push_back(std::move(ii));
-      it = by_index.emplace(id, d.indexes.size() - 1).first;
-    }
-    if (truthy(r[7])) continue;  // included columns are not key columns
-    d.indexes[it->second].columns.push_back(text(r[6]));
-  }
-  for (const auto& ii : d.indexes)
-    if (ii.primary_key) d.primary_key = ii.columns;
+  add_indexes(idx->rows, d);
 
   auto fks = query(c,
                    "SELECT fk.name AS fk_name, fk.parent_object_id, ps.name AS parent_schema, pt.name AS parent_table, "
@@ -189,27 +227,7 @@ Result<std::optional<TableDescription>> TdsBackend::describe_table(Connection& c
                    "ORDER BY fk.name, fkc.constraint_column_id",
                    byid, opts);
   if (!fks.ok()) return std::move(fks).error();
-  std::map<std::pair<std::string, bool>, std::size_t> fk_at;
-  for (const auto& r : fks->rows) {
-    const bool outgoing = num(r[1]) == oid;
-    auto key = std::make_pair(text(r[0]) + "\x1f" + text(r[2]) + "." + text(r[3]), outgoing);
-    auto& list = outgoing ? d.foreign_keys : d.referenced_by;
-    auto it = fk_at.find(key);
-    if (it == fk_at.end()) {
-      ForeignKeyInfo fk;
-      fk.name = text(r[0]);
-      fk.schema = text(r[2]);
-      fk.table = text(r[3]);
-      fk.ref_schema = text(r[5]);
-      fk.ref_table = text(r[6]);
-      fk.on_delete = referential(text(r[8]));
-      fk.on_update = referential(text(r[9]));
-      list.push_back(std::move(fk));
-      it = fk_at.emplace(key, list.size() - 1).first;
-    }
-    list[it->second].columns.push_back(text(r[4]));
-    list[it->second].ref_columns.push_back(text(r[7]));
-  }
+  add_foreign_keys(fks->rows, oid, d);
 
   auto checks = query(c, "SELECT name, definition FROM sys.check_constraints WHERE parent_object_id = @oid ORDER BY name",
                       byid, opts);

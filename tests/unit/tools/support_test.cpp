@@ -105,5 +105,14 @@ TEST(Support, ErrorVariantSchemaAcceptsSuccessAndErrorShapes) {
   EXPECT_FALSE(mcp::validate_schema(bj::parse(R"({})"), s).empty());
 }
 
+TEST(Support, AResultOverTheValueCapSaysToSelectLess) {
+  Error e = Error::make(ErrorKind::Limit, "the result holds a value of 5000000 bytes ... (MCP_MAX_VALUE_BYTES=1048576)");
+  e.broken = true;
+  auto r = error_result(e, "read_data", Dialect::TSql, std::chrono::milliseconds(30000));
+  EXPECT_NE(r.text.find("SUBSTRING"), std::string::npos) << r.text;
+  EXPECT_EQ(r.text.find("Retry shortly"), std::string::npos) << r.text;
+  EXPECT_EQ(r.structured.at("error").as_object().at("kind"), "limit");
+}
+
 }  // namespace
 }  // namespace azsql::tools::detail

@@ -102,21 +102,64 @@ using Token = std::variant<ColMetadataToken, RowToken, DoneToken, MessageToken, 
                            FeatureExtAckToken, ReturnStatusToken, ReturnValueToken, OrderToken, SkippedToken>;
 
 /// Incremental token parser. Keeps the current COLMETADATA to decode rows. Not thread-safe.
+///
+/// ROW and NBCROW tokens resume where they stopped: each complete column value, and each PLP chunk
+/// (or piece of one) of a (max)/TEXT value, is absorbed into the parser as it arrives, so a large
+/// value costs time linear in its size and is never re-read. Other tokens are small and are parsed
+/// whole (NeedMore consumes nothing for them).
 class TokenParser {
  public:
-  enum class Status { Parsed, NeedMore, Failed };
-  /// Parses one token from the start of `buf`. On Parsed, `consumed` is its size and `out` holds it;
-  /// on NeedMore nothing is consumed; on Failed `error()` says why (the stream cannot be resumed).
+  enum class Status {
+    Parsed,    ///< `out` holds one token; `consumed` bytes were used
+    NeedMore,  ///< the buffer ended inside a token; `consumed` bytes (maybe 0) were absorbed
+    Failed,    ///< malformed stream; error() says why; the stream cannot be resumed
+    TooLarge,  ///< a value or row is over its ValueLimits cap; error() says which; cannot be resumed
+  };
+  TokenParser() = default;
+  explicit TokenParser(ValueLimits limits) : limits_(limits) {}
+  /// Parses from the start of `buf`. The caller drops the first `consumed` bytes (whatever the
+  /// status) and calls again with the rest followed by more bytes.
   Status next(ByteView buf, std::size_t& consumed, Token& out);
   const std::string& error() const { return error_; }
   const std::vector<ColumnMeta>& columns() const { return *columns_; }
-  /// Forgets the current result set metadata (new request).
-  void reset() { columns_ = std::make_shared<const std::vector<ColumnMeta>>(); }
+  void set_limits(ValueLimits limits) { limits_ = limits; }
+  const ValueLimits& limits() const { return limits_; }
+  /// Forgets the current result set metadata and any half-read row (new request).
+  void reset() {
+    columns_ = std::make_shared<const std::vector<ColumnMeta>>();
+    row_ = PartialRow{};
+  }
 
  private:
+  /// A ROW/NBCROW token being decoded across calls.
+  struct PartialRow {
+    bool active = false;
+    bool nbc = false;
+    Bytes null_bitmap;
+    std::shared_ptr<const std::vector<ColumnMeta>> columns;
+    Row values;
+    std::size_t col = 0;         ///< next column to read
+    std::size_t row_bytes = 0;   ///< data bytes of the complete values so far
+    // A long value (PLP or TEXT/NTEXT/IMAGE) of column `col` in progress:
+    bool long_active = false;
+    bool single_body = false;    ///< TEXT/NTEXT/IMAGE: one body of `total` bytes, no terminator
+    std::uint64_t total = 0;     ///< declared length (kPlpUnknownLength when unknown)
+    std::uint64_t chunk_left = 0;
+    Bytes data;
+  };
+
   Parse parse(Reader& r, Token& out);
+  Parse start_row(Reader& r, bool nbc, Token& out);
+  Parse continue_row(Reader& r, Token& out);
+  Parse start_long_value(Reader& r, const TypeInfo& t);
+  Parse read_long_value(Reader& r, const TypeInfo& t);
+  Parse over_limit(const char* what, std::uint64_t n, std::size_t limit);
+
   std::shared_ptr<const std::vector<ColumnMeta>> columns_ = std::make_shared<const std::vector<ColumnMeta>>();
   std::string error_;
+  ValueLimits limits_;
+  PartialRow row_;
+  std::size_t committed_ = 0;  ///< bytes of the current buffer absorbed into row_
 };
 
 }  // namespace azsql::db::tds

@@ -374,7 +374,10 @@ Parse read_type_info(Reader& r, TypeInfo& t, std::string* error) {
 
 // ---------------------------------------------------------------- values
 
-Parse decode_data(const TypeInfo& t, ByteView d, Value& out, std::string* error) {
+namespace {
+
+/// Integers, bit, float/real, money (§2.2.5.5.1).
+Parse decode_number(const TypeInfo& t, ByteView d, Value& out, std::string* error) {
   using namespace type_id;
   auto bad = [&](const char* m) { set_err(error, m); return Parse::Bad; };
   const std::size_t n = d.size();
@@ -416,6 +419,17 @@ Parse decode_data(const TypeInfo& t, ByteView d, Value& out, std::string* error)
         return bad("bad money length");
       }
       return Parse::Ok;
+    default:
+      return bad("unsupported data type");
+  }
+}
+
+/// datetime/smalldatetime, date, time, datetime2, datetimeoffset (§2.2.5.5.1.7–.10).
+Parse decode_temporal(const TypeInfo& t, ByteView d, Value& out, std::string* error) {
+  using namespace type_id;
+  auto bad = [&](const char* m) { set_err(error, m); return Parse::Bad; };
+  const std::size_t n = d.size();
+  switch (t.type) {
     case DateTime: case DateTim4: case DateTimN:
       if (n == 8) {
         const std::int64_t days = le<std::int32_t>(d.subspan(0, 4));
@@ -432,24 +446,6 @@ Parse decode_data(const TypeInfo& t, ByteView d, Value& out, std::string* error)
         return bad("bad datetime length");
       }
       return Parse::Ok;
-    case Decimal: case Numeric: case DecimalN: case NumericN: {
-      if (n < 2 || n > 17) return bad("bad decimal length");
-      std::uint64_t lo = 0, hi = 0;
-      for (std::size_t i = n - 1; i >= 1; --i) {
-        const std::size_t k = i - 1;  // byte index of the magnitude
-        if (k >= 8) hi = (hi << 8) | d[i]; else lo |= static_cast<std::uint64_t>(d[i]) << (8 * k);
-      }
-      out = Value::of(Value::Kind::Decimal, decimal_text(hi, lo, d[0] == 0, t.scale));
-      return Parse::Ok;
-    }
-    case Guid: {
-      if (n != 16) return bad("bad uniqueidentifier length");
-      char b[40];
-      std::snprintf(b, sizeof b, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[3], d[2], d[1],
-                    d[0], d[5], d[4], d[7], d[6], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
-      out = Value::of(Value::Kind::Guid, b);
-      return Parse::Ok;
-    }
     case DateN:
       if (n != 3) return bad("bad date length");
       out = Value::of(Value::Kind::Date, fmt_date(kDay0001 + le_uint(d)));
@@ -484,6 +480,80 @@ Parse decode_data(const TypeInfo& t, ByteView d, Value& out, std::string* error)
                       fmt_date(days) + "T" + fmt_time(units, scale) + suffix);
       return Parse::Ok;
     }
+    default:
+      return bad("unsupported data type");
+  }
+}
+
+/// sql_variant: base type, properties, then the value (§2.2.5.5.4).
+Parse decode_sql_variant(ByteView d, Value& out, std::string* error) {
+  using namespace type_id;
+  auto bad = [&](const char* m) { set_err(error, m); return Parse::Bad; };
+  Reader r(d);
+  TypeInfo bt;
+  std::uint8_t props;
+  if (!r.u8(bt.type) || !r.u8(props)) return bad("short sql_variant");
+  ByteView p;
+  if (!r.view(props, p)) return bad("short sql_variant properties");
+  switch (bt.type) {
+    case TimeN: case DateTime2N: case DateTimeOffsetN:
+      if (props != 1 || p[0] > 7) return bad("bad sql_variant time properties");
+      bt.scale = p[0];
+      break;
+    case DecimalN: case NumericN:
+      if (props != 2 || p[1] > 38) return bad("bad sql_variant decimal properties");
+      bt.precision = p[0];
+      bt.scale = p[1];
+      break;
+    case BigVarBin: case BigBinary:
+      if (props != 2) return bad("bad sql_variant binary properties");
+      break;
+    case BigVarChr: case BigChar: case NVarChar: case NChar:
+      if (props != 7) return bad("bad sql_variant character properties");
+      bt.collation = Collation::from_bytes(p.subspan(0, 5));
+      bt.has_collation = true;
+      break;
+    case Int1: case Int2: case Int4: case Int8: case Bit: case Flt4: case Flt8: case Money: case Money4:
+    case DateTime: case DateTim4: case Guid: case DateN:
+      break;
+    default:
+      return bad("unsupported sql_variant base type");
+  }
+  ByteView rest;
+  r.view(r.remaining(), rest);
+  return decode_data(bt, rest, out, error);
+}
+
+}  // namespace
+
+Parse decode_data(const TypeInfo& t, ByteView d, Value& out, std::string* error) {
+  using namespace type_id;
+  auto bad = [&](const char* m) { set_err(error, m); return Parse::Bad; };
+  const std::size_t n = d.size();
+  switch (t.type) {
+    case Int1: case Int2: case Int4: case Int8: case IntN: case Bit: case BitN: case Flt4: case Flt8: case FltN:
+    case Money: case Money4: case MoneyN:
+      return decode_number(t, d, out, error);
+    case DateTime: case DateTim4: case DateTimN: case DateN: case TimeN: case DateTime2N: case DateTimeOffsetN:
+      return decode_temporal(t, d, out, error);
+    case Decimal: case Numeric: case DecimalN: case NumericN: {
+      if (n < 2 || n > 17) return bad("bad decimal length");
+      std::uint64_t lo = 0, hi = 0;
+      for (std::size_t i = n - 1; i >= 1; --i) {
+        const std::size_t k = i - 1;  // byte index of the magnitude
+        if (k >= 8) hi = (hi << 8) | d[i]; else lo |= static_cast<std::uint64_t>(d[i]) << (8 * k);
+      }
+      out = Value::of(Value::Kind::Decimal, decimal_text(hi, lo, d[0] == 0, t.scale));
+      return Parse::Ok;
+    }
+    case Guid: {
+      if (n != 16) return bad("bad uniqueidentifier length");
+      char b[40];
+      std::snprintf(b, sizeof b, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", d[3], d[2], d[1],
+                    d[0], d[5], d[4], d[7], d[6], d[8], d[9], d[10], d[11], d[12], d[13], d[14], d[15]);
+      out = Value::of(Value::Kind::Guid, b);
+      return Parse::Ok;
+    }
     case BigChar: case BigVarChr: case Char: case VarChar: case Text:
       out = Value::text(decode_code_page(d, t.collation.code_page()));
       return Parse::Ok;
@@ -498,66 +568,55 @@ Parse decode_data(const TypeInfo& t, ByteView d, Value& out, std::string* error)
     case BigBinary: case BigVarBin: case Binary: case VarBinary: case Image: case Udt:
       out = Value::binary(std::string(reinterpret_cast<const char*>(d.data()), n));
       return Parse::Ok;
-    case SsVariant: {
-      Reader r(d);
-      TypeInfo bt;
-      std::uint8_t props;
-      if (!r.u8(bt.type) || !r.u8(props)) return bad("short sql_variant");
-      ByteView p;
-      if (!r.view(props, p)) return bad("short sql_variant properties");
-      switch (bt.type) {
-        case TimeN: case DateTime2N: case DateTimeOffsetN:
-          if (props != 1 || p[0] > 7) return bad("bad sql_variant time properties");
-          bt.scale = p[0];
-          break;
-        case DecimalN: case NumericN:
-          if (props != 2 || p[1] > 38) return bad("bad sql_variant decimal properties");
-          bt.precision = p[0];
-          bt.scale = p[1];
-          break;
-        case BigVarBin: case BigBinary:
-          if (props != 2) return bad("bad sql_variant binary properties");
-          break;
-        case BigVarChr: case BigChar: case NVarChar: case NChar:
-          if (props != 7) return bad("bad sql_variant character properties");
-          bt.collation = Collation::from_bytes(p.subspan(0, 5));
-          bt.has_collation = true;
-          break;
-        case Int1: case Int2: case Int4: case Int8: case Bit: case Flt4: case Flt8: case Money: case Money4:
-        case DateTime: case DateTim4: case Guid: case DateN:
-          break;
-        default:
-          return bad("unsupported sql_variant base type");
-      }
-      ByteView rest;
-      r.view(r.remaining(), rest);
-      return decode_data(bt, rest, out, error);
-    }
+    case SsVariant:
+      return decode_sql_variant(d, out, error);
     default:
       return bad("unsupported data type");
   }
 }
 
-Parse read_value(Reader& r, const TypeInfo& t, Value& out, std::string* error) {
+bool is_long_type(const TypeInfo& t) {
+  return t.plp || t.type == type_id::Text || t.type == type_id::NText || t.type == type_id::Image;
+}
+
+namespace {
+
+Parse too_large(std::string* error, std::uint64_t n, std::size_t max_bytes) {
+  const std::string m = "a value of " + std::to_string(n) + " bytes is over the limit of " +
+                        std::to_string(max_bytes) + " bytes for one value";
+  set_err(error, m.c_str());
+  return Parse::TooLarge;
+}
+
+Parse read_plp(Reader& r, const TypeInfo& t, Value& out, std::string* error, std::size_t max_bytes) {
+  std::uint64_t total;
+  if (!r.u64(total)) return Parse::NeedMore;
+  if (total == kPlpNull) { out = Value::null(); return Parse::Ok; }
+  if (total != kPlpUnknownLength && total > max_bytes) return too_large(error, total, max_bytes);
+  Bytes buf;
+  for (;;) {
+    std::uint32_t len;
+    if (!r.u32(len)) return Parse::NeedMore;
+    if (len == 0) break;
+    if (buf.size() + len > max_bytes) return too_large(error, buf.size() + len, max_bytes);
+    ByteView chunk;
+    if (!r.view(len, chunk)) return Parse::NeedMore;
+    buf.insert(buf.end(), chunk.begin(), chunk.end());
+  }
+  if (total != kPlpUnknownLength && total != buf.size()) {
+    set_err(error, "PLP length mismatch");
+    return Parse::Bad;
+  }
+  return decode_data(t, buf, out, error);
+}
+
+}  // namespace
+
+Parse read_value(Reader& r, const TypeInfo& t, Value& out, std::string* error, std::size_t max_bytes) {
   using namespace type_id;
   auto bad = [&](const char* m) { set_err(error, m); return Parse::Bad; };
   ByteView data;
-  if (t.plp) {
-    std::uint64_t total;
-    if (!r.u64(total)) return Parse::NeedMore;
-    if (total == 0xFFFFFFFFFFFFFFFFull) { out = Value::null(); return Parse::Ok; }
-    Bytes buf;
-    for (;;) {
-      std::uint32_t len;
-      if (!r.u32(len)) return Parse::NeedMore;
-      if (len == 0) break;
-      ByteView chunk;
-      if (!r.view(len, chunk)) return Parse::NeedMore;
-      buf.insert(buf.end(), chunk.begin(), chunk.end());
-    }
-    if (total != 0xFFFFFFFFFFFFFFFEull && total != buf.size()) return bad("PLP length mismatch");
-    return decode_data(t, buf, out, error);
-  }
+  if (t.plp) return read_plp(r, t, out, error, max_bytes);
   switch (t.type) {
     case Null: out = Value::null(); return Parse::Ok;
     case Int1: case Bit: case Int2: case Int4: case DateTim4: case Flt4: case Money4: case Money: case DateTime:
@@ -589,6 +648,7 @@ Parse read_value(Reader& r, const TypeInfo& t, Value& out, std::string* error) {
       if (ptr_len == 0) { out = Value::null(); return Parse::Ok; }
       std::uint32_t n;
       if (!r.skip(ptr_len) || !r.skip(8) || !r.u32(n)) return Parse::NeedMore;
+      if (n > max_bytes) return too_large(error, n, max_bytes);
       if (!r.view(n, data)) return Parse::NeedMore;
       return decode_data(t, data, out, error);
     }
@@ -759,6 +819,105 @@ void write_nvarchar(Writer& w, std::string_view utf8, const Collation& collation
   }
 }
 
+namespace {
+
+/// DECIMALN(p,s) from exact decimal text: precision and scale as written (at most 38 digits).
+Status encode_decimal(const Value& v, EncodedParam& p, Writer& w) {
+  std::string_view s = v.s;
+  std::size_t i = 0;
+  bool neg = false;
+  if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
+  u128 mag = 0;
+  int digits = 0, scale = 0;
+  bool dot = false, any = false;
+  for (; i < s.size(); ++i) {
+    if (s[i] == '.' && !dot) { dot = true; continue; }
+    if (s[i] < '0' || s[i] > '9') return invalid("decimal", v.s);
+    any = true;
+    if (digits > 0 || s[i] != '0' || dot) ++digits;
+    if (dot) ++scale;
+    mag = mag * 10 + static_cast<unsigned>(s[i] - '0');
+    if (digits > 38) return invalid("decimal (more than 38 digits)", v.s);
+  }
+  if (!any) return invalid("decimal", v.s);
+  const int precision = std::max({digits, scale, 1});
+  p.declaration = "decimal(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
+  w.u8(type_id::DecimalN); w.u8(17);
+  w.u8(static_cast<std::uint8_t>(precision)); w.u8(static_cast<std::uint8_t>(scale));
+  w.u8(17);
+  w.u8(neg && mag != 0 ? 0 : 1);
+  w.u64(static_cast<std::uint64_t>(mag));
+  w.u64(static_cast<std::uint64_t>(mag >> 64));
+  return {};
+}
+
+/// DATETIME2N(7) / DATETIMEOFFSETN(7) from ISO 8601 text (offset Z or ±hh:mm).
+Status encode_datetime(const Value& v, EncodedParam& p, Writer& w) {
+  using K = Value::Kind;
+  const bool dto = v.kind == K::DateTimeOffset;
+  std::string_view s = v.s;
+  std::size_t i = 0;
+  std::int64_t days, units = 0;
+  if (!parse_date(s, i, days)) return invalid(dto ? "datetimeoffset" : "datetime", v.s);
+  if (i < s.size() && (s[i] == 'T' || s[i] == ' ')) {
+    ++i;
+    if (!parse_time(s, i, units)) return invalid(dto ? "datetimeoffset" : "datetime", v.s);
+  }
+  int offset = 0;
+  if (dto) {
+    if (i < s.size() && s[i] == ' ') ++i;
+    if (i < s.size() && s[i] == 'Z') {
+      ++i;
+    } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+      const bool neg = s[i++] == '-';
+      unsigned oh, om;
+      if (!parse_uint(s, i, 2, oh) || i >= s.size() || s[i++] != ':' || !parse_uint(s, i, 2, om) || oh > 14 || om > 59)
+        return invalid("datetimeoffset", v.s);
+      offset = static_cast<int>(oh * 60 + om) * (neg ? -1 : 1);
+    }
+  }
+  if (i != s.size()) return invalid(dto ? "datetimeoffset" : "datetime", v.s);
+  if (dto) {
+    const std::int64_t per_day = 864000000000LL;
+    std::int64_t total = days * per_day + units - static_cast<std::int64_t>(offset) * 600000000LL;
+    if (total < 0) return invalid("datetimeoffset (before 0001-01-01 UTC)", v.s);
+    days = total / per_day;
+    units = total % per_day;
+  }
+  p.declaration = dto ? "datetimeoffset(7)" : "datetime2(7)";
+  w.u8(dto ? type_id::DateTimeOffsetN : type_id::DateTime2N);
+  w.u8(7);
+  w.u8(dto ? 10 : 8);
+  put_le(w, static_cast<std::uint64_t>(units), 5);
+  put_le(w, static_cast<std::uint64_t>(days), 3);
+  if (dto) w.u16(static_cast<std::uint16_t>(static_cast<std::int16_t>(offset)));
+  return {};
+}
+
+/// GUID from canonical text (braces allowed), in the mixed-endian wire order.
+Status encode_guid(const Value& v, EncodedParam& p, Writer& w) {
+  std::array<std::uint8_t, 16> g{};
+  std::size_t k = 0;
+  std::string_view s = v.s;
+  if (s.size() == 38 && s.front() == '{' && s.back() == '}') s = s.substr(1, 36);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) continue;
+    if (i + 1 >= s.size() || k >= 16) return invalid("uniqueidentifier", v.s);
+    const int a = hex::digit_value(s[i]), b = hex::digit_value(s[i + 1]);
+    if (a < 0 || b < 0) return invalid("uniqueidentifier", v.s);
+    g[k++] = static_cast<std::uint8_t>(a * 16 + b);
+    ++i;
+  }
+  if (k != 16 || s.size() != 36) return invalid("uniqueidentifier", v.s);
+  p.declaration = "uniqueidentifier";
+  w.u8(type_id::Guid); w.u8(16); w.u8(16);
+  const int order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
+  for (int idx : order) w.u8(g[static_cast<std::size_t>(idx)]);
+  return {};
+}
+
+}  // namespace
+
 Result<EncodedParam> encode_param(const Value& v, const Collation& collation) {
   using K = Value::Kind;
   EncodedParam p;
@@ -797,34 +956,9 @@ Result<EncodedParam> encode_param(const Value& v, const Collation& collation) {
       w.u64(bits);
       break;
     }
-    case K::Decimal: {
-      std::string_view s = v.s;
-      std::size_t i = 0;
-      bool neg = false;
-      if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
-      u128 mag = 0;
-      int digits = 0, scale = 0;
-      bool dot = false, any = false;
-      for (; i < s.size(); ++i) {
-        if (s[i] == '.' && !dot) { dot = true; continue; }
-        if (s[i] < '0' || s[i] > '9') return invalid("decimal", v.s);
-        any = true;
-        if (digits > 0 || s[i] != '0' || dot) ++digits;
-        if (dot) ++scale;
-        mag = mag * 10 + static_cast<unsigned>(s[i] - '0');
-        if (digits > 38) return invalid("decimal (more than 38 digits)", v.s);
-      }
-      if (!any) return invalid("decimal", v.s);
-      const int precision = std::max({digits, scale, 1});
-      p.declaration = "decimal(" + std::to_string(precision) + "," + std::to_string(scale) + ")";
-      w.u8(type_id::DecimalN); w.u8(17);
-      w.u8(static_cast<std::uint8_t>(precision)); w.u8(static_cast<std::uint8_t>(scale));
-      w.u8(17);
-      w.u8(neg && mag != 0 ? 0 : 1);
-      w.u64(static_cast<std::uint64_t>(mag));
-      w.u64(static_cast<std::uint64_t>(mag >> 64));
+    case K::Decimal:
+      if (auto s = encode_decimal(v, p, w); !s.ok()) return s.error();
       break;
-    }
     case K::Text: {
       const std::size_t units = utf16_units(v.s);
       p.declaration = units <= 4000 ? "nvarchar(4000)" : "nvarchar(max)";
@@ -862,66 +996,12 @@ Result<EncodedParam> encode_param(const Value& v, const Collation& collation) {
       put_le(w, static_cast<std::uint64_t>(units), 5);
       break;
     }
-    case K::DateTime: case K::DateTimeOffset: {
-      const bool dto = v.kind == K::DateTimeOffset;
-      std::string_view s = v.s;
-      std::size_t i = 0;
-      std::int64_t days, units = 0;
-      if (!parse_date(s, i, days)) return invalid(dto ? "datetimeoffset" : "datetime", v.s);
-      if (i < s.size() && (s[i] == 'T' || s[i] == ' ')) {
-        ++i;
-        if (!parse_time(s, i, units)) return invalid(dto ? "datetimeoffset" : "datetime", v.s);
-      }
-      int offset = 0;
-      if (dto) {
-        if (i < s.size() && s[i] == ' ') ++i;
-        if (i < s.size() && s[i] == 'Z') {
-          ++i;
-        } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
-          const bool neg = s[i++] == '-';
-          unsigned oh, om;
-          if (!parse_uint(s, i, 2, oh) || i >= s.size() || s[i++] != ':' || !parse_uint(s, i, 2, om) || oh > 14 || om > 59)
-            return invalid("datetimeoffset", v.s);
-          offset = static_cast<int>(oh * 60 + om) * (neg ? -1 : 1);
-        }
-      }
-      if (i != s.size()) return invalid(dto ? "datetimeoffset" : "datetime", v.s);
-      if (dto) {
-        const std::int64_t per_day = 864000000000LL;
-        std::int64_t total = days * per_day + units - static_cast<std::int64_t>(offset) * 600000000LL;
-        if (total < 0) return invalid("datetimeoffset (before 0001-01-01 UTC)", v.s);
-        days = total / per_day;
-        units = total % per_day;
-      }
-      p.declaration = dto ? "datetimeoffset(7)" : "datetime2(7)";
-      w.u8(dto ? type_id::DateTimeOffsetN : type_id::DateTime2N);
-      w.u8(7);
-      w.u8(dto ? 10 : 8);
-      put_le(w, static_cast<std::uint64_t>(units), 5);
-      put_le(w, static_cast<std::uint64_t>(days), 3);
-      if (dto) w.u16(static_cast<std::uint16_t>(static_cast<std::int16_t>(offset)));
+    case K::DateTime: case K::DateTimeOffset:
+      if (auto s = encode_datetime(v, p, w); !s.ok()) return s.error();
       break;
-    }
-    case K::Guid: {
-      std::array<std::uint8_t, 16> g{};
-      std::size_t k = 0;
-      std::string_view s = v.s;
-      if (s.size() == 38 && s.front() == '{' && s.back() == '}') s = s.substr(1, 36);
-      for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '-' && (i == 8 || i == 13 || i == 18 || i == 23)) continue;
-        if (i + 1 >= s.size() || k >= 16) return invalid("uniqueidentifier", v.s);
-        const int a = hex::digit_value(s[i]), b = hex::digit_value(s[i + 1]);
-        if (a < 0 || b < 0) return invalid("uniqueidentifier", v.s);
-        g[k++] = static_cast<std::uint8_t>(a * 16 + b);
-        ++i;
-      }
-      if (k != 16 || s.size() != 36) return invalid("uniqueidentifier", v.s);
-      p.declaration = "uniqueidentifier";
-      w.u8(type_id::Guid); w.u8(16); w.u8(16);
-      const int order[16] = {3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15};
-      for (int idx : order) w.u8(g[static_cast<std::size_t>(idx)]);
+    case K::Guid:
+      if (auto s = encode_guid(v, p, w); !s.ok()) return s.error();
       break;
-    }
   }
   return p;
 }

@@ -54,13 +54,31 @@ struct TypeInfo {
   std::string udt_name;     ///< UDT type name (schema.type)
 };
 
-/// Result of an incremental parse step: NeedMore means "the buffer ended first; call again with more".
-enum class Parse { Ok, NeedMore, Bad };
+/// Result of an incremental parse step: NeedMore means "the buffer ended first; call again with more";
+/// TooLarge means a value or row is over its configured cap (ValueLimits).
+enum class Parse { Ok, NeedMore, Bad, TooLarge };
+
+/// Caps on the data one value and one row may carry, in bytes as the server sends them (UTF-16 for
+/// nvarchar, the code page's bytes for varchar, raw bytes for varbinary). A hostile or broken server
+/// cannot make the decoder buffer more than this. Defaults: unlimited.
+struct ValueLimits {
+  std::size_t max_value_bytes = static_cast<std::size_t>(-1);
+  std::size_t max_row_bytes = static_cast<std::size_t>(-1);
+};
+
+/// PLP total length markers (MS-TDS §2.2.5.2.3).
+inline constexpr std::uint64_t kPlpNull = 0xFFFFFFFFFFFFFFFFull, kPlpUnknownLength = 0xFFFFFFFFFFFFFFFEull;
 
 /// Reads TYPE_INFO (after UserType/Flags). For TEXT/NTEXT/IMAGE also consumes the table name.
 Parse read_type_info(Reader& r, TypeInfo& t, std::string* error);
 /// Reads one value of type `t` (length prefix / PLP chunks / text pointer included) into `out`.
-Parse read_value(Reader& r, const TypeInfo& t, Value& out, std::string* error);
+/// Returns TooLarge (with `error` set) as soon as the value's length is known to exceed
+/// `max_bytes`. Not resumable: a caller that gets NeedMore calls again from the value's start
+/// (TokenParser decodes row values with (max) types incrementally instead).
+Parse read_value(Reader& r, const TypeInfo& t, Value& out, std::string* error,
+                 std::size_t max_bytes = static_cast<std::size_t>(-1));
+/// True for the types whose values can be long: PLP ((max), xml, large UDT) and TEXT/NTEXT/IMAGE.
+bool is_long_type(const TypeInfo& t);
 /// Decodes the data bytes of a non-NULL value of type `t` (no length prefix).
 Parse decode_data(const TypeInfo& t, ByteView data, Value& out, std::string* error);
 

@@ -1,0 +1,109 @@
+// Large values on a real connection to the independent Python TDS test server
+// (tests/tds_server): varbinary(max)/nvarchar(max) values in 8,000-byte PLP chunks over many packets,
+// and the caps on one value and one row.
+#include <gtest/gtest.h>
+
+#include "db/pool.hpp"
+#include "db/tds/connection.hpp"
+#include "tds_server_fixture.hpp"
+
+using namespace azsql;
+using namespace azsql::db;
+using namespace azsql::db::tds;
+using tds_test::TdsServer;
+
+namespace {
+
+struct Collect : RowSink {
+  std::vector<Row> rows;
+  void columns(const std::vector<Column>&) override {}
+  bool row(const Row& r) override {
+    rows.push_back(r);
+    return true;
+  }
+};
+
+TdsOptions options(const TdsServer& s) {
+  TdsOptions o;
+  o.port = static_cast<std::uint16_t>(s.port);
+  o.database = "demo";
+  o.user = "sa";
+  o.password = "Passw0rd!";
+  o.ca_file = s.cert;
+  o.connect_timeout = std::chrono::milliseconds(10000);
+  o.retry.max_attempts = 1;
+  return o;
+}
+
+std::unique_ptr<TdsConnection> open(const TdsOptions& o) {
+  auto c = connect(o);
+  EXPECT_TRUE(c.ok()) << (c.ok() ? "" : c.error().message);
+  return c.ok() ? std::move(c).value() : nullptr;
+}
+
+}  // namespace
+
+TEST(TdsLimits, LargeValuesUnderTheCapArriveWhole) {
+  TdsServer srv;
+  auto o = options(srv);
+  o.max_value_bytes = 4u << 20;
+  auto c = open(o);
+  ASSERT_TRUE(c);
+  Collect s;
+  // 3,000,000 zero bytes (varbinary(max)) and 1,500,000 characters (nvarchar(max), 3,000,000 bytes).
+  auto r = c->execute("SELECT zeroblob(3000000) AS b, printf('%.*c', 1500000, 'x') AS t", {}, &s, {});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(s.rows.size(), 1u);
+  EXPECT_EQ(s.rows[0][0].kind, Value::Kind::Binary);
+  EXPECT_EQ(s.rows[0][0].s, std::string(3000000, '\0'));
+  EXPECT_EQ(s.rows[0][1].s, std::string(1500000, 'x'));
+  EXPECT_TRUE(c->healthy());
+  Collect again;
+  ASSERT_TRUE(c->execute("SELECT 7", {}, &again, {}).ok());
+  EXPECT_EQ(again.rows.at(0)[0].i, 7);
+}
+
+TEST(TdsLimits, AValueOverTheCapFailsWithLimitAndClosesTheConnection) {
+  TdsServer srv;
+  auto o = options(srv);
+  o.max_value_bytes = 1u << 20;
+  Pool pool([o](const CancelToken& ct) -> Result<std::unique_ptr<Connection>> {
+    auto c = connect(o, ct);
+    if (!c.ok()) return c.error();
+    return std::unique_ptr<Connection>(std::move(c).value());
+  }, 1);
+  {
+    auto pc = pool.acquire(std::chrono::milliseconds(5000));
+    ASSERT_TRUE(pc.ok());
+    Collect s;
+    auto r = (*pc)->execute("SELECT 1 AS id, zeroblob(5000000) AS b", {}, &s, {});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind, ErrorKind::Limit);
+    EXPECT_TRUE(r.error().broken);
+    EXPECT_NE(r.error().message.find("5000000"), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find("MCP_MAX_VALUE_BYTES=1048576"), std::string::npos) << r.error().message;
+    EXPECT_TRUE(s.rows.empty());
+    EXPECT_FALSE((*pc)->healthy());
+  }
+  EXPECT_EQ(pool.stats().discarded, 1u);
+  auto pc = pool.acquire(std::chrono::milliseconds(5000));
+  ASSERT_TRUE(pc.ok());
+  Collect s;
+  ASSERT_TRUE((*pc)->execute("SELECT TOP 3 id FROM big_table", {}, &s, {}).ok());
+  EXPECT_EQ(s.rows.size(), 3u);
+}
+
+TEST(TdsLimits, ARowOverTheCapFails) {
+  TdsServer srv;
+  auto o = options(srv);
+  o.max_value_bytes = 1u << 20;
+  o.max_row_bytes = 1500000;
+  auto c = open(o);
+  ASSERT_TRUE(c);
+  Collect s;
+  auto r = c->execute("SELECT zeroblob(800000) AS a, zeroblob(800000) AS b", {}, &s, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().kind, ErrorKind::Limit);
+  EXPECT_NE(r.error().message.find("a row"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(c->healthy());
+}
