@@ -4,8 +4,8 @@
 
 #include <array>
 
+#include "common/hex.hpp"
 #include "common/json_util.hpp"
-#include "common/signed_token.hpp"
 
 namespace azsql::mcp {
 
@@ -19,7 +19,7 @@ const char* capability_for(std::string_view method) noexcept {
 Elicitation::Elicitation() {
   std::array<unsigned char, 6> r{};
   RAND_bytes(r.data(), static_cast<int>(r.size()));
-  prefix_ = "azsql-" + hex_encode(r.data(), r.size()) + "-";
+  prefix_ = "azsql-" + hex::encode(r, hex::Case::Lower) + "-";
 }
 
 InputOutcome Elicitation::ask(const std::string& session_id, std::string_view method, bj::object params,
