@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "auth/credential.hpp"
+#include "common/retry.hpp"
 
 namespace azsql::auth {
 
@@ -28,18 +29,14 @@ struct HttpTimeouts {
   std::chrono::milliseconds total{30000};
 };
 
-/// Bounded exponential back-off for retriable HTTP answers (and connection failures).
-/// Delay before retry n (0-based) = min(max_delay, initial_delay * factor^n), raised to Retry-After
-/// when the server sends one (still capped by max_delay), and to gone_min_delay for HTTP 410
-/// (IMDS is being upgraded; Microsoft asks clients to keep retrying for about 70 s, hence up to
-/// gone_max_retries retries of at least gone_min_delay each while the answer is 410).
-struct RetryPolicy {
-  int max_retries = 4;
-  std::chrono::milliseconds initial_delay{800};
-  double factor = 2.0;
-  std::chrono::milliseconds max_delay{20000};
-  std::chrono::milliseconds gone_min_delay{10000};
-  int gone_max_retries = 7;
+/// HTTP retries use the shared RetryPolicy (common/retry.hpp): retry n waits
+/// min(max_delay, initial_delay * factor^n), raised to Retry-After when the server sends one (still
+/// capped by max_delay). HTTP 410 (IMDS is being upgraded; Microsoft asks clients to keep retrying
+/// for about 70 s) is retried up to `GoneRetry::max_retries` times, each wait at least
+/// `GoneRetry::min_delay`.
+struct GoneRetry {
+  std::chrono::milliseconds min_delay{10000};
+  int max_retries = 7;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -66,7 +63,8 @@ struct ManagedIdentityOptions {
   bool probe_imds = false;
   std::chrono::milliseconds probe_timeout{1000};
   HttpTimeouts timeouts;
-  RetryPolicy retry;
+  RetryPolicy retry;  ///< 4 retries, 0.8 s doubling to 20 s
+  GoneRetry gone;
 
   /// Endpoints and selectors from the environment (IDENTITY_ENDPOINT, IDENTITY_HEADER,
   /// AZSQL_IMDS_ENDPOINT / AZURE_POD_IDENTITY_AUTHORITY_HOST, and the variables that reveal an
@@ -104,8 +102,8 @@ struct EntraOptions {
   std::string client_id;
   std::string authority_host{kDefaultAuthorityHost};  ///< https, or http on a loopback host
   HttpTimeouts timeouts;
-  RetryPolicy retry{2, std::chrono::milliseconds(500), 2.0, std::chrono::milliseconds(5000),
-                    std::chrono::milliseconds(5000), 2};  ///< 408 / 429 / 5xx only
+  RetryPolicy retry{2, std::chrono::milliseconds(500), 2.0, std::chrono::milliseconds(5000)};  ///< 408 / 429 / 5xx only
+  GoneRetry gone{std::chrono::milliseconds(5000), 2};
 };
 
 /// Service principal with a client secret (form field client_secret).

@@ -34,7 +34,7 @@ Result<HttpResponse> http_send(const HttpRequest& request, const CancelToken& ca
 
 /// http_send with retries: retries transport failures and statuses for which `retriable(status)`
 /// holds, per policy. The last response (retriable or not) is returned as a value.
-Result<HttpResponse> http_send_with_retry(const HttpRequest& request, const RetryPolicy& policy,
+Result<HttpResponse> http_send_with_retry(const HttpRequest& request, const RetryPolicy& policy, const GoneRetry& gone,
                                           bool (*retriable)(long status), const CancelToken& cancel);
 
 /// Sleeps up to `d`, returning early (false) when cancelled.

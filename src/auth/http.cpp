@@ -233,7 +233,7 @@ Result<HttpResponse> http_send(const HttpRequest& req, const CancelToken& cancel
   return r;
 }
 
-Result<HttpResponse> http_send_with_retry(const HttpRequest& req, const RetryPolicy& policy,
+Result<HttpResponse> http_send_with_retry(const HttpRequest& req, const RetryPolicy& policy, const GoneRetry& gone,
                                           bool (*retriable)(long status), const CancelToken& cancel) {
   for (int attempt = 0;; ++attempt) {
     auto r = http_send(req, cancel);
@@ -242,18 +242,17 @@ Result<HttpResponse> http_send_with_retry(const HttpRequest& req, const RetryPol
     long status = 0;
     if (r.ok()) {
       status = r->status;
-      if (status == 410) last = attempt >= std::max(policy.max_retries, policy.gone_max_retries);
+      if (status == 410) last = attempt >= std::max(policy.max_retries, gone.max_retries);
       if (!retriable(status) || last) return r;
       retry_after = r->retry_after;
     } else {
       const auto kind = r.error().kind;
       if (kind == ErrorKind::Cancelled || !r.error().transient || last) return r;
     }
-    double base = static_cast<double>(policy.initial_delay.count()) * std::pow(policy.factor, attempt);
-    auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(std::min(base, static_cast<double>(policy.max_delay.count()))));
+    auto delay = policy.delay(attempt);
     if (retry_after) delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*retry_after));
-    if (status == 410) delay = std::max(delay, policy.gone_min_delay);
-    delay = std::min(delay, std::max(policy.max_delay, status == 410 ? policy.gone_min_delay : policy.max_delay));
+    if (status == 410) delay = std::max(delay, gone.min_delay);
+    delay = std::min(delay, std::max(policy.max_delay, status == 410 ? gone.min_delay : policy.max_delay));
     if (!cancellable_sleep(delay, cancel)) return Error::make(ErrorKind::Cancelled, "cancelled");
   }
 }

@@ -104,7 +104,7 @@ Result<AccessToken> ManagedIdentityCredential::get_token(std::string_view scope_
     probed_.store(true);
     if (!retriable_mi(r->status)) first = std::move(r);
   }
-  Result<detail::HttpResponse> r = first ? std::move(*first) : detail::http_send_with_retry(req, o_.retry, retriable_mi, cancel);
+  Result<detail::HttpResponse> r = first ? std::move(*first) : detail::http_send_with_retry(req, o_.retry, o_.gone, retriable_mi, cancel);
   if (!r.ok()) {
     Error e = std::move(r).error();
     if (e.kind != ErrorKind::Cancelled) {

@@ -179,7 +179,7 @@ Result<AccessToken> request_entra_token(const EntraOptions& o, std::string_view 
   req.body = form_encode(form);
   req.timeouts = o.timeouts;
   const auto started = Clock::now();
-  auto r = http_send_with_retry(req, o.retry, retriable_entra, cancel);
+  auto r = http_send_with_retry(req, o.retry, o.gone, retriable_entra, cancel);
   if (!r.ok()) {
     Error e = std::move(r).error();
     e.message = w + ": " + e.message;

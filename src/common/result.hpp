@@ -36,6 +36,8 @@ struct Error {
   int severity = 0;         ///< server error class
   bool transient = false;   ///< retrying later may succeed
   bool broken = false;      ///< the connection that produced it must not be reused
+  bool in_doubt = false;    ///< a COMMIT was in flight when the connection broke: it may or may not
+                            ///< have been applied (distinct from a failure that applied nothing)
 
   static Error make(ErrorKind k, std::string msg, int code = 0) {
     Error e;

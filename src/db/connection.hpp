@@ -50,6 +50,8 @@ class Connection {
                                       const ExecOptions& opts) = 0;
 
   virtual Status begin() = 0;
+  /// Commits the open transaction. When the connection breaks after the COMMIT was sent and before
+  /// the server confirmed it, the error has `in_doubt` set: the outcome is unknown.
   virtual Status commit() = 0;
   virtual Status rollback() = 0;
 

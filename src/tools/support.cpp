@@ -110,11 +110,29 @@ const char* kind_name(ErrorKind k) {
 
 }  // namespace
 
+namespace {
+
+/// A COMMIT lost with its connection: not "failed, nothing applied" but "outcome unknown".
+mcp::ToolResult in_doubt_result(const Error& e, std::string text) {
+  text += "the outcome is unknown: the connection to the database was lost while the COMMIT was in flight, so the "
+          "change may or may not have been applied (" + e.message + ")";
+  const std::string hint =
+      "Do not retry blindly: first check with read_data whether the change took effect (for example SELECT the rows "
+      "it inserted or updated), and retry only if it did not.";
+  text += ". " + hint;
+  bj::object err{{"kind", kind_name(e.kind)}, {"message", e.message}, {"hint", hint}, {"in_doubt", true},
+                 {"outcome", "unknown"}};
+  return mcp::ToolResult::error(std::move(text), bj::object{{"error", std::move(err)}});
+}
+
+}  // namespace
+
 mcp::ToolResult error_result(const Error& e, std::string_view action, Dialect dialect,
                              std::chrono::milliseconds timeout) {
   std::string text(action);
   text += " failed: ";
   std::string hint;
+  if (e.in_doubt) return in_doubt_result(e, std::move(text));
   switch (e.kind) {
     case ErrorKind::Database:
       text += server_label(dialect) + " error " + std::to_string(e.code) + ": " + e.message;

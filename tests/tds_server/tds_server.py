@@ -114,7 +114,11 @@ def tok_routing(host, port):
 # configuration
 # ----------------------------------------------------------------------------------------------
 class Config:
-    pass
+    drop_on_commit = None
+
+
+# A batch that is only COMMIT [TRAN|TRANSACTION|WORK] [;] (what --drop-on-commit reacts to).
+LONE_COMMIT = re.compile(r"\s*COMMIT(\s+(TRAN|TRANSACTION|WORK))?\s*;?\s*$", re.IGNORECASE)
 
 
 def gen_cert(directory):
@@ -579,6 +583,8 @@ class Connection:
                     sql = skip_all_headers(payload).decode("utf-16-le", "replace")
                     log("batch:", sql[:200])
                     log_statement(self.cfg, "batch", sql)
+                    if self.cfg.drop_on_commit and LONE_COMMIT.match(sql):
+                        self.drop_on_commit(sql)
                     self.run_events(w, self.session.execute(sql), rpc=False)
                 elif typ == PT_RPC:
                     self.handle_rpc(w, skip_all_headers(payload))
@@ -596,6 +602,18 @@ class Connection:
                 w = Writer(self)
                 w.write(tok_done(TOK_DONE, DONE_ATTN, 0, 0))
             w.finish()
+
+    def drop_on_commit(self, sql):
+        """--drop-on-commit: the connection breaks while the client waits for the COMMIT's reply."""
+        if self.cfg.drop_on_commit == "after":
+            for _ in self.session.execute(sql):  # commit, but send nothing
+                pass
+        log("dropping connection on COMMIT", self.cfg.drop_on_commit, "applying it")
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        raise Closed()
 
     def handle_tm(self, w, data):
         r = T.Reader(data)
@@ -1058,6 +1076,9 @@ def main(argv=None):
     ap.add_argument("--route-all", action="store_true", help="route every login, not only the first")
     ap.add_argument("--transient-login-errors", type=int, default=0, metavar="N", help="fail the first N logins with 40613")
     ap.add_argument("--drop-after-rows", type=int, default=0, metavar="N", help="drop the connection after sending N rows")
+    ap.add_argument("--drop-on-commit", choices=["before", "after"],
+                    help="drop the connection when a batch is a lone COMMIT [TRAN|TRANSACTION|WORK]: 'before' "
+                         "applying it (nothing is committed) or 'after' (committed, the reply never sent)")
     ap.add_argument("--db", metavar="PATH", help="SQLite database file (default: fresh temporary seeded db)")
     ap.add_argument("--db-name", default="demo", help="database name reported to clients (default demo)")
     ap.add_argument("--extra-db", action="append", default=[], metavar="NAME",
@@ -1093,6 +1114,7 @@ def main(argv=None):
     cfg.route_all = a.route_all
     cfg.transient_login_errors = a.transient_login_errors
     cfg.drop_after_rows = a.drop_after_rows
+    cfg.drop_on_commit = a.drop_on_commit
     cfg.db_name = a.db_name
     cfg.max_packet_size = max(512, min(32767, a.max_packet_size))
     cfg.engine_edition = a.engine_edition

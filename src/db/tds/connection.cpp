@@ -641,6 +641,7 @@ struct TdsConnection::Impl {
     std::optional<MessageToken> error;
     bool saw_commit = false;
     bool saw_rollback = false;
+    bool sent = false;  ///< the whole request was handed to the network (the server may have run it)
     std::optional<Error> abort_reason;  ///< set when ATTENTION was sent for timeout/cancel
   };
 
@@ -694,6 +695,7 @@ struct TdsConnection::Impl {
       broken = true;
       return s;
     }
+    st.sent = true;
     auto send_attention = [&](Error reason) -> Status {
       attn_sent = true;
       attn_deadline = Clock::now() + opts.attention_timeout;
@@ -783,6 +785,10 @@ struct TdsConnection::Impl {
 
   Status simple_batch(std::string_view sql) {
     RunState st;
+    return simple_batch(sql, st);
+  }
+
+  Status simple_batch(std::string_view sql, RunState& st) {
     ExecOptions eo;
     eo.timeout = std::chrono::milliseconds(30000);
     Bytes b = build_sql_batch(sql, tran);
@@ -816,7 +822,7 @@ Result<std::unique_ptr<TdsConnection>> connect(const TdsOptions& opts, const Can
   impl->opts = opts;
   impl->parser.set_limits(ValueLimits{opts.max_value_bytes, opts.max_row_bytes});
   std::mt19937_64 rng(std::random_device{}());
-  const int attempts = std::max(1, opts.retry.max_attempts);
+  const int attempts = opts.retry.attempts();
   bool refreshed = false;
   std::optional<Error> last;
   for (int attempt = 1; attempt <= attempts; ++attempt) {
@@ -868,12 +874,7 @@ Result<std::unique_ptr<TdsConnection>> connect(const TdsOptions& opts, const Can
     if (!last->transient && !network) break;
     if (network && attempt >= 2) break;  // a refused or silent socket is retried once, server errors more
     if (attempt == attempts) break;
-    // Exponential backoff with full jitter in [delay/2, delay].
-    auto delay = opts.retry.base_delay * (1LL << std::min(attempt - 1, 10));
-    if (delay > opts.retry.max_delay) delay = opts.retry.max_delay;
-    const auto half = delay.count() / 2;
-    const auto wait = std::chrono::milliseconds(half + static_cast<long long>(rng() % static_cast<unsigned long long>(half + 1)));
-    const auto until = Clock::now() + wait;
+    const auto until = Clock::now() + opts.retry.delay(attempt - 1, rng());
     while (Clock::now() < until) {
       if (cancel.cancelled()) return Error::make(ErrorKind::Cancelled, "connection attempt cancelled");
       std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(50)));
@@ -937,7 +938,20 @@ Result<ExecSummary> TdsConnection::execute(std::string_view sql, const Params& p
 }
 
 Status TdsConnection::begin() { return impl_->simple_batch("BEGIN TRANSACTION"); }
-Status TdsConnection::commit() { return impl_->simple_batch("COMMIT TRANSACTION"); }
+Status TdsConnection::commit() {
+  Impl::RunState st;
+  Status s = impl_->simple_batch("COMMIT TRANSACTION", st);
+  if (s.ok() || !st.sent || st.error) return s;  // done, never sent, or the server said no
+  if (st.saw_commit) return {};  // ENVCHANGE 9 (commit) arrived before the connection broke: committed
+  // The COMMIT reached the network and no answer came back: the server may have committed and lost
+  // only the reply, or never seen it. Nobody can tell from here.
+  Error e = s.error();
+  e.in_doubt = true;
+  e.broken = true;
+  e.message = "the COMMIT was sent but the connection broke before the server confirmed it, so the transaction "
+              "may or may not have been committed (" + e.message + ")";
+  return e;
+}
 Status TdsConnection::rollback() {
   if (impl_->tran == 0) return {};
   return impl_->simple_batch("ROLLBACK TRANSACTION");

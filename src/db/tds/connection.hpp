@@ -11,6 +11,7 @@
 
 #include "common/cancel.hpp"
 #include "common/result.hpp"
+#include "common/retry.hpp"
 #include "db/connection.hpp"
 
 namespace azsql::db::tds {
@@ -19,13 +20,6 @@ namespace azsql::db::tds {
 /// `no`: no full encryption (login-only TLS if the server allows it; the config layer refuses
 /// this unless the host is loopback).
 enum class EncryptMode { No, Yes, Strict };
-
-/// Retry policy for connect + login on transient errors (exponential backoff with jitter).
-struct RetryPolicy {
-  int max_attempts = 5;  ///< total attempts, >= 1
-  std::chrono::milliseconds base_delay{2000};
-  std::chrono::milliseconds max_delay{30000};
-};
 
 /// Everything needed to open a connection. Copyable; holds secrets (never log it).
 struct TdsOptions {
@@ -45,7 +39,8 @@ struct TdsOptions {
   /// Entra access token provider (FEDAUTH security token). Empty → SQL authentication.
   /// Called with force_refresh=true after a login refused with 18456.
   std::function<Result<std::string>(bool force_refresh)> access_token;
-  RetryPolicy retry;
+  /// Connect + login retries on transient errors: 4 retries, 2 s doubling to 30 s, with jitter.
+  RetryPolicy retry{4, std::chrono::milliseconds(2000), 2.0, std::chrono::milliseconds(30000), true};
   int max_routing_hops = 5;
   std::chrono::milliseconds attention_timeout{5000};  ///< wait for the ATTENTION acknowledgement
   /// Caps on one value and one row of a result, bytes as the server sends them. Over a cap the

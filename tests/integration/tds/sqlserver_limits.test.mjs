@@ -1,7 +1,8 @@
 // The real azsql-mcp binary on the SQL Server backend against the independent Python TDS test server:
-// a value over MCP_MAX_VALUE_BYTES / a row over MCP_MAX_ROW_BYTES is a clear tool error, the
+// (1) a value over MCP_MAX_VALUE_BYTES / a row over MCP_MAX_ROW_BYTES is a clear tool error, the
 // connection is closed (not reused half-read) and the next call works; a value under the cap arrives
-// whole.
+// whole; (2) a COMMIT whose connection breaks is reported "in doubt" (outcome unknown, check before
+// retrying), distinct from a write that was not applied — whether the server had committed or not.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connectStdio, startTdsServer, sqlServerEnv } from '../../e2e/lib.mjs';
@@ -61,4 +62,33 @@ test('a row over MCP_MAX_ROW_BYTES (each value under the value cap): tool error,
       const ok = await call(client, 'read_data', { query: 'SELECT zeroblob(700000) AS a, zeroblob(700000) AS b' });
       assert.equal(ok.isError, false, text(ok).slice(0, 500));
     });
+});
+
+for (const when of ['before', 'after']) {
+  test(`COMMIT lost with the connection (server drops it ${when} committing): in doubt, check before retrying`, async () => {
+    await withServerAndClient(['--drop-on-commit', when], { CONNECTION_POOL_SIZE: '1' }, async (client) => {
+      const label = `in-doubt-${when}`;
+      const r = await call(client, 'insert_data', { sql: `INSERT INTO Region (Region_Libelle) VALUES (N'${label}')` });
+      assert.equal(r.isError, true, text(r).slice(0, 500));
+      const msg = text(r);
+      assert.match(msg, /outcome (of the COMMIT )?is unknown/i);
+      assert.match(msg, /may or may not have been (applied|committed)/);
+      assert.match(msg, /check .*before retrying|do not retry/i);
+      assert.equal(r.structuredContent.error.in_doubt, true);
+      assert.equal(r.structuredContent.error.outcome, 'unknown');
+      // What the server really did differs, which is exactly why the model must check.
+      const q = await call(client, 'read_data', { query: `SELECT COUNT(*) AS n FROM Region WHERE Region_Libelle = N'${label}'` });
+      assert.equal(q.isError, false, text(q));
+      assert.equal(Number(q.structuredContent.rows[0][0]), when === 'after' ? 1 : 0);
+    });
+  });
+}
+
+test('a write that fails before COMMIT is not in doubt (not applied)', async () => {
+  await withServerAndClient([], { CONNECTION_POOL_SIZE: '1' }, async (client) => {
+    const r = await call(client, 'insert_data', { sql: "INSERT INTO no_such_table (x) VALUES (1)" });
+    assert.equal(r.isError, true);
+    assert.equal(r.structuredContent.error.in_doubt, undefined);
+    assert.doesNotMatch(text(r), /outcome is unknown/i);
+  });
 });

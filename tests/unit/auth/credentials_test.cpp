@@ -118,7 +118,7 @@ TEST(ManagedIdentity, GoneIsRetriedBeyondTheUsualBudget) {
   ASSERT_TRUE(fake.ok());
   auto o = fake.imds();
   o.retry.max_retries = 1;
-  o.retry.gone_max_retries = 7;
+  o.gone.max_retries = 7;
   CancelToken c;
   auto t = ManagedIdentityCredential(o).get_token(kSqlScope, c);
   ASSERT_TRUE(t.ok()) << t.error().message;

@@ -132,7 +132,7 @@ class FakeAzure {
     o.timeouts.total = std::chrono::milliseconds(10000);
     o.retry.initial_delay = std::chrono::milliseconds(10);
     o.retry.max_delay = std::chrono::milliseconds(50);
-    o.retry.gone_min_delay = std::chrono::milliseconds(10);
+    o.gone.min_delay = std::chrono::milliseconds(10);
     return o;
   }
   ManagedIdentityOptions imds() const {
@@ -142,7 +142,7 @@ class FakeAzure {
     o.timeouts.total = std::chrono::milliseconds(10000);
     o.retry.initial_delay = std::chrono::milliseconds(10);
     o.retry.max_delay = std::chrono::milliseconds(50);
-    o.retry.gone_min_delay = std::chrono::milliseconds(10);
+    o.gone.min_delay = std::chrono::milliseconds(10);
     return o;
   }
 

@@ -28,7 +28,7 @@ db::tds::TdsOptions tds_options(const tds_test::TdsServer& s) {
   o.encrypt = db::tds::EncryptMode::Yes;
   o.ca_file = s.cert;
   o.connect_timeout = std::chrono::milliseconds(10000);
-  o.retry.max_attempts = 1;
+  o.retry.max_retries = 0;
   return o;
 }
 

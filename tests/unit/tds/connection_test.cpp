@@ -44,7 +44,7 @@ TdsOptions base(const TdsServer& s) {
   o.encrypt = EncryptMode::Yes;
   o.ca_file = s.cert;
   o.connect_timeout = std::chrono::milliseconds(10000);
-  o.retry.base_delay = std::chrono::milliseconds(20);
+  o.retry.initial_delay = std::chrono::milliseconds(20);
   o.retry.max_delay = std::chrono::milliseconds(100);
   return o;
 }
@@ -153,7 +153,7 @@ TEST(TdsConnection, RetriesTransientLoginErrors) {
   // With a single attempt allowed, 40613 comes back marked transient.
   TdsServer srv2({"--transient-login-errors", "1"});
   auto o = base(srv2);
-  o.retry.max_attempts = 1;
+  o.retry.max_retries = 0;
   auto r = connect(o);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, 40613);
@@ -411,7 +411,7 @@ TEST(TdsConnection, RefusedPortIsUnavailable) {
   TdsOptions o;
   o.port = 1;  // nothing listens there
   o.user = "sa";
-  o.retry.base_delay = std::chrono::milliseconds(10);
+  o.retry.initial_delay = std::chrono::milliseconds(10);
   auto c = connect(o);
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().kind, ErrorKind::Unavailable);

@@ -1,6 +1,6 @@
-// Large values on a real connection to the independent Python TDS test server
+// Large values and the in-doubt COMMIT on a real connection to the independent Python TDS test server
 // (tests/tds_server): varbinary(max)/nvarchar(max) values in 8,000-byte PLP chunks over many packets,
-// and the caps on one value and one row.
+// the caps on one value and one row, and a connection that breaks while a COMMIT is in flight.
 #include <gtest/gtest.h>
 
 #include "db/pool.hpp"
@@ -31,7 +31,7 @@ TdsOptions options(const TdsServer& s) {
   o.password = "Passw0rd!";
   o.ca_file = s.cert;
   o.connect_timeout = std::chrono::milliseconds(10000);
-  o.retry.max_attempts = 1;
+  o.retry.max_retries = 0;
   return o;
 }
 
@@ -106,4 +106,51 @@ TEST(TdsLimits, ARowOverTheCapFails) {
   EXPECT_EQ(r.error().kind, ErrorKind::Limit);
   EXPECT_NE(r.error().message.find("a row"), std::string::npos) << r.error().message;
   EXPECT_FALSE(c->healthy());
+}
+
+TEST(TdsLimits, CommitLostWithTheConnectionIsInDoubt) {
+  for (const char* when : {"before", "after"}) {
+    SCOPED_TRACE(when);
+    TdsServer srv({"--drop-on-commit", when});
+    auto c = open(options(srv));
+    ASSERT_TRUE(c);
+    ASSERT_TRUE(c->begin().ok());
+    auto w = c->execute("INSERT INTO Region (Region_Libelle) VALUES (N'doubt')", {}, nullptr, {});
+    ASSERT_TRUE(w.ok()) << w.error().message;
+    auto s = c->commit();
+    ASSERT_FALSE(s.ok());
+    EXPECT_TRUE(s.error().in_doubt);
+    EXPECT_TRUE(s.error().broken);
+    EXPECT_NE(s.error().message.find("may or may not have been committed"), std::string::npos) << s.error().message;
+    EXPECT_FALSE(c->healthy());
+    // What happened on the server differs, which is why the caller is told to check.
+    auto check = open(options(srv));
+    ASSERT_TRUE(check);
+    Collect rows;
+    ASSERT_TRUE(check->execute("SELECT COUNT(*) FROM Region WHERE Region_Libelle = N'doubt'", {}, &rows, {}).ok());
+    EXPECT_EQ(rows.rows.at(0)[0].i, std::string(when) == "after" ? 1 : 0);
+  }
+}
+
+TEST(TdsLimits, ACommitTheServerRefusesOrABrokenWriteIsNotInDoubt) {
+  TdsServer srv;
+  auto c = open(options(srv));
+  ASSERT_TRUE(c);
+  // COMMIT without a transaction: the server answers 3902, a definite failure.
+  auto s = c->commit();
+  ASSERT_FALSE(s.ok());
+  EXPECT_FALSE(s.error().in_doubt);
+  EXPECT_EQ(s.error().code, 3902);
+
+  TdsServer dropping({"--drop-after-rows", "5"});
+  auto d = open(options(dropping));
+  ASSERT_TRUE(d);
+  ASSERT_TRUE(d->begin().ok());
+  Collect rows;
+  auto r = d->execute("SELECT id FROM big_table", {}, &rows, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_FALSE(r.error().in_doubt);  // the transaction never reached COMMIT: rolled back with the session
+  auto after = d->commit();
+  ASSERT_FALSE(after.ok());
+  EXPECT_FALSE(after.error().in_doubt);  // never sent: the connection was already broken
 }

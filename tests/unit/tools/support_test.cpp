@@ -105,6 +105,27 @@ TEST(Support, ErrorVariantSchemaAcceptsSuccessAndErrorShapes) {
   EXPECT_FALSE(mcp::validate_schema(bj::parse(R"({})"), s).empty());
 }
 
+TEST(Support, ACommitLostWithItsConnectionIsReportedInDoubt) {
+  Error e = Error::make(ErrorKind::Io, "connection to SQL Server lost: the server closed the connection");
+  e.broken = true;
+  e.in_doubt = true;
+  auto r = error_result(e, "insert_data (commit)", Dialect::TSql, std::chrono::milliseconds(30000));
+  EXPECT_TRUE(r.is_error);
+  EXPECT_NE(r.text.find("outcome is unknown"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("may or may not have been applied"), std::string::npos) << r.text;
+  EXPECT_NE(r.text.find("check with read_data"), std::string::npos) << r.text;
+  const auto& err = r.structured.at("error").as_object();
+  EXPECT_EQ(err.at("in_doubt"), true);
+  EXPECT_EQ(err.at("outcome"), "unknown");
+
+  // The same lost connection before any COMMIT: a plain failure, nothing in doubt.
+  e.in_doubt = false;
+  auto plain = error_result(e, "insert_data", Dialect::TSql, std::chrono::milliseconds(30000));
+  EXPECT_EQ(plain.text.find("outcome is unknown"), std::string::npos) << plain.text;
+  EXPECT_NE(plain.text.find("connection to the database was lost"), std::string::npos) << plain.text;
+  EXPECT_FALSE(plain.structured.at("error").as_object().contains("in_doubt"));
+}
+
 TEST(Support, AResultOverTheValueCapSaysToSelectLess) {
   Error e = Error::make(ErrorKind::Limit, "the result holds a value of 5000000 bytes ... (MCP_MAX_VALUE_BYTES=1048576)");
   e.broken = true;
