@@ -4,35 +4,16 @@
 // and the Python TDS server mapping each OBO-issued SQL token to its own principal and roles.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { discoverOAuthServerInfo, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { startHttp, post, initBody, JSON_HEADERS } from './http_lib.mjs';
-import { SRC, tempDir, rmSync, startTdsServer, text, rssKiB } from './lib.mjs';
+import { tempDir, rmSync, startTdsServer, startFakeAzure, text, rssKiB } from './lib.mjs';
 
 const APP = 'api://azsql-mcp';
 let fake, tds, srv, dir, auditPath;
-
-function startFakeAzure(args) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('/usr/bin/python3', [path.join(SRC, 'tests/fakes/fake_azure.py'), ...args],
-      { stdio: ['pipe', 'pipe', 'inherit'] });
-    let buf = '';
-    const timer = setTimeout(() => reject(new Error('fake Azure did not start')), 120000);
-    proc.stdout.on('data', (d) => {
-      buf += d.toString();
-      const i = buf.indexOf('\n');
-      if (i >= 0) {
-        clearTimeout(timer);
-        resolve({ proc, stop: () => { proc.kill('SIGTERM'); proc.stdin.end(); }, ...JSON.parse(buf.slice(0, i)) });
-      }
-    });
-    proc.on('error', reject);
-  });
-}
 
 async function mint(spec) {
   const r = await fetch(`${fake.authority_host}/_mint`, { method: 'POST', body: JSON.stringify(spec) });

@@ -159,15 +159,14 @@ export function peakRssKiB(pid) {
 export const SRC = process.env.AZSQL_SOURCE_DIR || path.resolve(import.meta.dirname, '../..');
 
 /**
- * Starts the Python TDS test server (tests/tds_server) on a free loopback port with extra `args`;
- * resolves with its JSON line ({port, cert, routing_port, db, ...}) plus `proc` and `stop()` (by PID).
+ * Starts one of the Python test doubles (`script` under the source tree) with `args`; it prints one JSON line
+ * when it listens. Resolves with that line's fields plus `proc` and `stop()` (by PID).
  */
-export function startTdsServer(args = []) {
+function startPythonDouble(script, args, what) {
   return new Promise((resolve, reject) => {
-    const proc = spawn('/usr/bin/python3', [path.join(SRC, 'tests/tds_server/tds_server.py'), '--port', '0', ...args],
-      { stdio: ['pipe', 'pipe', 'inherit'] });
+    const proc = spawn('/usr/bin/python3', [path.join(SRC, script), ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
     let buf = '';
-    const timer = setTimeout(() => reject(new Error('TDS test server did not start')), 30000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start`)), 120000);
     proc.stdout.on('data', (d) => {
       buf += d.toString();
       const i = buf.indexOf('\n');
@@ -179,6 +178,22 @@ export function startTdsServer(args = []) {
     });
     proc.on('error', reject);
   });
+}
+
+/**
+ * Starts the Python TDS test server (tests/tds_server) on a free loopback port with extra `args`;
+ * resolves with its JSON line ({port, cert, routing_port, db, ...}) plus `proc` and `stop()` (by PID).
+ */
+export function startTdsServer(args = []) {
+  return startPythonDouble('tests/tds_server/tds_server.py', ['--port', '0', ...args], 'TDS test server');
+}
+
+/**
+ * Starts the fake Entra / IMDS endpoints (tests/fakes/fake_azure.py) with `args`; resolves with its JSON line
+ * ({authority_host, tenant, client_id, ...}) plus `proc` and `stop()`.
+ */
+export function startFakeAzure(args = []) {
+  return startPythonDouble('tests/fakes/fake_azure.py', args, 'fake Azure');
 }
 
 /** The environment that points azsql-mcp at a started TDS test server with SQL authentication. */

@@ -4,11 +4,14 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <boost/asio.hpp>
+#include <map>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -69,6 +72,71 @@ bool is_ip_literal(const std::string& h) {
   return !ec;
 }
 
+// ------------------------------------------------------------------ TLS client contexts
+
+/// One SSL_CTX per (verification mode, CA file as it is now) for the whole process, shared by every
+/// connection: a context per connection cost each pooled session its own certificate store, and with
+/// a connection pool per user (on_behalf_of) idle sessions are what the process holds most of.
+/// A context is immutable once built (OpenSSL allows SSL_new from several threads on one SSL_CTX).
+/// The CA file's size and mtime are part of the key, so a replaced file is read again.
+class TlsContexts {
+ public:
+  static SSL_CTX* acquire(bool trust, const std::string& ca_file, std::string& why) {
+    static TlsContexts* const instance = new TlsContexts;  // never destroyed: connections may outlive exit()
+    return instance->get(trust, ca_file, why);
+  }
+
+ private:
+  SSL_CTX* get(bool trust, const std::string& ca_file, std::string& why) {
+    const std::string key = trust ? "trust" : "verify:" + ca_file;
+    std::string stamp;
+    struct stat st {};
+    if (!trust && !ca_file.empty() && ::stat(ca_file.c_str(), &st) == 0)
+      stamp = std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+    std::lock_guard lock(mu_);
+    Entry& e = cache_[key];
+    if (!e.ctx || e.stamp != stamp) {
+      SSL_CTX* ctx = build(trust, ca_file, why);
+      if (!ctx) return nullptr;
+      if (e.ctx) SSL_CTX_free(e.ctx);  // connections still using the old one hold their own reference
+      e = {ctx, stamp};
+    }
+    SSL_CTX_up_ref(e.ctx);  // the connection's reference, released with SSL_CTX_free
+    return e.ctx;
+  }
+
+  static SSL_CTX* build(bool trust, const std::string& ca_file, std::string& why) {
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (!ctx) {
+      why = "cannot create TLS context: " + openssl_error();
+      return nullptr;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_verify(ctx, trust ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, nullptr);
+    if (!trust) {
+      const bool loaded = ca_file.empty() ? SSL_CTX_set_default_verify_paths(ctx) == 1
+                                          : SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) == 1;
+      if (!loaded) {
+        why = (ca_file.empty() ? "cannot load the system CA store: " : "cannot load the CA file: ") + openssl_error();
+        SSL_CTX_free(ctx);
+        return nullptr;
+      }
+    }
+    return ctx;
+  }
+
+  struct Entry {
+    SSL_CTX* ctx = nullptr;
+    std::string stamp;  // the CA file's size and mtime when it was read
+  };
+  std::mutex mu_;
+  std::map<std::string, Entry> cache_;  // one entry per mode and CA path: bounded by the configuration
+};
+
+SSL_CTX* shared_client_context(bool trust, const std::string& ca_file, std::string& why) {
+  return TlsContexts::acquire(trust, ca_file, why);
+}
+
 // ------------------------------------------------------------------ Channel: socket + TLS + packets
 
 class Channel {
@@ -120,22 +188,13 @@ class Channel {
 
   /// Prepares TLS; `name` is checked against the certificate unless `trust`.
   Status tls_setup(const std::string& name, bool trust, const std::string& ca_file, bool alpn_tds8) {
-    ctx_ = SSL_CTX_new(TLS_client_method());
-    if (!ctx_) return tls_error("cannot create TLS context: " + openssl_error());
-    SSL_CTX_set_min_proto_version(ctx_, TLS1_2_VERSION);
-    if (!trust) {
-      SSL_CTX_set_verify(ctx_, SSL_VERIFY_PEER, nullptr);
-      if (!ca_file.empty()) {
-        if (SSL_CTX_load_verify_locations(ctx_, ca_file.c_str(), nullptr) != 1)
-          return tls_error("cannot load the CA file: " + openssl_error());
-      } else if (SSL_CTX_set_default_verify_paths(ctx_) != 1) {
-        return tls_error("cannot load the system CA store: " + openssl_error());
-      }
-    } else {
-      SSL_CTX_set_verify(ctx_, SSL_VERIFY_NONE, nullptr);
-    }
+    std::string why;
+    ctx_ = shared_client_context(trust, ca_file, why);
+    if (!ctx_) return tls_error(why);
     ssl_ = SSL_new(ctx_);
     if (!ssl_) return tls_error("cannot create TLS session: " + openssl_error());
+    // An idle pooled session keeps no TLS record buffers (about 34 KiB each): see TlsContexts.
+    SSL_set_mode(ssl_, SSL_MODE_RELEASE_BUFFERS);
     rbio_ = BIO_new(BIO_s_mem());
     wbio_ = BIO_new(BIO_s_mem());
     SSL_set_bio(ssl_, rbio_, wbio_);
@@ -238,11 +297,12 @@ class Channel {
         continue;
       }
       BIO_write(rbio_, raw.data(), static_cast<int>(raw.size()));
+      std::uint8_t plain[16384];  // on the stack: an idle connection holds no read buffers
       for (;;) {
         ERR_clear_error();
-        const int n = SSL_read(ssl_, tmp_.data(), static_cast<int>(tmp_.size()));
+        const int n = SSL_read(ssl_, plain, static_cast<int>(sizeof plain));
         if (n > 0) {
-          reader_.feed(ByteView(tmp_.data(), static_cast<std::size_t>(n)));
+          reader_.feed(ByteView(plain, static_cast<std::size_t>(n)));
           continue;
         }
         const int err = SSL_get_error(ssl_, n);
@@ -321,7 +381,10 @@ class Channel {
     bool done = false;
     boost::system::error_code ec;
     std::size_t n = 0;
-    sock_.async_read_some(asio::buffer(rbuf_), [&](const boost::system::error_code& e, std::size_t k) {
+    // On the stack, not a member: 64 KiB per pooled connection adds up with per-user pools. The read
+    // completes (or is cancelled and its handler run) before this frame returns, see run_until.
+    std::uint8_t chunk[65536];
+    sock_.async_read_some(asio::buffer(chunk), [&](const boost::system::error_code& e, std::size_t k) {
       ec = e;
       n = k;
       done = true;
@@ -331,7 +394,7 @@ class Channel {
       if (ec == asio::error::eof) return io_error("the server closed the connection");
       return io_error("read from SQL Server failed: " + ec.message());
     }
-    out.insert(out.end(), rbuf_.begin(), rbuf_.begin() + static_cast<std::ptrdiff_t>(n));
+    out.insert(out.end(), chunk, chunk + n);
     return {};
   }
 
@@ -358,8 +421,6 @@ class Channel {
   PacketReader reader_;
   std::uint8_t packet_id_ = 1;
   std::size_t packet_size_ = 4096;
-  std::array<std::uint8_t, 65536> rbuf_{};
-  std::array<std::uint8_t, 16384> tmp_{};
 };
 
 // ------------------------------------------------------------------ response token stream

@@ -458,6 +458,45 @@ TEST(TdsConnection, WildcardCertificateNames) {
   (void)std::system(("rm -rf " + std::string(dir)).c_str());
 }
 
+// TLS contexts are shared by every connection of the process (one per verification mode and CA file);
+// replacing the CA file's contents must still take effect on the next connection, and a failed load must
+// not be remembered.
+TEST(TdsConnection, SharedTlsContextFollowsTheCaFile) {
+  TdsServer srv;
+  ASSERT_GT(srv.port, 0) << srv.line;
+  char dir_template[] = "/tmp/azsql-tds-ca-XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  ASSERT_NE(dir, nullptr);
+  const std::string ca = std::string(dir) + "/ca.pem", other = std::string(dir) + "/other.pem";
+  const std::string copy_cmd = "cp " + srv.cert + " " + ca;
+  ASSERT_EQ(std::system(copy_cmd.c_str()), 0);
+  auto o = base(srv);
+  o.ca_file = ca;
+  EXPECT_TRUE(connect(o).ok());
+  EXPECT_TRUE(connect(o).ok());  // the second connection uses the cached context
+  // Another self-signed certificate in the same file: the server's certificate is no longer trusted.
+  const std::string gen = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other -keyout " + std::string(dir) +
+                          "/k.pem -out " + other + " >/dev/null 2>&1 && sleep 0.01 && cp " + other + " " + ca;
+  ASSERT_EQ(std::system(gen.c_str()), 0);
+  auto refused = connect(o);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::Tls) << refused.error().message;
+  // A file that cannot be loaded is an error every time, not a cached empty store.
+  std::FILE* f = std::fopen(ca.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  std::fputs("not a certificate\n", f);
+  std::fclose(f);
+  for (int i = 0; i < 2; ++i) {
+    auto bad = connect(o);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().kind, ErrorKind::Tls) << bad.error().message;
+  }
+  // And the right certificate again: trusted again.
+  ASSERT_EQ(std::system(copy_cmd.c_str()), 0);
+  EXPECT_TRUE(connect(o).ok());
+  (void)std::system(("rm -rf " + std::string(dir)).c_str());
+}
+
 TEST(TdsConnection, PoolSharedByThreads) {
   TdsServer srv;
   auto o = base(srv);
