@@ -120,7 +120,7 @@ class ReadSink final : public db::RowSink {
   bool changed_ = false;
 };
 
-/// Where a read_data page ended: signed, bound to the session and the query, expiring.
+/// Where a read_data page ended: signed, bound to the session, the user and the query, expiring.
 struct CursorPos {
   std::size_t offset = 0;
   std::uint64_t hash = kFnvBasis;  ///< over every row returned before `offset`
@@ -136,10 +136,17 @@ std::uint64_t query_key(std::string_view query, const bj::value* params) {
   return fnv1a(fnv1a(kFnvBasis, query), params ? json::dump(*params) : std::string());
 }
 
+/// The authenticated user a cursor is bound to ("tid/oid"); empty without per-user identity, where the
+/// session alone binds it.
+std::string cursor_owner(const mcp::CallContext& ctx) {
+  const mcp::Caller* c = ctx.caller();
+  return c ? c->tenant_id + "/" + c->object_id : std::string();
+}
+
 std::string issue_cursor(const mcp::CallContext& ctx, std::uint64_t qkey, const CursorPos& pos,
                          std::chrono::seconds ttl) {
   return TokenSigner::process().sign(
-      bj::object{{"k", "read_data"}, {"sid", ctx.client().session_id}, {"q", u64_hex(qkey)},
+      bj::object{{"k", "read_data"}, {"sid", ctx.client().session_id}, {"u", cursor_owner(ctx)}, {"q", u64_hex(qkey)},
                  {"o", static_cast<std::int64_t>(pos.offset)}, {"h", u64_hex(pos.hash)}},
       ttl);
 }
@@ -156,6 +163,8 @@ Result<CursorPos> open_cursor(std::string_view token, const mcp::CallContext& ct
   if (v.status != TokenSigner::Status::Ok || json::get_string(p, "k").value_or("") != "read_data")
     return bad("the cursor is not valid (altered, truncated, or issued by another server process); run the query "
                "again without cursor");
+  if (json::get_string(p, "u").value_or("") != cursor_owner(ctx))
+    return bad("the cursor belongs to another user; run the query again without cursor");
   if (json::get_string(p, "sid").value_or("") != ctx.client().session_id)
     return bad("the cursor belongs to another session; run the query again without cursor");
   if (json::get_string(p, "q").value_or("") != u64_hex(qkey))

@@ -274,6 +274,31 @@ test('a stateless 2026-07-28 client sends the token with every request', async (
   assert.match(body, /alice@example\.test/);
 });
 
+test("a read_data cursor is bound to its user: another user's stateless request cannot read on", async () => {
+  const [alice, bob] = [await user('alice'), await user('bob', 'Sql.Read')];
+  const call = (token, args) => fetch(srv.url, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, 'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': 'tools/call', 'Mcp-Name': 'read_data', Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: {
+      name: 'read_data', arguments: args,
+      _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'modern', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+  }).then(async (r) => {
+    const t = await r.text();
+    const line = t.split('\n').find((l) => l.startsWith('data:'));
+    return JSON.parse(line ? line.slice(5) : t).result;
+  });
+  const q = { query: 'SELECT Region_Id FROM Region ORDER BY Region_Id', limit: 1 };
+  const first = await call(alice, q);
+  const cursor = first.structuredContent.next_cursor;
+  assert.ok(cursor, JSON.stringify(first));
+  const stolen = await call(bob, { ...q, cursor });
+  assert.equal(stolen.isError, true);
+  assert.match(stolen.content[0].text, /belongs to another user/);
+  const next = await call(alice, { ...q, cursor });
+  assert.ok(!next.isError, JSON.stringify(next));
+  assert.equal(next.structuredContent.offset, 1);
+});
+
 test('50 users × 4 concurrent calls: no cross-user leakage, bounded pools and memory', async () => {
   const t0 = Date.now();
   const rssBefore = rssKiB(srv.proc.pid);

@@ -389,6 +389,33 @@ TEST_F(ToolsTest, ReadDataStopsAtTheLimitAndSaysSo) {
   EXPECT_EQ(all.structured.at("truncated"), false);  // exactly `limit` rows exist: nothing was cut
 }
 
+// With per-user identity a cursor is bound to the user as well as the session: a stateless (2026-07-28)
+// request has no session id, so without the user another caller holding the token could read on.
+TEST_F(ToolsTest, ReadDataCursorIsBoundToTheUser) {
+  auto as = [](const char* oid) {
+    auto c = std::make_shared<mcp::Caller>();
+    c->tenant_id = "tenant-1";
+    c->object_id = oid;
+    return c;
+  };
+  FakeCtx alice, bob, anonymous;
+  alice.info.caller = as("oid-alice");
+  bob.info.caller = as("oid-bob");
+  const std::string q = R"J("query":"SELECT Article_Id FROM Article ORDER BY Article_Id","limit":3)J";
+  auto first = call("read_data", "{" + q + "}", &alice);
+  ASSERT_FALSE(first.is_error) << first.text;
+  ASSERT_TRUE(first.structured.contains("next_cursor")) << bj::serialize(first.structured);
+  const std::string next = "{" + q + R"J(,"cursor":)J" + bj::serialize(first.structured.at("next_cursor")) + "}";
+  for (FakeCtx* other : {&bob, &anonymous}) {
+    auto refused = call("read_data", next, other);
+    EXPECT_TRUE(refused.is_error);
+    EXPECT_NE(refused.text.find("belongs to another user"), std::string::npos) << refused.text;
+  }
+  auto second = call("read_data", next, &alice);
+  ASSERT_FALSE(second.is_error) << second.text;
+  EXPECT_EQ(second.structured.at("offset").to_number<std::int64_t>(), 3);
+}
+
 TEST_F(ToolsTest, ReadDataClampsLimitAboveTheMaximum) {
   ToolsConfig c;
   c.max_row_limit = 50;
