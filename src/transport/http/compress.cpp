@@ -2,9 +2,9 @@
 
 #include <zlib.h>
 
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
+
+#include "common/text.hpp"
 
 namespace azsql::transport::http {
 
@@ -17,9 +17,7 @@ bool accepts_gzip(std::string_view ae) {
     while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
     std::string_view coding = item.substr(0, item.find(';'));
     while (!coding.empty() && (coding.back() == ' ' || coding.back() == '\t')) coding.remove_suffix(1);
-    std::string c(coding);
-    std::transform(c.begin(), c.end(), c.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    if (c != "gzip" && c != "x-gzip" && c != "*") continue;
+    if (!text::iequals(coding, "gzip") && !text::iequals(coding, "x-gzip") && coding != "*") continue;
     auto q = item.find("q=");
     if (q == std::string_view::npos) return true;
     std::string qv(item.substr(q + 2));

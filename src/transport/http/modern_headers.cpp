@@ -4,16 +4,16 @@
 
 #include <cstdlib>
 
+#include "common/base64.hpp"
 #include "common/json_util.hpp"
+#include "common/text.hpp"
 #include "jsonrpc/message.hpp"
-#include "mcp/text_util.hpp"
 
 namespace azsql::transport::http {
 
 namespace rpc = azsql::jsonrpc;
 namespace errc = azsql::jsonrpc::code;
-using mcp::base64_decode_strict;
-using mcp::iequals;
+using text::iequals;
 
 std::optional<std::string> decode_header_value(std::string_view v) {
   for (char c : v) {
@@ -23,7 +23,8 @@ std::optional<std::string> decode_header_value(std::string_view v) {
   constexpr std::string_view kPrefix = "=?base64?", kSuffix = "?=";
   if (v.size() >= kPrefix.size() + kSuffix.size() && v.substr(0, kPrefix.size()) == kPrefix &&
       v.substr(v.size() - kSuffix.size()) == kSuffix)
-    return base64_decode_strict(v.substr(kPrefix.size(), v.size() - kPrefix.size() - kSuffix.size()));
+    return base64::decode(v.substr(kPrefix.size(), v.size() - kPrefix.size() - kSuffix.size()),
+                          base64::Alphabet::Standard, base64::PadRule::Required);
   return std::string(v);
 }
 

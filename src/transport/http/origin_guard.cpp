@@ -3,15 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text.hpp"
+
 namespace azsql::transport::http {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
+using text::to_lower;
 
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() <= 5 && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); });
@@ -23,7 +21,7 @@ bool split_host_port(std::string_view hp, std::string& host, std::string& port) 
   if (hp.front() == '[') {
     auto close = hp.find(']');
     if (close == std::string_view::npos || close == 1) return false;
-    host = lower(hp.substr(1, close - 1));
+    host = to_lower(hp.substr(1, close - 1));
     auto rest = hp.substr(close + 1);
     if (rest.empty()) return true;
     if (rest.front() != ':' || !all_digits(rest.substr(1))) return false;
@@ -40,7 +38,7 @@ bool split_host_port(std::string_view hp, std::string& host, std::string& port) 
   for (unsigned char c : hp) {
     if (!(std::isalnum(c) || c == '-' || c == '.' || c == '_')) return false;
   }
-  host = lower(hp);
+  host = to_lower(hp);
   return true;
 }
 
@@ -60,7 +58,7 @@ bool is_loopback_host(std::string_view host) {
 std::string normalize_origin(std::string_view origin) {
   std::string scheme;
   std::string_view rest;
-  std::string o = lower(origin);
+  std::string o = to_lower(origin);
   std::string_view ov(o);
   if (ov.rfind("http://", 0) == 0) {
     scheme = "http";
@@ -105,7 +103,7 @@ bool host_allowed(std::string_view host_header, const GuardPolicy& policy) {
   if (host.empty()) return false;
   if (is_loopback_host(host)) return true;
   for (const auto& a : policy.allowed_hosts) {
-    if (a == "*" || lower(a) == host) return true;
+    if (a == "*" || to_lower(a) == host) return true;
   }
   for (const auto& a : policy.allowed_origins) {
     std::string n = normalize_origin(a);
@@ -113,7 +111,7 @@ bool host_allowed(std::string_view host_header, const GuardPolicy& policy) {
     auto hostpart = std::string_view(n).substr(n.find("://") + 3);
     if (host_of_host_header(hostpart) == host) return true;
   }
-  std::string bind = lower(policy.bind_host);
+  std::string bind = to_lower(policy.bind_host);
   if (!bind.empty() && bind.front() == '[') bind = host_of_host_header(bind);
   return !is_loopback_host(bind) && is_ip_literal(host);
 }

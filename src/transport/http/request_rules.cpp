@@ -1,22 +1,13 @@
 #include "transport/http/request_rules.hpp"
 
 #include <algorithm>
-#include <boost/beast/core/string.hpp>
-#include <cctype>
 #include <cstdlib>
 
+#include "common/text.hpp"
 #include "jsonrpc/message.hpp"
 #include "mcp/server.hpp"
 
 namespace azsql::transport::http {
-
-namespace {
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-}  // namespace
 
 void apply_limits(bhttp::request_parser<bhttp::string_body>& parser, std::size_t max_header_bytes,
                   std::size_t max_body_bytes) {
@@ -26,7 +17,7 @@ void apply_limits(bhttp::request_parser<bhttp::string_body>& parser, std::size_t
 
 std::string media_type(std::string_view v) {
   auto semi = v.find(';');
-  return lower(trim_ows(v.substr(0, semi)));
+  return text::to_lower(trim_ows(v.substr(0, semi)));
 }
 
 bool accepts(std::string_view accept, std::string_view type) {
@@ -56,7 +47,7 @@ std::string_view trim_ows(std::string_view v) {
 }
 
 std::optional<std::string_view> bearer_token(std::string_view v) {
-  if (v.size() <= 7 || lower(v.substr(0, 7)) != "bearer ") return std::nullopt;
+  if (v.size() <= 7 || !text::istarts_with(v, "bearer ")) return std::nullopt;
   std::string_view tok = v.substr(7);
   while (!tok.empty() && tok.front() == ' ') tok.remove_prefix(1);
   return tok;
@@ -109,7 +100,7 @@ ModernHeaders modern_headers_of(const Request& req) {
   mh.name = header("Mcp-Name");
   for (const auto& f : req) {
     const std::string_view n = f.name_string();
-    if (n.size() > 10 && boost::beast::iequals(n.substr(0, 10), "Mcp-Param-"))
+    if (n.size() > 10 && text::istarts_with(n, "Mcp-Param-"))
       mh.params.emplace_back(std::string(n.substr(10)), std::string(trim_ows(f.value())));
   }
   return mh;

@@ -2,19 +2,17 @@
 
 #include <openssl/rand.h>
 
+#include <cstdint>
+#include <span>
+
+#include "common/hex.hpp"
+
 namespace azsql::transport::http {
 
 std::string new_session_id() {
   unsigned char raw[16];
   if (RAND_bytes(raw, sizeof raw) != 1) return {};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(32);
-  for (unsigned char b : raw) {
-    id.push_back(kHex[b >> 4]);
-    id.push_back(kHex[b & 0xF]);
-  }
-  return id;
+  return hex::encode(std::span<const std::uint8_t>(raw, sizeof raw), hex::Case::Lower);
 }
 
 bool valid_session_id_syntax(std::string_view id) noexcept {

@@ -91,6 +91,9 @@ TEST(ModernHeaderValues, Base64SentinelIsDecodedStrictly) {
   EXPECT_EQ(decode_header_value("plain"), "plain");
   EXPECT_EQ(decode_header_value("=?base64?SGVsbG8=?="), "Hello");
   EXPECT_FALSE(decode_header_value("=?base64?SGVsbG8?="));  // padding required
+  EXPECT_FALSE(decode_header_value("=?base64?SGVsbG9=?="));  // non-zero unused bits: not canonical
+  EXPECT_FALSE(decode_header_value("=?base64?SGVs bG8=?="));  // no whitespace inside
+  EXPECT_FALSE(decode_header_value("=?base64?SGVsbG8_?="));   // URL-safe alphabet is not Base64 here
   EXPECT_FALSE(decode_header_value("bad\x01value"));
 }
 
