@@ -1,5 +1,6 @@
 #include "sql/lexer.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/hex.hpp"
@@ -115,22 +116,29 @@ bool known_pseudo_column(std::string_view w) {
 
 class Lexer {
  public:
-  Lexer(std::string_view s, Dialect d) : s_(s), tsql_(d == Dialect::TSql) {}
+  Lexer(std::string_view s, Dialect d, const LexOptions& o)
+      : s_(s), tsql_(d == Dialect::TSql), lenient_(o.lenient), max_tokens_(o.max_tokens) {}
 
   LexResult run() {
     LexResult r;
     // A lenient decoder on the way to the server could read an overlong sequence as a quote
     // that we never saw, so invalid UTF-8 anywhere is refused.
-    if (const std::size_t bad = utf8::first_invalid(s_); bad != std::string_view::npos) {
+    if (const std::size_t bad = lenient_ ? std::string_view::npos : utf8::first_invalid(s_);
+        bad != std::string_view::npos) {
       fail(r, "lex_error", bad, "invalid UTF-8; send the statement as UTF-8 text");
       return r;
     }
-    r.tokens.reserve(s_.size() / 4 + 4);
+    r.tokens.reserve(std::min(s_.size() / 4 + 4, max_tokens_));
     std::size_t i = 0;
     const std::size_t n = s_.size();
-    while (i < n && r.error_rule.empty()) {
+    while (i < n && r.error_rule.empty() && r.tokens.size() < max_tokens_) {
       const auto c = static_cast<unsigned char>(s_[i]);
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        ++i;
+      } else if ((c == '\v' || c == '\f') && lenient_) {
+        ++i;  // whitespace to SQLite
+      } else if ((c < 0x20 || c == 0x7F) && lenient_) {
+        r.tokens.push_back({TokenKind::Punct, i, i + 1});
         ++i;
       } else if (c == '\v' || c == '\f') {
         fail(r, "unusual_whitespace", i,
@@ -138,13 +146,13 @@ class Lexer {
                  " outside a string; use plain spaces and newlines");
       } else if (c < 0x20 || c == 0x7F) {
         fail(r, "lex_error", i, "a control character outside a string; remove it");
-      } else if (c >= 0x80 && odd_space_len(s_, i) != 0) {
+      } else if (!lenient_ && c >= 0x80 && odd_space_len(s_, i) != 0) {
         fail(r, "unusual_whitespace", i,
              about_char("the invisible or unusual whitespace character ", s_, i, " outside a string; replace it with a plain space"));
-      } else if (tsql_ && c >= 0x80 && is_currency(decode_at(s_, i))) {
+      } else if (!lenient_ && tsql_ && c >= 0x80 && is_currency(decode_at(s_, i))) {
         fail(r, "lex_error", i,
              about_char("the currency sign ", s_, i, " outside a string (SQL Server reads it as a money literal); quote the name or remove it"));
-      } else if (c >= 0x80 && lookalike_len(s_, i) != 0) {
+      } else if (!lenient_ && c >= 0x80 && lookalike_len(s_, i) != 0) {
         fail(r, "lex_error", i,
              about_char("the character ", s_, i, " looks like a quote, bracket or semicolon; outside strings use the ASCII character"));
       } else if (c == '-' && i + 1 < n && s_[i + 1] == '-') {
@@ -159,7 +167,7 @@ class Lexer {
         // T-SQL escapes ']' as ']]'; SQLite ends the name at the first ']'.
         i = quoted(r, i, '[', tsql_ ? ']' : '\0', TokenKind::QuotedIdent, "bracketed identifier");
       } else if (c == '`') {
-        if (tsql_) {
+        if (tsql_ && !lenient_) {
           fail(r, "lex_error", i, "T-SQL has no backtick quoting; use [brackets] for identifiers");
         } else {
           i = quoted(r, i, '`', '`', TokenKind::QuotedIdent, "backtick identifier");
@@ -194,7 +202,7 @@ class Lexer {
           i = j;
           continue;
         }
-        if (c == '$' && !odd_found_ && !known_pseudo_column(s_.substr(i, j - i))) {
+        if (c == '$' && !lenient_ && !odd_found_ && !known_pseudo_column(s_.substr(i, j - i))) {
           // SQL Server reads a bare `$` as the money literal 0: `$DELETE` might be `$` then DELETE.
           fail(r, "lex_error", i,
                "'" + std::string(s_.substr(i, j - i)) +
@@ -242,7 +250,7 @@ class Lexer {
   /// End of an identifier's remaining characters starting at `j`; notes an odd space inside.
   std::size_t ident_tail(std::size_t j) {
     while (j < s_.size() && ident_char(j)) {
-      if (static_cast<unsigned char>(s_[j]) >= 0x80 &&
+      if (!lenient_ && static_cast<unsigned char>(s_[j]) >= 0x80 &&
           (odd_space_len(s_, j) != 0 || lookalike_len(s_, j) != 0 || (tsql_ && is_currency(decode_at(s_, j))))) {
         odd_found_ = true;
         odd_at_ = j;
@@ -262,11 +270,11 @@ class Lexer {
   std::size_t line_comment(LexResult& r, std::size_t i) {
     std::size_t j = i + 2;
     while (j < s_.size() && s_[j] != '\n') {
-      if (s_[j] == '\0') {
+      if (s_[j] == '\0' && !lenient_) {
         fail(r, "lex_error", j, "a NUL character; remove it");
         return s_.size();
       }
-      if (odd_line_break_len(s_, j) != 0) {
+      if (!lenient_ && odd_line_break_len(s_, j) != 0) {
         fail(r, "unusual_whitespace", j,
              about_char("an unusual line break (", s_, j, ") inside a -- comment; end comments with a plain newline or use /* */"));
         return s_.size();
@@ -280,7 +288,7 @@ class Lexer {
     std::size_t depth = 1;
     std::size_t j = i + 2;
     while (j < s_.size()) {
-      if (s_[j] == '\0') {
+      if (s_[j] == '\0' && !lenient_) {
         fail(r, "lex_error", j, "a NUL character; remove it");
         return s_.size();
       }
@@ -294,6 +302,7 @@ class Lexer {
         ++j;
       }
     }
+    if (lenient_) return s_.size();  // SQLite: a comment may run to the end of the input
     fail(r, "lex_error", i,
          tsql_ ? "unterminated /* comment (T-SQL comments nest: every /* needs its own */)"
                : "unterminated /* comment; close it with */");
@@ -306,7 +315,7 @@ class Lexer {
     const char close = open == '[' ? ']' : open;
     std::size_t j = i + 1;
     while (j < s_.size()) {
-      if (s_[j] == '\0') {
+      if (s_[j] == '\0' && !lenient_) {
         fail(r, "lex_error", j, "a NUL character; remove it");
         return s_.size();
       }
@@ -319,6 +328,10 @@ class Lexer {
         return j + 1;
       }
       ++j;
+    }
+    if (lenient_) {
+      r.tokens.push_back({kind, i, s_.size()});
+      return s_.size();
     }
     fail(r, "lex_error", i, std::string("unterminated ") + what + "; close it (double the quote to escape it)");
     return s_.size();
@@ -347,7 +360,7 @@ class Lexer {
         }
       }
     }
-    if (j < n && ident_char(j) && odd_space_len(s_, j) == 0 && lookalike_len(s_, j) == 0) {
+    if (!lenient_ && j < n && ident_char(j) && odd_space_len(s_, j) == 0 && lookalike_len(s_, j) == 0) {
       fail(r, "lex_error", start,
            "a number directly followed by a letter; put a space between a number and the next word");
       return n;
@@ -358,20 +371,36 @@ class Lexer {
 
   std::string_view s_;
   bool tsql_;
+  bool lenient_;
+  std::size_t max_tokens_;
   bool odd_found_ = false;
   std::size_t odd_at_ = 0;
 };
 
 }  // namespace
 
-LexResult lex(std::string_view sql, Dialect dialect) { return Lexer(sql, dialect).run(); }
+LexResult lex(std::string_view sql, Dialect dialect, const LexOptions& options) {
+  return Lexer(sql, dialect, options).run();
+}
+
+std::size_t next_token_at(std::string_view sql, std::size_t pos, Dialect dialect, bool semicolons) {
+  const LexOptions one{.lenient = true, .max_tokens = 1};
+  while (pos < sql.size()) {
+    const LexResult r = lex(sql.substr(pos), dialect, one);
+    if (r.tokens.empty()) break;
+    const Token& t = r.tokens.front();
+    if (!semicolons || t.kind != TokenKind::Semicolon) return pos + t.begin;
+    pos += t.end;
+  }
+  return sql.size();
+}
 
 std::string unquote_identifier(std::string_view t, Dialect dialect) {
   if (t.size() < 2) return std::string(t);
   const char open = t.front();
   char close = open;
   if (open == '[') close = ']';
-  else if (open != '"' && open != '`') return std::string(t);
+  else if (open != '"' && open != '`' && open != '\'') return std::string(t);
   const bool escapes = open != '[' || dialect == Dialect::TSql;
   std::string out;
   out.reserve(t.size());

@@ -40,6 +40,19 @@ struct LexResult {
   std::size_t error_offset = 0;
 };
 
+/// How lex() reads text.
+struct LexOptions {
+  /// Never refuse: text the engine has already accepted (SQLite's stored CREATE TABLE/INDEX text,
+  /// a statement tail) is read the way SQLite reads it instead. Unterminated strings, quoted names
+  /// and block comments run to the end of the input; bytes >= 0x80 (valid UTF-8 or not, unusual
+  /// spaces and look-alikes included) are name characters; vertical tab and form feed are
+  /// whitespace; other control characters are Punct tokens; a number glued to a word is two tokens.
+  /// error_rule stays empty. For reading schema text, never for deciding whether to run a statement.
+  bool lenient = false;
+  /// Stop after this many tokens (the rest of the input is not read, so its errors are not seen).
+  std::size_t max_tokens = static_cast<std::size_t>(-1);
+};
+
 /// Splits `sql` into tokens for `dialect`. Refuses (error_rule set) unterminated strings, comments and
 /// quoted identifiers, NUL/control characters, a number glued to a word (`1DELETE`), T-SQL backticks,
 /// unusual whitespace or invisible format characters outside strings and comments (vertical tab,
@@ -47,9 +60,14 @@ struct LexResult {
 /// and semicolons outside strings: the server might split tokens or end a `--` comment where we
 /// would not. Invalid UTF-8 anywhere is refused (a lenient decoder could turn an overlong sequence
 /// into a quote). Thread-safe (no shared state).
-LexResult lex(std::string_view sql, Dialect dialect);
+LexResult lex(std::string_view sql, Dialect dialect, const LexOptions& options = {});
 
-/// The text of a quoted identifier token without its quotes, escapes undone.
+/// Position of the first token at or after `pos` (whitespace and comments skipped; also `;` when
+/// `semicolons`), read leniently; sql.size() when none is left.
+std::size_t next_token_at(std::string_view sql, std::size_t pos, Dialect dialect, bool semicolons);
+
+/// The text of a quoted identifier token without its quotes, escapes undone. A single-quoted
+/// string token is unquoted the same way (SQLite accepts 'name' where a name is expected).
 std::string unquote_identifier(std::string_view token_text, Dialect dialect);
 
 }  // namespace azsql::sql

@@ -1,5 +1,5 @@
 // libFuzzer target: the SQL lexer, statement classifier and identifier parser on arbitrary bytes,
-// both dialects. Besides "no crash / no sanitizer report", it checks invariants that must hold for
+// both dialects, strict and lenient lexing. Besides "no crash / no sanitizer report", it checks invariants that must hold for
 // every input (see the comments below); a violation aborts, which libFuzzer reports as a crash.
 // For the SQLite dialect the real SQLite is a differential oracle: whatever check_read allows must
 // prepare (never run) as exactly one read-only statement, or not prepare at all.
@@ -31,6 +31,23 @@ void check_dialect(std::string_view in, azsql::Dialect d) {
     }
   } else {
     require(lx.tokens.empty() && !lx.error.empty());
+  }
+  // Lenient reading (SQLite's stored schema text) never refuses, keeps the same invariants, and
+  // reads text that strict mode accepts into exactly the same tokens.
+  const LexResult ll = lex(in, d, {.lenient = true});
+  require(ll.error_rule.empty());
+  std::size_t lenient_end = 0;
+  for (const Token& t : ll.tokens) {
+    require(t.begin >= lenient_end && t.begin < t.end && t.end <= in.size());
+    lenient_end = t.end;
+  }
+  const std::size_t first = next_token_at(in, 0, d, false);
+  require(first == (ll.tokens.empty() ? in.size() : ll.tokens.front().begin));
+  if (lx.error_rule.empty()) {
+    require(ll.tokens.size() == lx.tokens.size());
+    for (std::size_t k = 0; k < lx.tokens.size(); ++k)
+      require(ll.tokens[k].begin == lx.tokens[k].begin && ll.tokens[k].end == lx.tokens[k].end &&
+              ll.tokens[k].kind == lx.tokens[k].kind);
   }
 
   const Classification c = classify(in, d);

@@ -4,77 +4,25 @@
 #include <cctype>
 
 #include "common/text.hpp"
+#include "sql/lexer.hpp"
 
 namespace azsql::db::sqlite {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_word_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-
 using text::trim;
+using sql::Token;
+using sql::TokenKind;
 
-enum class Tok { Word, Ident, String, Punct, Other };
+/// A name token's text without its quotes ("a", [a], `a`, and 'a', which SQLite also accepts as a name).
+std::string unquote(std::string_view t) { return sql::unquote_identifier(t, Dialect::SQLite); }
 
-struct Token {
-  Tok kind;
-  std::size_t begin, end;  // [begin, end) in the source text
-};
+/// The tokens of SQLite text, read leniently (sql::lex): schema text SQLite stored is read the way
+/// SQLite read it, never refused.
+std::vector<Token> tokenize(std::string_view s) { return sql::lex(s, Dialect::SQLite, {.lenient = true}).tokens; }
 
-// Splits SQL into tokens, skipping whitespace and comments. Unterminated quotes run to the end.
-std::vector<Token> tokenize(std::string_view s) {
-  std::vector<Token> out;
-  std::size_t i = 0;
-  while (true) {
-    i = skip_insignificant(s, i, false);
-    if (i >= s.size()) break;
-    const char c = s[i];
-    const std::size_t b = i;
-    if (c == '\'' || c == '"' || c == '`') {
-      ++i;
-      while (i < s.size()) {
-        if (s[i] == c) {
-          if (i + 1 < s.size() && s[i + 1] == c) {
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        ++i;
-      }
-      out.push_back({c == '\'' ? Tok::String : Tok::Ident, b, i});
-    } else if (c == '[') {
-      while (i < s.size() && s[i] != ']') ++i;
-      if (i < s.size()) ++i;
-      out.push_back({Tok::Ident, b, i});
-    } else if (is_word_char(c)) {
-      while (i < s.size() && is_word_char(s[i])) ++i;
-      out.push_back({Tok::Word, b, i});
-    } else {
-      ++i;
-      out.push_back({Tok::Punct, b, i});
-    }
-  }
-  return out;
-}
-
-std::string unquote(std::string_view t) {
-  if (t.size() >= 2) {
-    const char q = t.front();
-    if (q == '[' && t.back() == ']') return std::string(t.substr(1, t.size() - 2));
-    if ((q == '"' || q == '`' || q == '\'') && t.back() == q) {
-      std::string out;
-      for (std::size_t i = 1; i + 1 < t.size(); ++i) {
-        out.push_back(t[i]);
-        if (t[i] == q && i + 2 < t.size() && t[i + 1] == q) ++i;
-      }
-      return out;
-    }
-  }
-  return std::string(t);
+bool is_punct_kind(TokenKind k) {
+  return k == TokenKind::Punct || k == TokenKind::LParen || k == TokenKind::RParen || k == TokenKind::Comma ||
+         k == TokenKind::Dot || k == TokenKind::Semicolon;
 }
 
 class Parser {
@@ -83,10 +31,10 @@ class Parser {
 
   std::string_view text(const Token& t) const { return s_.substr(t.begin, t.end - t.begin); }
   bool is_kw(std::size_t i, std::string_view kw) const {
-    return i < toks_.size() && toks_[i].kind == Tok::Word && text::iequals(text(toks_[i]), kw);
+    return i < toks_.size() && toks_[i].kind == TokenKind::Word && text::iequals(text(toks_[i]), kw);
   }
   bool is_punct(std::size_t i, char c) const {
-    return i < toks_.size() && toks_[i].kind == Tok::Punct && s_[toks_[i].begin] == c;
+    return i < toks_.size() && is_punct_kind(toks_[i].kind) && s_[toks_[i].begin] == c;
   }
   /// Index of the ')' matching the '(' at `open` (or toks_.size()).
   std::size_t match_paren(std::size_t open) const {
@@ -154,20 +102,7 @@ void parse_item(const Parser& p, std::size_t b, std::size_t e, ParsedTable& out)
 }  // namespace
 
 std::size_t skip_insignificant(std::string_view s, std::size_t i, bool semicolons) {
-  while (i < s.size()) {
-    const char c = s[i];
-    if (is_space(c) || (semicolons && c == ';')) {
-      ++i;
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      const auto end = s.find("*/", i + 2);
-      i = end == std::string_view::npos ? s.size() : end + 2;
-    } else {
-      break;
-    }
-  }
-  return i;
+  return sql::next_token_at(s, i, Dialect::SQLite, semicolons);
 }
 
 bool is_blank_sql(std::string_view text) { return skip_insignificant(text, 0, true) >= text.size(); }
@@ -243,11 +178,9 @@ std::vector<std::string> compared_identifiers(std::string_view sql) {
   auto is_name = [&](std::size_t i) {
     if (i >= p.size()) return false;
     const Token& t = p.at(i);
-    if (t.kind == Tok::Ident) return true;
-    if (t.kind != Tok::Word) return false;
-    const std::string_view txt = p.text(t);
-    if (std::isdigit(static_cast<unsigned char>(txt.front())) != 0) return false;
-    const std::string up = text::to_upper(txt);
+    if (t.kind == TokenKind::QuotedIdent) return true;
+    if (t.kind != TokenKind::Word) return false;
+    const std::string up = text::to_upper(p.text(t));
     for (const char* k : kKeywords) {
       if (up == k) return false;
     }

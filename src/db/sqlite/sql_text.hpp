@@ -1,7 +1,8 @@
 #pragma once
 /// Small, pure helpers over SQLite SQL text used by the driver and the catalog: skipping comments,
 /// quoting identifiers, and pulling CHECK constraints, generated-column expressions and collations
-/// out of a CREATE TABLE statement (SQLite keeps only the text). Never throw.
+/// out of a CREATE TABLE statement (SQLite keeps only the text). Never throw. Tokens come from the
+/// project's one SQL scanner, sql::lex, in lenient mode (src/sql/README.md, "Lenient reading").
 #include <optional>
 #include <string>
 #include <string_view>

@@ -89,5 +89,49 @@ TEST(Lexer, OddCharactersInsideStringsAreFine) {
   EXPECT_EQ(texts("SELECT 'a\xC2\xA0" "b\vc' /* \xE2\x80\xA8 */", Dialect::TSql).size(), 2u);
 }
 
+// Lenient reading (schema text SQLite already stored): what strict mode refuses is read the way
+// SQLite reads it, and nothing is refused.
+std::vector<std::string> lenient(std::string_view sql, Dialect d) {
+  LexResult r = lex(sql, d, {.lenient = true});
+  EXPECT_EQ(r.error_rule, "") << sql;
+  std::vector<std::string> out;
+  for (const Token& t : r.tokens) out.emplace_back(sql.substr(t.begin, t.end - t.begin));
+  return out;
+}
+
+TEST(Lexer, LenientModeReadsWhatStrictModeRefuses) {
+  EXPECT_EQ(lenient("SELECT 'abc", Dialect::SQLite), (V{"SELECT", "'abc"}));     // runs to the end
+  EXPECT_EQ(lenient("CREATE TABLE [t", Dialect::SQLite), (V{"CREATE", "TABLE", "[t"}));
+  EXPECT_EQ(lenient("SELECT 1 /* open", Dialect::SQLite), (V{"SELECT", "1"}));
+  EXPECT_EQ(lenient("SELECT 1DELETE FROM t", Dialect::SQLite), (V{"SELECT", "1", "DELETE", "FROM", "t"}));
+  EXPECT_EQ(lenient("SELECT 1\vFROM\ft", Dialect::SQLite), (V{"SELECT", "1", "FROM", "t"}));
+  EXPECT_EQ(lenient("SELECT 1\x01", Dialect::SQLite), (V{"SELECT", "1", "\x01"}));
+  // Bytes >= 0x80 are name characters to SQLite, unusual spaces and invalid UTF-8 included.
+  EXPECT_EQ(lenient("SELECT\xC2\xA0" "1 x", Dialect::SQLite), (V{"SELECT\xC2\xA0" "1", "x"}));
+  EXPECT_EQ(lenient("SELECT '\x80', a\xFF", Dialect::SQLite), (V{"SELECT", "'\x80'", ",", "a\xFF"}));
+  const std::string with_nul("SELECT 'a\0b'", 12);
+  EXPECT_EQ(lenient(with_nul, Dialect::SQLite).size(), 2u);
+  // Strict mode still refuses all of these.
+  EXPECT_EQ(lex("SELECT 'abc", Dialect::SQLite).error_rule, "lex_error");
+}
+
+TEST(Lexer, MaxTokensStopsEarly) {
+  LexResult r = lex("SELECT a, b FROM t", Dialect::SQLite, {.max_tokens = 2});
+  ASSERT_EQ(r.tokens.size(), 2u);
+  EXPECT_EQ(r.tokens[1].begin, 7u);
+  // What lies beyond the last token read is not looked at.
+  EXPECT_EQ(lex("SELECT 'abc", Dialect::TSql, {.max_tokens = 1}).error_rule, "");
+}
+
+TEST(Lexer, NextTokenAtSkipsWhitespaceCommentsAndOptionallySemicolons) {
+  EXPECT_EQ(next_token_at("  -- x\n  SELECT", 0, Dialect::SQLite, false), 9u);
+  EXPECT_EQ(next_token_at(";; /* c */ ;x", 0, Dialect::SQLite, true), 12u);
+  EXPECT_EQ(next_token_at(";x", 0, Dialect::SQLite, false), 0u);
+  EXPECT_EQ(next_token_at("a  b", 1, Dialect::SQLite, false), 3u);
+  EXPECT_EQ(next_token_at(" ; /* open", 0, Dialect::SQLite, true), 10u);  // nothing left
+  EXPECT_EQ(next_token_at("abc", 3, Dialect::SQLite, true), 3u);
+  EXPECT_EQ(next_token_at("/* a /* b */ x */", 0, Dialect::TSql, false), 17u);  // T-SQL comments nest
+}
+
 }  // namespace
 }  // namespace azsql::sql
