@@ -54,90 +54,47 @@ std::string one_line(std::string_view s, std::size_t max) {
   return out;
 }
 
-/// Base of the insight tools: borrows a connection and turns a refused DMV into a clear message.
-class InsightTool : public BaseTool {
- public:
-  InsightTool(std::shared_ptr<Env> env, mcp::ToolDefinition def) : BaseTool(std::move(env), std::move(def)) {}
-
- protected:
-  mcp::ToolResult failed(const Error& e) const {
-    if (permission_denied(e)) {
-      std::string msg = def_.name + " needs " + kNeeds + "; the server refused it (" + std::to_string(e.code) +
-                        ": " + e.message + ")";
-      std::string hint = "Ask an administrator: GRANT VIEW DATABASE STATE TO [<this login's user>]; the other tools "
-                         "work without it.";
-      return mcp::ToolResult::error(msg + ". " + hint,
-                                    bj::object{{"error", bj::object{{"kind", "permission"}, {"number", e.code},
-                                                                    {"message", msg}, {"hint", hint}}}});
-    }
-    return error_result(e, def_.name, env_->dialect(), env_->cfg.query_timeout);
-  }
-
-  std::size_t limit_arg(const bj::object& args, std::size_t def, std::size_t max) const {
-    auto l = json::get_int(args, "limit").value_or(static_cast<std::int64_t>(def));
-    return static_cast<std::size_t>(std::clamp<std::int64_t>(l, 1, static_cast<std::int64_t>(max)));
-  }
-
-  static mcp::ToolDefinition make(std::string name, std::string title, std::string description,
-                                  std::string_view input, std::string_view output, std::vector<std::string> required) {
-    mcp::ToolDefinition d;
-    d.name = std::move(name);
-    d.title = std::move(title);
-    d.description = std::move(description) + " Needs VIEW DATABASE STATE.";
-    d.input_schema = schema(input);
-    d.output_schema = with_error_variant(schema(output), std::move(required));
-    d.annotations = read_only_annotations();
-    return d;
-  }
+/// What an insight tool returns: its structured content and the text for the model.
+struct Rendered {
+  bj::object structured;
+  std::string text;
 };
+
+/// `limit` from the arguments, `def` when absent, clamped to 1..max.
+std::size_t limit_arg(const bj::object& args, std::size_t def, std::size_t max) {
+  auto l = json::get_int(args, "limit").value_or(static_cast<std::int64_t>(def));
+  return static_cast<std::size_t>(std::clamp<std::int64_t>(l, 1, static_cast<std::int64_t>(max)));
+}
 
 // ---------------------------------------------------------------- top_queries
 
-class TopQueriesTool final : public InsightTool {
- public:
-  explicit TopQueriesTool(std::shared_ptr<Env> env)
-      : InsightTool(std::move(env),
-                    make("top_queries", "Top queries (Query Store)",
-                         "Most expensive queries from Query Store by total CPU, duration or logical reads.",
-                         R"({"type":"object","properties":{"metric":{"enum":["cpu","duration","reads"]},
-                           "hours":{"type":"integer","minimum":1,"maximum":720,"description":"window, default 24"},
-                           "limit":{"type":"integer","minimum":1,"maximum":50}},"additionalProperties":false})",
-                         R"({"type":"object","properties":{"query_store_state":{"type":"string"},
-                           "metric":{"type":"string"},"queries":{"type":"array","items":{"type":"object"}}}})",
-                         {"queries"})) {}
-
- protected:
-  mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
-    const std::string metric(json::get_string(args, "metric").value_or("cpu"));
-    const auto m = metric == "duration" ? db::QueryMetric::Duration
-                   : metric == "reads"  ? db::QueryMetric::Reads
-                                        : db::QueryMetric::Cpu;
-    const int hours = static_cast<int>(std::clamp<std::int64_t>(json::get_int(args, "hours").value_or(24), 1, 720));
-    auto conn = env_->acquire(ctx);
-    if (!conn.ok()) return failed(conn.error());
-    auto r = env_->db().top_queries(**conn, m, hours, limit_arg(args, 10, 50));
-    if (!r.ok()) return failed(r.error());
-    bj::array arr;
-    std::string text = "Top " + std::to_string(r->queries.size()) + " queries by " + metric + ", last " +
-                       std::to_string(hours) + " h (Query Store " + r->query_store_state + ")";
-    if (r->queries.empty() && r->query_store_state == "OFF")
-      text += ": Query Store is off; enable it with ALTER DATABASE CURRENT SET QUERY_STORE = ON";
-    text += "\n";
-    for (const auto& q : r->queries) {
-      arr.push_back(bj::object{{"query_id", q.query_id}, {"executions", q.executions}, {"cpu_ms", q.cpu_ms},
-                               {"duration_ms", q.duration_ms}, {"logical_reads", q.logical_reads},
-                               {"last_execution", q.last_execution}, {"text", one_line(q.text, 4000)}});
-      const double n = q.executions ? static_cast<double>(q.executions) : 1.0;
-      text += '#';
-      text += std::to_string(q.query_id) + " " + std::to_string(q.executions) + "× cpu " + dur(q.cpu_ms) +
-              " dur " + dur(q.duration_ms) + " reads " + fmt(q.logical_reads, 0) + " (avg " + dur(q.cpu_ms / n) +
-              " cpu, " + dur(q.duration_ms / n) + "): " + one_line(q.text, 160) + "\n";
-    }
-    return success(bj::object{{"query_store_state", r->query_store_state}, {"metric", metric},
-                              {"queries", std::move(arr)}},
-                   std::move(text));
+Result<Rendered> top_queries(db::Backend& db, db::Connection& conn, const bj::object& args) {
+  const std::string metric(json::get_string(args, "metric").value_or("cpu"));
+  const auto m = metric == "duration" ? db::QueryMetric::Duration
+                 : metric == "reads"  ? db::QueryMetric::Reads
+                                      : db::QueryMetric::Cpu;
+  const int hours = static_cast<int>(std::clamp<std::int64_t>(json::get_int(args, "hours").value_or(24), 1, 720));
+  auto r = db.top_queries(conn, m, hours, limit_arg(args, 10, 50));
+  if (!r.ok()) return std::move(r).error();
+  bj::array arr;
+  std::string text = "Top " + std::to_string(r->queries.size()) + " queries by " + metric + ", last " +
+                     std::to_string(hours) + " h (Query Store " + r->query_store_state + ")";
+  if (r->queries.empty() && r->query_store_state == "OFF")
+    text += ": Query Store is off; enable it with ALTER DATABASE CURRENT SET QUERY_STORE = ON";
+  text += "\n";
+  for (const auto& q : r->queries) {
+    arr.push_back(bj::object{{"query_id", q.query_id}, {"executions", q.executions}, {"cpu_ms", q.cpu_ms},
+                             {"duration_ms", q.duration_ms}, {"logical_reads", q.logical_reads},
+                             {"last_execution", q.last_execution}, {"text", one_line(q.text, 4000)}});
+    const double n = q.executions ? static_cast<double>(q.executions) : 1.0;
+    text += '#';
+    text += std::to_string(q.query_id) + " " + std::to_string(q.executions) + "× cpu " + dur(q.cpu_ms) +
+            " dur " + dur(q.duration_ms) + " reads " + fmt(q.logical_reads, 0) + " (avg " + dur(q.cpu_ms / n) +
+            " cpu, " + dur(q.duration_ms / n) + "): " + one_line(q.text, 160) + "\n";
   }
-};
+  return Rendered{bj::object{{"query_store_state", r->query_store_state}, {"metric", metric},
+                            {"queries", std::move(arr)}}, std::move(text)};
+}
 
 // ---------------------------------------------------------------- active_requests
 
@@ -166,73 +123,57 @@ std::vector<std::vector<std::int64_t>> blocking_chains(const std::vector<db::Act
   return chains;
 }
 
-class ActiveRequestsTool final : public InsightTool {
- public:
-  explicit ActiveRequestsTool(std::shared_ptr<Env> env)
-      : InsightTool(std::move(env),
-                    make("active_requests", "Blocking and long-running requests",
-                         "Current blocking chains (head blocker first) and requests running longer than min_seconds.",
-                         R"({"type":"object","properties":{"min_seconds":{"type":"integer","minimum":0,
-                           "description":"default 30"}},"additionalProperties":false})",
-                         R"({"type":"object","properties":{"requests":{"type":"array","items":{"type":"object"}},
-                           "chains":{"type":"array","items":{"type":"array","items":{"type":"integer"}}}}})",
-                         {"requests", "chains"})) {}
-
- protected:
-  mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
-    const auto min_s = std::max<std::int64_t>(0, json::get_int(args, "min_seconds").value_or(30));
-    auto conn = env_->acquire(ctx);
-    if (!conn.ok()) return failed(conn.error());
-    auto r = env_->db().active_requests(**conn, min_s * 1000);
-    if (!r.ok()) return failed(r.error());
-    bj::array reqs;
-    std::map<std::int64_t, const db::ActiveRequest*> by_id;
-    for (const auto& a : *r) {
-      by_id[a.session_id] = &a;
-      bj::object o{{"session_id", a.session_id}, {"blocking_session_id", a.blocking_session_id},
-                   {"status", a.status}, {"elapsed_ms", a.elapsed_ms}, {"cpu_ms", a.cpu_ms},
-                   {"logical_reads", a.logical_reads}, {"open_transactions", a.open_transactions},
-                   {"login", a.login}, {"host", a.host}, {"program", a.program}};
-      if (!a.command.empty()) o["command"] = a.command;
-      if (!a.wait_type.empty()) o["wait_type"] = a.wait_type, o["wait_ms"] = a.wait_ms;
-      if (!a.wait_resource.empty()) o["wait_resource"] = a.wait_resource;
-      if (!a.sql_text.empty()) o["sql_text"] = one_line(a.sql_text, 4000);
-      reqs.push_back(std::move(o));
-    }
-    const auto chains = blocking_chains(*r);
-    bj::array jchains;
-    std::string text = chains.empty() ? "No blocking.\n" : "Blocking chains (head blocker first):\n";
-    for (const auto& ch : chains) {
-      bj::array ids;
-      for (std::size_t i = 0; i < ch.size(); ++i) {
-        ids.push_back(ch[i]);
-        auto it = by_id.find(ch[i]);
-        text += i ? " → " : "";
-        text += std::to_string(ch[i]);
-        if (it == by_id.end()) continue;
-        const auto& a = *it->second;
-        if (i == 0) {
-          text += " (" + a.status + ", " + a.login + "@" + a.host + ", open tran " + std::to_string(a.open_transactions) +
-                  (a.sql_text.empty() ? ", no running statement" : ": " + one_line(a.sql_text, 80)) + ")";
-        } else {
-          text += " (" + a.wait_type + " " + dur(static_cast<double>(a.wait_ms)) + ")";
-        }
-      }
-      jchains.push_back(std::move(ids));
-      text += "\n";
-    }
-    std::string long_running;
-    for (const auto& a : *r) {
-      if (a.blocking_session_id != 0 || a.elapsed_ms < min_s * 1000 || a.command.empty()) continue;
-      long_running += std::to_string(a.session_id) + " " + a.command + " " + dur(static_cast<double>(a.elapsed_ms)) +
-                      " cpu " + dur(static_cast<double>(a.cpu_ms)) + " reads " + std::to_string(a.logical_reads) +
-                      " " + a.login + "@" + a.host + ": " + one_line(a.sql_text, 120) + "\n";
-    }
-    text += long_running.empty() ? "No request running longer than " + std::to_string(min_s) + " s.\n"
-                                 : "Running longer than " + std::to_string(min_s) + " s:\n" + long_running;
-    return success(bj::object{{"requests", std::move(reqs)}, {"chains", std::move(jchains)}}, std::move(text));
+Result<Rendered> active_requests(db::Backend& db, db::Connection& conn, const bj::object& args) {
+  const auto min_s = std::max<std::int64_t>(0, json::get_int(args, "min_seconds").value_or(30));
+  auto r = db.active_requests(conn, min_s * 1000);
+  if (!r.ok()) return std::move(r).error();
+  bj::array reqs;
+  std::map<std::int64_t, const db::ActiveRequest*> by_id;
+  for (const auto& a : *r) {
+    by_id[a.session_id] = &a;
+    bj::object o{{"session_id", a.session_id}, {"blocking_session_id", a.blocking_session_id},
+                 {"status", a.status}, {"elapsed_ms", a.elapsed_ms}, {"cpu_ms", a.cpu_ms},
+                 {"logical_reads", a.logical_reads}, {"open_transactions", a.open_transactions},
+                 {"login", a.login}, {"host", a.host}, {"program", a.program}};
+    if (!a.command.empty()) o["command"] = a.command;
+    if (!a.wait_type.empty()) o["wait_type"] = a.wait_type, o["wait_ms"] = a.wait_ms;
+    if (!a.wait_resource.empty()) o["wait_resource"] = a.wait_resource;
+    if (!a.sql_text.empty()) o["sql_text"] = one_line(a.sql_text, 4000);
+    reqs.push_back(std::move(o));
   }
-};
+  const auto chains = blocking_chains(*r);
+  bj::array jchains;
+  std::string text = chains.empty() ? "No blocking.\n" : "Blocking chains (head blocker first):\n";
+  for (const auto& ch : chains) {
+    bj::array ids;
+    for (std::size_t i = 0; i < ch.size(); ++i) {
+      ids.push_back(ch[i]);
+      auto it = by_id.find(ch[i]);
+      text += i ? " → " : "";
+      text += std::to_string(ch[i]);
+      if (it == by_id.end()) continue;
+      const auto& a = *it->second;
+      if (i == 0) {
+        text += " (" + a.status + ", " + a.login + "@" + a.host + ", open tran " + std::to_string(a.open_transactions) +
+                (a.sql_text.empty() ? ", no running statement" : ": " + one_line(a.sql_text, 80)) + ")";
+      } else {
+        text += " (" + a.wait_type + " " + dur(static_cast<double>(a.wait_ms)) + ")";
+      }
+    }
+    jchains.push_back(std::move(ids));
+    text += "\n";
+  }
+  std::string long_running;
+  for (const auto& a : *r) {
+    if (a.blocking_session_id != 0 || a.elapsed_ms < min_s * 1000 || a.command.empty()) continue;
+    long_running += std::to_string(a.session_id) + " " + a.command + " " + dur(static_cast<double>(a.elapsed_ms)) +
+                    " cpu " + dur(static_cast<double>(a.cpu_ms)) + " reads " + std::to_string(a.logical_reads) +
+                    " " + a.login + "@" + a.host + ": " + one_line(a.sql_text, 120) + "\n";
+  }
+  text += long_running.empty() ? "No request running longer than " + std::to_string(min_s) + " s.\n"
+                               : "Running longer than " + std::to_string(min_s) + " s:\n" + long_running;
+  return Rendered{bj::object{{"requests", std::move(reqs)}, {"chains", std::move(jchains)}}, std::move(text)};
+}
 
 // ---------------------------------------------------------------- index_advice
 
@@ -255,51 +196,34 @@ std::string create_statement(const db::MissingIndex& m) {
   return s;
 }
 
-class IndexAdviceTool final : public InsightTool {
- public:
-  explicit IndexAdviceTool(std::shared_ptr<Env> env)
-      : InsightTool(std::move(env),
-                    make("index_advice", "Missing and unused indexes",
-                         "Indexes the optimizer asked for (with estimated benefit) and indexes never read since the "
-                         "last restart.",
-                         R"({"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":50}},
-                           "additionalProperties":false})",
-                         R"({"type":"object","properties":{"missing":{"type":"array","items":{"type":"object"}},
-                           "unused":{"type":"array","items":{"type":"object"}}}})",
-                         {"missing", "unused"})) {}
-
- protected:
-  mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
-    const auto limit = limit_arg(args, 10, 50);
-    auto conn = env_->acquire(ctx);
-    if (!conn.ok()) return failed(conn.error());
-    auto missing = env_->db().missing_indexes(**conn, limit);
-    if (!missing.ok()) return failed(missing.error());
-    auto unused = env_->db().unused_indexes(**conn, limit);
-    if (!unused.ok()) return failed(unused.error());
-    bj::array jm, ju;
-    std::string text = "Missing indexes (" + std::to_string(missing->size()) + ", suggestions to review, not to apply "
-                       "blindly):\n";
-    for (const auto& m : *missing) {
-      auto stmt = create_statement(m);
-      jm.push_back(bj::object{{"table", display_name(m.schema, m.table)}, {"equality_columns", m.equality_columns},
-                              {"inequality_columns", m.inequality_columns}, {"included_columns", m.included_columns},
-                              {"user_seeks", m.user_seeks}, {"user_scans", m.user_scans},
-                              {"avg_user_impact", m.avg_user_impact}, {"improvement", m.improvement},
-                              {"create_statement", stmt}});
-      text += stmt + " -- impact " + fmt(m.avg_user_impact) + "%, " + std::to_string(m.user_seeks + m.user_scans) +
-              " seeks/scans, score " + fmt(m.improvement, 0) + "\n";
-    }
-    text += "Unused indexes (" + std::to_string(unused->size()) + ", no reads since the last restart):\n";
-    for (const auto& u : *unused) {
-      ju.push_back(bj::object{{"table", display_name(u.schema, u.table)}, {"index", u.index},
-                              {"user_updates", u.user_updates}});
-      text += display_name(u.schema, u.table) + "." + u.index + ": " + std::to_string(u.user_updates) +
-              " updates maintained, 0 reads\n";
-    }
-    return success(bj::object{{"missing", std::move(jm)}, {"unused", std::move(ju)}}, std::move(text));
+Result<Rendered> index_advice(db::Backend& db, db::Connection& conn, const bj::object& args) {
+  const auto limit = limit_arg(args, 10, 50);
+  auto missing = db.missing_indexes(conn, limit);
+  if (!missing.ok()) return std::move(missing).error();
+  auto unused = db.unused_indexes(conn, limit);
+  if (!unused.ok()) return std::move(unused).error();
+  bj::array jm, ju;
+  std::string text = "Missing indexes (" + std::to_string(missing->size()) + ", suggestions to review, not to apply "
+                     "blindly):\n";
+  for (const auto& m : *missing) {
+    auto stmt = create_statement(m);
+    jm.push_back(bj::object{{"table", display_name(m.schema, m.table)}, {"equality_columns", m.equality_columns},
+                            {"inequality_columns", m.inequality_columns}, {"included_columns", m.included_columns},
+                            {"user_seeks", m.user_seeks}, {"user_scans", m.user_scans},
+                            {"avg_user_impact", m.avg_user_impact}, {"improvement", m.improvement},
+                            {"create_statement", stmt}});
+    text += stmt + " -- impact " + fmt(m.avg_user_impact) + "%, " + std::to_string(m.user_seeks + m.user_scans) +
+            " seeks/scans, score " + fmt(m.improvement, 0) + "\n";
   }
-};
+  text += "Unused indexes (" + std::to_string(unused->size()) + ", no reads since the last restart):\n";
+  for (const auto& u : *unused) {
+    ju.push_back(bj::object{{"table", display_name(u.schema, u.table)}, {"index", u.index},
+                            {"user_updates", u.user_updates}});
+    text += display_name(u.schema, u.table) + "." + u.index + ": " + std::to_string(u.user_updates) +
+            " updates maintained, 0 reads\n";
+  }
+  return Rendered{bj::object{{"missing", std::move(jm)}, {"unused", std::move(ju)}}, std::move(text)};
+}
 
 // ---------------------------------------------------------------- wait_stats
 
@@ -317,71 +241,137 @@ const char* wait_meaning(std::string_view w) {
   return "";
 }
 
-class WaitStatsTool final : public InsightTool {
- public:
-  explicit WaitStatsTool(std::shared_ptr<Env> env)
-      : InsightTool(std::move(env),
-                    make("wait_stats", "Wait statistics",
-                         "What the server waits on most since its statistics were last reset (idle waits excluded).",
-                         R"({"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":50}},
-                           "additionalProperties":false})",
-                         R"({"type":"object","properties":{"waits":{"type":"array","items":{"type":"object"}}}})",
-                         {"waits"})) {}
-
- protected:
-  mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
-    auto conn = env_->acquire(ctx);
-    if (!conn.ok()) return failed(conn.error());
-    auto r = env_->db().wait_stats(**conn, limit_arg(args, 10, 50));
-    if (!r.ok()) return failed(r.error());
-    bj::array arr;
-    std::string text = "Top waits (% of non-idle wait time):\n";
-    for (const auto& w : *r) {
-      arr.push_back(bj::object{{"wait_type", w.wait_type}, {"waiting_tasks", w.waiting_tasks}, {"wait_ms", w.wait_ms},
-                               {"signal_wait_ms", w.signal_wait_ms}, {"max_wait_ms", w.max_wait_ms},
-                               {"percent", w.percent}});
-      std::string meaning = wait_meaning(w.wait_type);
-      text += w.wait_type + " " + fmt(w.percent) + "% " + dur(static_cast<double>(w.wait_ms)) + " (" +
-              std::to_string(w.waiting_tasks) + " waits, max " + dur(static_cast<double>(w.max_wait_ms)) + ")" +
-              (meaning.empty() ? "" : " — " + meaning) + "\n";
-    }
-    return success(bj::object{{"waits", std::move(arr)}}, std::move(text));
+Result<Rendered> wait_stats(db::Backend& db, db::Connection& conn, const bj::object& args) {
+  auto r = db.wait_stats(conn, limit_arg(args, 10, 50));
+  if (!r.ok()) return std::move(r).error();
+  bj::array arr;
+  std::string text = "Top waits (% of non-idle wait time):\n";
+  for (const auto& w : *r) {
+    arr.push_back(bj::object{{"wait_type", w.wait_type}, {"waiting_tasks", w.waiting_tasks}, {"wait_ms", w.wait_ms},
+                             {"signal_wait_ms", w.signal_wait_ms}, {"max_wait_ms", w.max_wait_ms},
+                             {"percent", w.percent}});
+    std::string meaning = wait_meaning(w.wait_type);
+    text += w.wait_type + " " + fmt(w.percent) + "% " + dur(static_cast<double>(w.wait_ms)) + " (" +
+            std::to_string(w.waiting_tasks) + " waits, max " + dur(static_cast<double>(w.max_wait_ms)) + ")" +
+            (meaning.empty() ? "" : " — " + meaning) + "\n";
   }
-};
+  return Rendered{bj::object{{"waits", std::move(arr)}}, std::move(text)};
+}
 
 // ---------------------------------------------------------------- table_space
 
-class TableSpaceTool final : public InsightTool {
+Result<Rendered> table_space(db::Backend& db, db::Connection& conn, const bj::object& args) {
+  const std::string schema_name(json::get_string(args, "schema").value_or(""));
+  auto r = db.table_space(conn, schema_name, limit_arg(args, 20, 500));
+  if (!r.ok()) return std::move(r).error();
+  bj::array arr;
+  std::string text = "Space per table (KB: reserved / data / index):\n";
+  for (const auto& t : *r) {
+    const auto index_kb = std::max<std::int64_t>(0, t.used_kb - t.data_kb);
+    arr.push_back(bj::object{{"table", display_name(t.schema, t.table)}, {"rows", t.rows},
+                             {"reserved_kb", t.reserved_kb}, {"used_kb", t.used_kb}, {"data_kb", t.data_kb},
+                             {"index_kb", index_kb}});
+    text += display_name(t.schema, t.table) + ": " + std::to_string(t.rows) + " rows, " +
+            std::to_string(t.reserved_kb) + " / " + std::to_string(t.data_kb) + " / " + std::to_string(index_kb) +
+            "\n";
+  }
+  return Rendered{bj::object{{"tables", std::move(arr)}}, std::move(text)};
+}
+
+// ---------------------------------------------------------------- the table
+
+/// One insight tool: its definition and the function that reads and renders it.
+struct InsightSpec {
+  const char* name;
+  const char* title;
+  const char* description;  ///< " Needs VIEW DATABASE STATE." is appended
+  std::string_view input;   ///< JSON Schema of the arguments
+  std::string_view output;  ///< JSON Schema of structuredContent (the error variant is added)
+  std::vector<std::string> required;
+  Result<Rendered> (*render)(db::Backend&, db::Connection&, const bj::object& args);
+};
+
+const std::vector<InsightSpec>& insight_specs() {
+  static const std::vector<InsightSpec> kSpecs = {
+      {"top_queries", "Top queries (Query Store)",
+       "Most expensive queries from Query Store by total CPU, duration or logical reads.",
+       R"({"type":"object","properties":{"metric":{"enum":["cpu","duration","reads"]},
+         "hours":{"type":"integer","minimum":1,"maximum":720,"description":"window, default 24"},
+         "limit":{"type":"integer","minimum":1,"maximum":50}},"additionalProperties":false})",
+       R"({"type":"object","properties":{"query_store_state":{"type":"string"},
+         "metric":{"type":"string"},"queries":{"type":"array","items":{"type":"object"}}}})",
+       {"queries"}, &top_queries},
+      {"active_requests", "Blocking and long-running requests",
+       "Current blocking chains (head blocker first) and requests running longer than min_seconds.",
+       R"({"type":"object","properties":{"min_seconds":{"type":"integer","minimum":0,
+         "description":"default 30"}},"additionalProperties":false})",
+       R"({"type":"object","properties":{"requests":{"type":"array","items":{"type":"object"}},
+         "chains":{"type":"array","items":{"type":"array","items":{"type":"integer"}}}}})",
+       {"requests", "chains"}, &active_requests},
+      {"index_advice", "Missing and unused indexes",
+       "Indexes the optimizer asked for (with estimated benefit) and indexes never read since the last restart.",
+       R"({"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":50}},
+         "additionalProperties":false})",
+       R"({"type":"object","properties":{"missing":{"type":"array","items":{"type":"object"}},
+         "unused":{"type":"array","items":{"type":"object"}}}})",
+       {"missing", "unused"}, &index_advice},
+      {"wait_stats", "Wait statistics",
+       "What the server waits on most since its statistics were last reset (idle waits excluded).",
+       R"({"type":"object","properties":{"limit":{"type":"integer","minimum":1,"maximum":50}},
+         "additionalProperties":false})",
+       R"({"type":"object","properties":{"waits":{"type":"array","items":{"type":"object"}}}})",
+       {"waits"}, &wait_stats},
+      {"table_space", "Space used per table", "Rows and reserved/data/index space per table, largest first.",
+       R"({"type":"object","properties":{"schema":{"type":"string"},
+         "limit":{"type":"integer","minimum":1,"maximum":500}},"additionalProperties":false})",
+       R"({"type":"object","properties":{"tables":{"type":"array","items":{"type":"object"}}}})",
+       {"tables"}, &table_space},
+  };
+  return kSpecs;
+}
+
+mcp::ToolDefinition tool_definition(const InsightSpec& spec) {
+  mcp::ToolDefinition d;
+  d.name = spec.name;
+  d.title = spec.title;
+  d.description = std::string(spec.description) + " Needs VIEW DATABASE STATE.";
+  d.input_schema = schema(spec.input);
+  d.output_schema = with_error_variant(schema(spec.output), spec.required);
+  d.annotations = read_only_annotations();
+  return d;
+}
+
+/// Every insight tool: borrows a connection, runs its row of the table, and turns a refused DMV or
+/// Query Store view into a message naming the permission.
+class InsightTool final : public BaseTool {
  public:
-  explicit TableSpaceTool(std::shared_ptr<Env> env)
-      : InsightTool(std::move(env),
-                    make("table_space", "Space used per table",
-                         "Rows and reserved/data/index space per table, largest first.",
-                         R"({"type":"object","properties":{"schema":{"type":"string"},
-                           "limit":{"type":"integer","minimum":1,"maximum":500}},"additionalProperties":false})",
-                         R"({"type":"object","properties":{"tables":{"type":"array","items":{"type":"object"}}}})",
-                         {"tables"})) {}
+  InsightTool(std::shared_ptr<Env> env, const InsightSpec& spec)
+      : BaseTool(std::move(env), tool_definition(spec)), render_(spec.render) {}
 
  protected:
   mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
-    const std::string schema_name(json::get_string(args, "schema").value_or(""));
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return failed(conn.error());
-    auto r = env_->db().table_space(**conn, schema_name, limit_arg(args, 20, 500));
+    auto r = render_(env_->db(), **conn, args);
     if (!r.ok()) return failed(r.error());
-    bj::array arr;
-    std::string text = "Space per table (KB: reserved / data / index):\n";
-    for (const auto& t : *r) {
-      const auto index_kb = std::max<std::int64_t>(0, t.used_kb - t.data_kb);
-      arr.push_back(bj::object{{"table", display_name(t.schema, t.table)}, {"rows", t.rows},
-                               {"reserved_kb", t.reserved_kb}, {"used_kb", t.used_kb}, {"data_kb", t.data_kb},
-                               {"index_kb", index_kb}});
-      text += display_name(t.schema, t.table) + ": " + std::to_string(t.rows) + " rows, " +
-              std::to_string(t.reserved_kb) + " / " + std::to_string(t.data_kb) + " / " + std::to_string(index_kb) +
-              "\n";
-    }
-    return success(bj::object{{"tables", std::move(arr)}}, std::move(text));
+    return success(std::move(r->structured), std::move(r->text));
   }
+
+ private:
+  mcp::ToolResult failed(const Error& e) const {
+    if (permission_denied(e)) {
+      std::string msg = def_.name + " needs " + kNeeds + "; the server refused it (" + std::to_string(e.code) +
+                        ": " + e.message + ")";
+      std::string hint = "Ask an administrator: GRANT VIEW DATABASE STATE TO [<this login's user>]; the other tools "
+                         "work without it.";
+      return mcp::ToolResult::error(msg + ". " + hint,
+                                    bj::object{{"error", bj::object{{"kind", "permission"}, {"number", e.code},
+                                                                    {"message", msg}, {"hint", hint}}}});
+    }
+    return error_result(e, def_.name, env_->dialect(), env_->cfg.query_timeout);
+  }
+
+  Result<Rendered> (*render_)(db::Backend&, db::Connection&, const bj::object&);
 };
 
 }  // namespace
@@ -389,11 +379,7 @@ class TableSpaceTool final : public InsightTool {
 std::vector<std::unique_ptr<mcp::Tool>> make_insight_tools(std::shared_ptr<Env> env) {
   std::vector<std::unique_ptr<mcp::Tool>> out;
   if (!env->backend->has_insights()) return out;
-  out.push_back(std::make_unique<TopQueriesTool>(env));
-  out.push_back(std::make_unique<ActiveRequestsTool>(env));
-  out.push_back(std::make_unique<IndexAdviceTool>(env));
-  out.push_back(std::make_unique<WaitStatsTool>(env));
-  out.push_back(std::make_unique<TableSpaceTool>(env));
+  for (const InsightSpec& spec : insight_specs()) out.push_back(std::make_unique<InsightTool>(env, spec));
   return out;
 }
 

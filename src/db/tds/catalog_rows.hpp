@@ -55,6 +55,19 @@ inline Result<Rows> query(Connection& c, std::string_view sql, const Params& p, 
   return rows;
 }
 
+/// Each row of `rows` made into a T by `make(row)`; rows with fewer than `columns` values (which a
+/// well-formed answer never has) are skipped. An error is passed on as is.
+template <class T, class Make>
+Result<std::vector<T>> rows_of(Result<Rows> rows, std::size_t columns, Make make) {
+  if (!rows.ok()) return std::move(rows).error();
+  std::vector<T> out;
+  out.reserve(rows->rows.size());
+  for (const auto& r : rows->rows) {
+    if (r.size() >= columns) out.push_back(make(r));
+  }
+  return out;
+}
+
 /// 297/300/229/262: the login may not read a DMV (VIEW DATABASE STATE on Azure SQL).
 inline bool permission_denied(const Error& e) {
   return e.kind == ErrorKind::Database && (e.code == 297 || e.code == 300 || e.code == 229 || e.code == 262);

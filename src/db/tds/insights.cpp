@@ -49,22 +49,15 @@ Result<TopQueries> TdsBackend::top_queries(Connection& c, QueryMetric metric, in
       "ORDER BY CASE @metric WHEN 'duration' THEN agg.duration_ms WHEN 'reads' THEN agg.logical_reads "
       "ELSE agg.cpu_ms END DESC, agg.query_id";
   const char* m = metric == QueryMetric::Duration ? "duration" : metric == QueryMetric::Reads ? "reads" : "cpu";
-  auto rows = query(c, kSql,
-                    {{"@n", count(limit)}, {"@hours", Value::integer(hours)}, {"@metric", Value::text(m)}},
-                    catalog_options());
-  if (!rows.ok()) return std::move(rows).error();
-  for (const auto& r : rows->rows) {
-    if (r.size() < 7) continue;
-    TopQuery q;
-    q.query_id = num(r[0]);
-    q.text = text(r[1]);
-    q.executions = num(r[2]);
-    q.cpu_ms = dbl(r[3]);
-    q.duration_ms = dbl(r[4]);
-    q.logical_reads = dbl(r[5]);
-    q.last_execution = text(r[6]);
-    out.queries.push_back(std::move(q));
-  }
+  auto queries = rows_of<TopQuery>(
+      query(c, kSql, {{"@n", count(limit)}, {"@hours", Value::integer(hours)}, {"@metric", Value::text(m)}},
+            catalog_options()),
+      7, [](const Row& r) {
+        return TopQuery{.query_id = num(r[0]), .text = text(r[1]), .executions = num(r[2]), .cpu_ms = dbl(r[3]),
+                        .duration_ms = dbl(r[4]), .logical_reads = dbl(r[5]), .last_execution = text(r[6])};
+      });
+  if (!queries.ok()) return std::move(queries).error();
+  out.queries = std::move(*queries);
   return out;
 }
 
@@ -86,30 +79,16 @@ Result<std::vector<ActiveRequest>> TdsBackend::active_requests(Connection& c, st
       "WHERE s.session_id IN (SELECT b.blocking_session_id FROM sys.dm_exec_requests b) "
       "AND NOT EXISTS (SELECT 1 FROM sys.dm_exec_requests r2 WHERE r2.session_id = s.session_id) "
       "ORDER BY elapsed_ms DESC";
-  auto rows = query(c, kSql, {{"@min_ms", Value::integer(min_elapsed_ms)}}, catalog_options());
-  if (!rows.ok()) return std::move(rows).error();
-  std::vector<ActiveRequest> out;
-  for (const auto& r : rows->rows) {
-    if (r.size() < 15) continue;
-    ActiveRequest a;
-    a.session_id = num(r[0]);
-    a.blocking_session_id = num(r[1]);
-    a.status = std::string(text::trim(text(r[2])));
-    a.command = std::string(text::trim(text(r[3])));
-    a.wait_type = text(r[4]);
-    a.wait_ms = num(r[5]);
-    a.wait_resource = text(r[6]);
-    a.elapsed_ms = num(r[7]);
-    a.cpu_ms = num(r[8]);
-    a.logical_reads = num(r[9]);
-    a.open_transactions = num(r[10]);
-    a.login = text(r[11]);
-    a.host = text(r[12]);
-    a.program = text(r[13]);
-    a.sql_text = text(r[14]);
-    out.push_back(std::move(a));
-  }
-  return out;
+  return rows_of<ActiveRequest>(
+      query(c, kSql, {{"@min_ms", Value::integer(min_elapsed_ms)}}, catalog_options()), 15, [](const Row& r) {
+        return ActiveRequest{.session_id = num(r[0]), .blocking_session_id = num(r[1]),
+                             .status = std::string(text::trim(text(r[2]))),
+                             .command = std::string(text::trim(text(r[3]))), .wait_type = text(r[4]),
+                             .wait_resource = text(r[6]), .wait_ms = num(r[5]), .elapsed_ms = num(r[7]),
+                             .cpu_ms = num(r[8]), .logical_reads = num(r[9]), .open_transactions = num(r[10]),
+                             .login = text(r[11]), .host = text(r[12]), .program = text(r[13]),
+                             .sql_text = text(r[14])};
+      });
 }
 
 Result<std::vector<MissingIndex>> TdsBackend::missing_indexes(Connection& c, std::size_t limit) {
@@ -121,24 +100,11 @@ Result<std::vector<MissingIndex>> TdsBackend::missing_indexes(Connection& c, std
       "JOIN sys.dm_db_missing_index_groups g ON g.index_handle = d.index_handle "
       "JOIN sys.dm_db_missing_index_group_stats gs ON gs.group_handle = g.index_group_handle "
       "WHERE d.database_id = DB_ID() ORDER BY improvement DESC";
-  auto rows = query(c, kSql, {{"@n", count(limit)}}, catalog_options());
-  if (!rows.ok()) return std::move(rows).error();
-  std::vector<MissingIndex> out;
-  for (const auto& r : rows->rows) {
-    if (r.size() < 9) continue;
-    MissingIndex m;
-    m.schema = text(r[0]);
-    m.table = text(r[1]);
-    m.equality_columns = text(r[2]);
-    m.inequality_columns = text(r[3]);
-    m.included_columns = text(r[4]);
-    m.user_seeks = num(r[5]);
-    m.user_scans = num(r[6]);
-    m.avg_user_impact = dbl(r[7]);
-    m.improvement = dbl(r[8]);
-    out.push_back(std::move(m));
-  }
-  return out;
+  return rows_of<MissingIndex>(query(c, kSql, {{"@n", count(limit)}}, catalog_options()), 9, [](const Row& r) {
+    return MissingIndex{.schema = text(r[0]), .table = text(r[1]), .equality_columns = text(r[2]),
+                        .inequality_columns = text(r[3]), .included_columns = text(r[4]), .user_seeks = num(r[5]),
+                        .user_scans = num(r[6]), .avg_user_impact = dbl(r[7]), .improvement = dbl(r[8])};
+  });
 }
 
 Result<std::vector<UnusedIndex>> TdsBackend::unused_indexes(Connection& c, std::size_t limit) {
@@ -153,14 +119,9 @@ Result<std::vector<UnusedIndex>> TdsBackend::unused_indexes(Connection& c, std::
       "AND i.is_unique_constraint = 0 AND i.is_disabled = 0 "
       "AND ISNULL(u.user_seeks, 0) + ISNULL(u.user_scans, 0) + ISNULL(u.user_lookups, 0) = 0 "
       "ORDER BY ISNULL(u.user_updates, 0) DESC, s.name, o.name, i.name";
-  auto rows = query(c, kSql, {{"@n", count(limit)}}, catalog_options());
-  if (!rows.ok()) return std::move(rows).error();
-  std::vector<UnusedIndex> out;
-  for (const auto& r : rows->rows) {
-    if (r.size() < 4) continue;
-    out.push_back(UnusedIndex{text(r[0]), text(r[1]), text(r[2]), num(r[3])});
-  }
-  return out;
+  return rows_of<UnusedIndex>(query(c, kSql, {{"@n", count(limit)}}, catalog_options()), 4, [](const Row& r) {
+    return UnusedIndex{text(r[0]), text(r[1]), text(r[2]), num(r[3])};
+  });
 }
 
 Result<std::vector<WaitStat>> TdsBackend::wait_stats(Connection& c, std::size_t limit) {
@@ -174,14 +135,9 @@ Result<std::vector<WaitStat>> TdsBackend::wait_stats(Connection& c, std::size_t 
   sql += " WHERE wait_time_ms > 0 AND ";
   sql += kBenignWaits;
   sql += " ORDER BY wait_time_ms DESC";
-  auto rows = query(c, sql, {{"@n", count(limit)}}, catalog_options());
-  if (!rows.ok()) return std::move(rows).error();
-  std::vector<WaitStat> out;
-  for (const auto& r : rows->rows) {
-    if (r.size() < 6) continue;
-    out.push_back(WaitStat{text(r[0]), num(r[1]), num(r[2]), num(r[3]), num(r[4]), dbl(r[5])});
-  }
-  return out;
+  return rows_of<WaitStat>(query(c, sql, {{"@n", count(limit)}}, catalog_options()), 6, [](const Row& r) {
+    return WaitStat{text(r[0]), num(r[1]), num(r[2]), num(r[3]), num(r[4]), dbl(r[5])};
+  });
 }
 
 Result<std::vector<TableSpace>> TdsBackend::table_space(Connection& c, const std::string& schema, std::size_t limit) {
@@ -195,16 +151,10 @@ Result<std::vector<TableSpace>> TdsBackend::table_space(Connection& c, const std
       "JOIN sys.schemas s ON s.schema_id = t.schema_id "
       "WHERE t.is_ms_shipped = 0 AND (@schema IS NULL OR s.name = @schema) "
       "GROUP BY s.name, t.name ORDER BY reserved_kb DESC, s.name, t.name";
-  auto rows = query(c, kSql,
-                    {{"@n", count(limit)}, {"@schema", schema.empty() ? Value::null() : Value::text(schema)}},
-                    catalog_options());
-  if (!rows.ok()) return std::move(rows).error();
-  std::vector<TableSpace> out;
-  for (const auto& r : rows->rows) {
-    if (r.size() < 6) continue;
-    out.push_back(TableSpace{text(r[0]), text(r[1]), num(r[2]), num(r[3]), num(r[4]), num(r[5])});
-  }
-  return out;
+  const Params p{{"@n", count(limit)}, {"@schema", schema.empty() ? Value::null() : Value::text(schema)}};
+  return rows_of<TableSpace>(query(c, kSql, p, catalog_options()), 6, [](const Row& r) {
+    return TableSpace{text(r[0]), text(r[1]), num(r[2]), num(r[3]), num(r[4]), num(r[5])};
+  });
 }
 
 }  // namespace azsql::db::tds

@@ -86,18 +86,14 @@ Result<std::vector<TableInfo>> TdsBackend::list_tables(Connection& c, const List
     sql.replace(sql.find(from), from.size(), "NULL");
     rows = query(c, sql, p, catalog_options());
   }
-  if (!rows.ok()) return std::move(rows).error();
-  std::vector<TableInfo> out;
-  for (const auto& r : rows->rows) {
-    if (r.size() < 4) continue;
+  return rows_of<TableInfo>(std::move(rows), 4, [](const Row& r) {
     TableInfo t;
     t.schema = text(r[0]);
     t.name = text(r[1]);
     t.type = text(r[2]);
     if (!r[3].is_null()) t.row_count = num(r[3]);
-    out.push_back(std::move(t));
-  }
-  return out;
+    return t;
+  });
 }
 
 namespace {
