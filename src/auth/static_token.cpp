@@ -1,5 +1,7 @@
 #include "auth/credentials.hpp"
 
+#include "common/timestamp.hpp"
+
 namespace azsql::auth {
 
 StaticTokenCredential::StaticTokenCredential(std::string token) : token_(std::move(token)) {
@@ -11,13 +13,8 @@ Result<AccessToken> StaticTokenCredential::get_token(std::string_view, const Can
   const auto now = std::chrono::system_clock::now();
   if (auto exp = jwt_expiry(token_)) {
     if (*exp <= now) {
-      auto t = std::chrono::system_clock::to_time_t(*exp);
-      char buf[32];
-      std::tm tm{};
-      gmtime_r(&t, &tm);
-      std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
       return Error::make(ErrorKind::Auth, name() + ": the access token in AZURE_SQL_ACCESS_TOKEN expired at " +
-                                              std::string(buf) + "; supply a new one");
+                                              timestamp::utc_seconds(*exp) + "; supply a new one");
     }
     return AccessToken{token_, *exp, std::nullopt};
   }

@@ -3,24 +3,15 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
-#include <ctime>
 #include <random>
+
+#include "common/timestamp.hpp"
 
 namespace azsql::mcp {
 
 namespace {
 
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - secs).count();
-  const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char b[96];
-  std::snprintf(b, sizeof b, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return b;
-}
+std::string iso8601(std::chrono::system_clock::time_point t) { return timestamp::utc_millis(t); }
 
 /// 128 random bits as 32 hex digits (ids are also checked against their owner).
 std::string new_task_id() {

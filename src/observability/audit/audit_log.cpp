@@ -3,10 +3,10 @@
 #include <openssl/evp.h>
 
 #include <chrono>
-#include <ctime>
 #include <span>
 
 #include "common/hex.hpp"
+#include "common/timestamp.hpp"
 
 namespace azsql::observability {
 
@@ -21,17 +21,7 @@ std::string sha256_hex(std::string_view s) {
   return hex::encode(std::span<const std::uint8_t>(md, len), hex::Case::Lower);
 }
 
-std::string now_iso() {
-  auto now = std::chrono::system_clock::now();
-  auto t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
-}
+std::string now_iso() { return timestamp::utc_millis(std::chrono::system_clock::now()); }
 
 /// The statement a call ran, if any: `query` (reads), `sql` (writes) or a synthesized INSERT.
 std::optional<std::string> statement_of(const bj::object& args) {

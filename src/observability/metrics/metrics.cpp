@@ -9,8 +9,9 @@
 
 #include <array>
 #include <atomic>
-#include <ctime>
 #include <set>
+
+#include "common/timestamp.hpp"
 
 namespace azsql::observability {
 
@@ -37,17 +38,7 @@ std::atomic<std::uint64_t> g_token_failed{0};
 
 constexpr std::size_t kMaxErrorNumbers = 200;  // distinct DB error numbers kept as labels
 
-std::string iso_now() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
-}
+std::string iso_now() { return timestamp::utc_millis(std::chrono::system_clock::now()); }
 
 }  // namespace
 
