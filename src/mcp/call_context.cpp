@@ -70,8 +70,9 @@ const CancelToken& Request::cancel() const { return ctx ? ctx->cancel() : in.clo
 
 // ---------------------------------------------------------------- CallCtx
 
-CallCtx::CallCtx(Core& core, const Request& rq, CancelToken token)
+CallCtx::CallCtx(Core& core, Request& rq, CancelToken token)
     : core_(core),
+      rq_(&rq),
       session_(rq.session),
       outbox_(rq.in.outbox),
       token_(std::move(token)),
@@ -119,6 +120,20 @@ InputOutcome CallCtx::request_input(std::string_view key, std::string_view metho
   const char* cap = capability_for(method);
   if (!cap || !session_->client_capabilities().contains(cap)) return out;  // Unsupported
   auto& st = session_->state();
+  if (!task_id_.empty() && st.modern) {
+    // A task asks through its own status: input_required with inputRequests, answered by tasks/update.
+    auto answer = core_.tasks.await_input(task_id_, std::string(key),
+                                          bj::object{{"method", method}, {"params", std::move(params)}}, token_,
+                                          std::chrono::steady_clock::now() + core_.self.options().input_timeout);
+    if (!answer) {
+      out.status = InputOutcome::Status::Failed;
+      out.error = token_.cancelled() ? "the task was cancelled" : "no answer came within the input timeout";
+      return out;
+    }
+    out.status = InputOutcome::Status::Answered;
+    out.result = std::move(*answer);
+    return out;
+  }
   if (st.modern) {
     if (st.mrtr_method.empty()) return out;
     if (const auto* r = st.input_responses.if_contains(key); r && r->is_object()) {
@@ -137,6 +152,12 @@ InputOutcome CallCtx::request_input(std::string_view key, std::string_view metho
   if (sid.empty()) return out;
   return core_.elicitation.ask(sid, method, std::move(params), [this](const bj::object& m) { send(m); }, token_,
                                core_.self.options().input_timeout);
+}
+
+bool CallCtx::start_task() {
+  if (!task_id_.empty()) return true;
+  if (!rq_ || rq_->method != "tools/call" || rq_->answered || !tasks_negotiated(*rq_)) return false;
+  return !begin_task(*rq_).has_value();
 }
 
 bj::object CallCtx::take_input_requests() {

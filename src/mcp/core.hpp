@@ -19,6 +19,7 @@
 #include "mcp/errors.hpp"
 #include "mcp/request_state.hpp"
 #include "mcp/server.hpp"
+#include "mcp/tasks.hpp"
 #include "mcp/worker_pool.hpp"
 
 namespace azsql::mcp::detail {
@@ -27,6 +28,9 @@ inline constexpr const char* kMetaClientInfo = "io.modelcontextprotocol/clientIn
 inline constexpr const char* kMetaLogLevel = "io.modelcontextprotocol/logLevel";
 inline constexpr const char* kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
 inline constexpr const char* kMetaSubscriptionId = "io.modelcontextprotocol/subscriptionId";
+/// The tasks extension (SEP-2663) under capabilities.extensions.
+inline constexpr const char* kTasksExtension = "io.modelcontextprotocol/tasks";
+inline constexpr const char* kMetaRelatedTask = "io.modelcontextprotocol/related-task";
 
 /// Revisions are ISO dates, so string order is time order.
 inline bool at_least(std::string_view version, const char* rev) { return version >= rev; }
@@ -91,6 +95,10 @@ struct Request {
   /// On a worker thread: the call's context (its own cancel token, progress, logging, caller,
   /// client input). Null for handlers that run on the caller's thread.
   CallCtx* ctx = nullptr;
+  /// Links the worker's token to `in.closed`; dropped when the call becomes a task.
+  std::shared_ptr<CancelToken::Registration> closed_link;
+  /// Already answered (a tools/call that became a task): the worker must not answer again.
+  bool answered = false;
 
   Request(Core& c) : core(c) {}
   const Server& server() const;
@@ -105,7 +113,7 @@ struct Request {
 /// CallContext handed to tools, resources, prompts and completions for one request.
 class CallCtx final : public CallContext {
  public:
-  CallCtx(Core& core, const Request& rq, CancelToken token);
+  CallCtx(Core& core, Request& rq, CancelToken token);
 
   const CancelToken& cancel() const override { return token_; }
   void progress(double progress, std::optional<double> total, std::string_view message) override;
@@ -116,6 +124,15 @@ class CallCtx final : public CallContext {
   const bj::value& round_state() const override { return session_->state().round_state; }
   void set_round_state(bj::value state) override;
   InputOutcome request_input(std::string_view key, std::string_view method, bj::object params) override;
+  bool start_task() override;
+  std::string task_id() const override { return task_id_; }
+  /// The call now runs as task `id` (begin_task()); its notifications go to the session's stream
+  /// (the request's own stream ends with the CreateTaskResult).
+  void enter_task(std::string id) {
+    std::lock_guard lock(mu_);
+    task_id_ = std::move(id);
+    outbox_.reset();
+  }
 
   bool modern() const noexcept { return session_->state().modern; }
   /// The InputRequests recorded this round (empty = the call completed).
@@ -126,6 +143,8 @@ class CallCtx final : public CallContext {
   void send(const bj::object& msg);
 
   Core& core_;
+  Request* rq_;
+  std::string task_id_;
   std::shared_ptr<Session> session_;
   std::shared_ptr<Outbox> outbox_;
   CancelToken token_;
@@ -142,6 +161,7 @@ struct Core {
 
   Server& self;
   WorkerPool pool;
+  TaskStore tasks;
   RequestStateSigner signer;
   Elicitation elicitation;
 
@@ -179,5 +199,17 @@ struct Core {
 void shape_modern_result(const Request& rq, bj::object& result);
 /// subscriptions/listen (modern.cpp): keeps the stream open until cancelled; answers at shutdown.
 Outcome listen(Request& rq);
+
+// Tasks (task_methods.cpp).
+/// The registry has a tool that can run as a task (then the tasks capability is advertised).
+bool offers_tasks(const Registry& registry);
+/// The request's client negotiated tasks: the 2026-07-28 extension in its capabilities, or a
+/// 2025-11-25 tools/call with params.task.
+bool tasks_negotiated(const Request& rq);
+/// Turns the tools/call `rq` (on a worker, with its CallCtx) into a task: creates it, detaches the
+/// work from the request's stream and answers the request with a CreateTaskResult.
+std::optional<RpcError> begin_task(Request& rq);
+/// Records how the task of `rq` ended (a tool result, or a protocol error).
+void settle_task(Request& rq, std::variant<bj::object, RpcError> outcome);
 
 }  // namespace azsql::mcp::detail

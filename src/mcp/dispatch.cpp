@@ -9,7 +9,11 @@ namespace azsql::mcp::detail {
 
 namespace rpc = azsql::jsonrpc;
 
-Core::Core(Server& s) : self(s), pool(s.options().worker_threads, s.options().max_concurrent) {}
+Core::Core(Server& s)
+    : self(s),
+      pool(s.options().worker_threads, s.options().max_concurrent),
+      tasks(TaskLimits{s.options().task_max_per_owner, s.options().task_ttl, s.options().task_poll_interval},
+            [this](std::function<void()> job) { pool.post(std::move(job)); }) {}
 
 void Core::remember(const std::shared_ptr<Session>& s) {
   std::lock_guard lock(sessions_mu);
@@ -132,9 +136,8 @@ void Core::run_on_worker(std::unique_ptr<Request> rq, Outcome (*handler)(Request
     std::lock_guard lock(owner->state().mu);
     owner->state().in_flight[key] = token;
   }
-  auto link = std::make_shared<CancelToken::Registration>(rq->in.closed.on_cancel([token] { token.cancel(); }));
-  pool.post([this, rq = std::move(rq), handler, token, key = std::move(key), owner = std::move(owner),
-             link = std::move(link)]() mutable {
+  rq->closed_link = std::make_shared<CancelToken::Registration>(rq->in.closed.on_cancel([token] { token.cancel(); }));
+  pool.post([this, rq = std::move(rq), handler, token, key = std::move(key), owner = std::move(owner)]() mutable {
     Outcome out;
     {
       CallCtx ctx(*this, *rq, token);
@@ -146,15 +149,17 @@ void Core::run_on_worker(std::unique_ptr<Request> rq, Outcome (*handler)(Request
       owner->state().in_flight.erase(key);
       cancelled_by_client = token.cancelled() && !pool.stopping();
     }
-    link.reset();
-    if (cancelled_by_client) {
+    rq->closed_link.reset();
+    if (rq->answered) {
+      // A tools/call that became a task: answered with its CreateTaskResult already.
+    } else if (cancelled_by_client) {
       // MCP: the receiver of notifications/cancelled SHOULD NOT send a response.
       rq->event.outcome = "cancelled";
       rq->event.duration =
           std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - rq->start);
       finished(rq->event);
       rq->done(Outgoing{});
-    } else {
+    } else if (!std::holds_alternative<Deferred>(out)) {
       finish(*rq, std::move(out));
     }
     pool.release();

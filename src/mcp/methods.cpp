@@ -34,6 +34,8 @@ std::optional<std::size_t> decode_cursor(const bj::object& params) {
   return n;
 }
 
+}  // namespace
+
 Outcome paginate(const Request& rq, bj::array all, const char* key) {
   auto offset = decode_cursor(rq.params);
   if (!offset || *offset > all.size()) return RpcError(Fault::InvalidParams, "invalid pagination cursor");
@@ -45,6 +47,8 @@ Outcome paginate(const Request& rq, bj::array all, const char* key) {
   if (*offset + page < all.size()) result["nextCursor"] = encode_cursor(*offset + page);
   return bj::value(std::move(result));
 }
+
+namespace {
 
 bool tool_visible(const Request& rq, const Tool& t) { return !(rq.options().read_only && t.definition().writes); }
 
@@ -73,7 +77,7 @@ Outcome initialize(Request& rq) {
     if (const auto* caps = json::get_object(rq.params, "capabilities")) st.client_caps = *caps;
   }
   st.initialized = true;
-  return bj::value(initialize_result(version, rq.options()));
+  return bj::value(initialize_result(version, rq.options(), offers_tasks(rq.registry())));
 }
 
 Outcome set_log_level(Request& rq) {
@@ -91,7 +95,7 @@ Outcome set_log_level(Request& rq) {
 Outcome discover(Request& rq) {
   bj::object r;
   r["supportedVersions"] = supported_versions();
-  r["capabilities"] = server_capabilities(kModernVersion, rq.options());
+  r["capabilities"] = server_capabilities(kModernVersion, rq.options(), offers_tasks(rq.registry()));
   if (!rq.options().instructions.empty()) r["instructions"] = rq.options().instructions;
   return bj::value(std::move(r));
 }
@@ -106,19 +110,47 @@ Outcome list_tools(Request& rq) {
   return paginate(rq, std::move(all), "tools");
 }
 
-/// Runs the tool (arguments validated first; an exception is a tool error the model can read).
-ToolResult run_tool(Request& rq, Tool& tool, const bj::object& args) {
+/// Runs the tool (arguments validated first; an exception is a tool error the model can read, and
+/// sets `crashed`: a task then fails with an internal error).
+ToolResult run_tool(Request& rq, Tool& tool, const bj::object& args, bool& crashed) {
   const auto& def = tool.definition();
   auto problem = validate_schema(args, def.input_schema);
   if (!problem.empty()) return ToolResult::error("Invalid arguments for " + def.name + ": " + problem + ".");
+  crashed = true;
   try {
-    return tool.call(args, *rq.ctx);
+    auto r = tool.call(args, *rq.ctx);
+    crashed = false;
+    return r;
   } catch (const std::exception& e) {
     rq.core.caught("tools/call " + def.name, e.what());
   } catch (...) {
     rq.core.caught("tools/call " + def.name, "a non-standard exception");
   }
   return ToolResult::error("internal error in tool " + def.name + "; the request was not completed");
+}
+
+/// Whether this tools/call starts as a task; an error when the tool runs only as a task and the
+/// client did not negotiate tasks.
+std::variant<bool, RpcError> starts_as_task(const Request& rq, const ToolDefinition& def) {
+  if (def.task_support == TaskSupport::Forbidden) return false;
+  if (tasks_negotiated(rq)) return !def.task_started_by_tool;
+  if (def.task_support == TaskSupport::Optional) return false;
+  if (rq.era == Era::Modern)
+    return RpcError(Fault::MissingCapability,
+                    "Missing required client capability: tool '" + def.name + "' runs only as a task (extension " +
+                        kTasksExtension + ")",
+                    bj::object{{"requiredCapabilities",
+                                bj::object{{"extensions", bj::object{{kTasksExtension, bj::object{}}}}}}});
+  return RpcError(Fault::MethodNotFound,
+                  "tool '" + def.name + "' runs only as a task: call it with params.task (MCP 2025-11-25 tasks)");
+}
+
+/// The arguments of a tools/call, or the -32602 to answer.
+std::variant<bj::object, RpcError> tool_arguments(const Request& rq) {
+  auto it = rq.params.find("arguments");
+  if (it == rq.params.end() || it->value().is_null()) return bj::object{};
+  if (!it->value().is_object()) return RpcError(Fault::InvalidParams, "tools/call params.arguments must be an object");
+  return it->value().get_object();
 }
 
 Outcome call_tool(Request& rq) {
@@ -129,29 +161,44 @@ Outcome call_tool(Request& rq) {
   if (!tool_visible(rq, *tool))
     return RpcError(Fault::InvalidParams,
                     "tool '" + std::string(*name) + "' is disabled: the server runs in read-only mode (MCP_READ_ONLY)");
-  bj::object args;
-  if (auto it = rq.params.find("arguments"); it != rq.params.end()) {
-    if (!it->value().is_object() && !it->value().is_null())
-      return RpcError(Fault::InvalidParams, "tools/call params.arguments must be an object");
-    if (it->value().is_object()) args = it->value().get_object();
-  }
+  auto parsed = tool_arguments(rq);
+  if (auto* e = std::get_if<RpcError>(&parsed)) return std::move(*e);
+  const bj::object& args = std::get<bj::object>(parsed);
   const auto& def = tool->definition();
   rq.event.tool = def.name;
+  auto as_task = starts_as_task(rq, def);
+  if (auto* e = std::get_if<RpcError>(&as_task)) return std::move(*e);
+  if (std::get<bool>(as_task)) {
+    if (auto e = begin_task(rq)) return std::move(*e);
+  }
   const auto t0 = std::chrono::steady_clock::now();
-  ToolResult r = run_tool(rq, *tool, args);
+  bool crashed = false;
+  ToolResult r = run_tool(rq, *tool, args, crashed);
   if (r.is_error) rq.event.outcome = "tool_error";
   if (auto obs = rq.server().observer()) {
     obs->on_tool_call(rq.ctx->client(), def, args, r,
                       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0));
   }
+  const bool in_task = !rq.ctx->task_id().empty();
+  if (in_task && crashed) {
+    settle_task(rq, RpcError(Fault::Internal, "internal error in tool " + def.name + "; the task did not complete"));
+    return Deferred{};
+  }
   if (!r.missing_capability.empty()) {
-    if (rq.era == Era::Modern)
-      return RpcError(Fault::MissingCapability, "Missing required client capability: " + r.missing_capability,
-                      bj::object{{"requiredCapabilities", bj::object{{r.missing_capability, bj::object{}}}}});
+    if (rq.era == Era::Modern) {
+      RpcError e(Fault::MissingCapability, "Missing required client capability: " + r.missing_capability,
+                 bj::object{{"requiredCapabilities", bj::object{{r.missing_capability, bj::object{}}}}});
+      if (!in_task) return e;
+      settle_task(rq, std::move(e));
+      return Deferred{};
+    }
     r = ToolResult::error(def.name + " needs the client capability '" + r.missing_capability +
                           "', which this client did not declare");
   }
-  return bj::value(tool_result_json(std::move(r), def, at_least(rq.version, "2025-06-18")));
+  bj::object result = tool_result_json(std::move(r), def, at_least(rq.version, "2025-06-18"));
+  if (!in_task) return bj::value(std::move(result));
+  settle_task(rq, std::move(result));
+  return Deferred{};
 }
 
 // ---------------------------------------------------------------- resources
@@ -314,6 +361,11 @@ constexpr Method kMethods[] = {
     {"completion/complete",        true,        Runs::Worker,   kBothEras,   complete},
     {"server/discover",            false,       Runs::Caller,   kModernEra,  discover},
     {"subscriptions/listen",       false,       Runs::Caller,   kModernEra,  listen},
+    {"tasks/get",                  true,        Runs::Caller,   kBothEras,   get_task},
+    {"tasks/update",               true,        Runs::Caller,   kModernEra,  update_task},
+    {"tasks/cancel",               true,        Runs::Caller,   kBothEras,   cancel_task},
+    {"tasks/list",                 true,        Runs::Caller,   kLegacyEra,  list_tasks},
+    {"tasks/result",               true,        Runs::Worker,   kLegacyEra,  task_result},
 };
 
 }  // namespace

@@ -29,6 +29,15 @@ struct Method {
   Outcome (*handler)(Request&);
 };
 
+// tasks/* (task_methods.cpp).
+Outcome get_task(Request& rq);
+Outcome update_task(Request& rq);
+Outcome cancel_task(Request& rq);
+Outcome list_tasks(Request& rq);
+Outcome task_result(Request& rq);
+/// A page of `all` under `key` with nextCursor (the list methods' pagination).
+Outcome paginate(const Request& rq, bj::array all, const char* key);
+
 /// The entry for `name`, or null.
 const Method* find_method(std::string_view name) noexcept;
 std::span<const Method> method_table() noexcept;

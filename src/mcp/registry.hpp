@@ -87,7 +87,20 @@ class CallContext {
   virtual void set_round_state(bj::value state);
   /// The capabilities the client declared (initialize, or the request's `_meta` in 2026-07-28).
   virtual bj::object client_capabilities() const { return {}; }
+
+  /// Turns this tools/call into a task when the client negotiated tasks (the 2026-07-28 tasks
+  /// extension, or a 2025-11-25 task-augmented request): the request is answered now with a
+  /// CreateTaskResult and the rest of the call — its result, its request_input() (then parked as
+  /// input_required until tasks/update) — belongs to the task; cancel() is then cancelled by
+  /// tasks/cancel and no longer by the request's stream. True when the call is (now) a task. For
+  /// tools with ToolDefinition::task_started_by_tool; the core starts the others' tasks itself.
+  virtual bool start_task() { return false; }
+  /// The task this call runs as (empty when it runs as a plain request).
+  virtual std::string task_id() const { return {}; }
 };
+
+/// Whether a tool can run as a task (MCP 2025-11-25 `execution.taskSupport`, the tasks extension).
+enum class TaskSupport { Forbidden, Optional, Required };
 
 struct ToolAnnotations {
   std::optional<bool> read_only;
@@ -104,6 +117,12 @@ struct ToolDefinition {
   bj::object output_schema;  ///< JSON Schema (type object) of structuredContent; empty = none
   ToolAnnotations annotations;
   bool writes = false;  ///< hidden and refused when the server is read-only
+  /// Optional/Required: a client that negotiated tasks gets a task (CreateTaskResult, then
+  /// tasks/get); Required refuses clients that did not (-32021 in 2026-07-28).
+  TaskSupport task_support = TaskSupport::Forbidden;
+  /// The tool first gathers input in multi-round-trip rounds and calls CallContext::start_task()
+  /// itself on the final round (SEP-2663 MRTR → task composition); otherwise the core starts the task.
+  bool task_started_by_tool = false;
 };
 
 /// A tool's outcome. A failure of the tool's work is a result with is_error (PRODUCT.md §6).

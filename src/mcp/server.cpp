@@ -35,6 +35,7 @@ Server::~Server() {
     core_->listeners.clear();
   }
   for (auto& s : core_->live_sessions()) s->cancel_all();
+  core_->tasks.cancel_all();
   core_->pool.join();
 }
 
@@ -317,6 +318,7 @@ void Server::shutdown(std::chrono::milliseconds grace) {
   const auto deadline = std::chrono::steady_clock::now() + grace;
   core_->pool.wait_idle(deadline);
   for (auto& s : core_->live_sessions()) s->cancel_all();
+  core_->tasks.cancel_all();  // running tasks (their SQL is interrupted) after the grace period
   core_->pool.wait_idle(std::chrono::steady_clock::now() + std::chrono::seconds(5));
 }
 

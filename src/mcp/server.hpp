@@ -88,6 +88,11 @@ struct ServerOptions {
   bool resources_list_changed = false;
   /// How long a 2025-era server-to-client request (elicitation, sampling, roots) waits for the answer.
   std::chrono::milliseconds input_timeout{std::chrono::minutes(5)};
+  /// Tasks (tools with TaskSupport): how many one owner (a user, else a session) may hold, how long
+  /// a task stays readable after creation (MCP_TASK_TTL), the poll interval suggested to clients.
+  std::size_t task_max_per_owner = 32;
+  std::chrono::milliseconds task_ttl{std::chrono::minutes(15)};
+  std::chrono::milliseconds task_poll_interval{std::chrono::milliseconds(1000)};
 };
 
 /// What a transport knows about one inbound message besides its JSON.

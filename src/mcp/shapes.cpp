@@ -30,6 +30,9 @@ bj::object tool_json(const ToolDefinition& d, const std::string& version) {
     if (d.annotations.open_world) a["openWorldHint"] = *d.annotations.open_world;
     t["annotations"] = std::move(a);
   }
+  if (at_least(version, "2025-11-25") && version < std::string_view(kModernVersion) &&
+      d.task_support != TaskSupport::Forbidden)
+    t["execution"] = bj::object{{"taskSupport", d.task_support == TaskSupport::Required ? "required" : "optional"}};
   return t;
 }
 
@@ -63,24 +66,31 @@ bj::object prompt_json(const PromptDefinition& d, const std::string& version) {
   return o;
 }
 
-bj::object server_capabilities(const std::string& version, const ServerOptions& o) {
+bj::object server_capabilities(const std::string& version, const ServerOptions& o, bool tasks) {
   bj::object caps;
   caps["tools"] = bj::object{{"listChanged", o.tools_list_changed}};
   caps["resources"] = bj::object{{"subscribe", true}, {"listChanged", o.resources_list_changed}};
   caps["prompts"] = bj::object{{"listChanged", o.prompts_list_changed}};
   caps["logging"] = bj::object{};
   if (at_least(version, "2025-03-26")) caps["completions"] = bj::object{};
+  if (tasks && version == std::string_view(kModernVersion)) {
+    caps["extensions"] = bj::object{{kTasksExtension, bj::object{}}};
+  } else if (tasks && at_least(version, "2025-11-25")) {
+    caps["tasks"] = bj::object{{"list", bj::object{}},
+                               {"cancel", bj::object{}},
+                               {"requests", bj::object{{"tools", bj::object{{"call", bj::object{}}}}}}};
+  }
   return caps;
 }
 
-bj::object initialize_result(const std::string& version, const ServerOptions& o) {
+bj::object initialize_result(const std::string& version, const ServerOptions& o, bool tasks) {
   bj::object info;
   info["name"] = o.name;
   if (at_least(version, "2025-06-18")) info["title"] = o.title;
   info["version"] = o.version;
   bj::object result;
   result["protocolVersion"] = version;
-  result["capabilities"] = server_capabilities(version, o);
+  result["capabilities"] = server_capabilities(version, o, tasks);
   result["serverInfo"] = std::move(info);
   if (!o.instructions.empty()) result["instructions"] = o.instructions;
   return result;

@@ -17,9 +17,10 @@ bj::object tool_json(const ToolDefinition& d, const std::string& version);
 bj::object resource_json(const ResourceDefinition& r, const std::string& version);
 bj::object resource_template_json(const ResourceTemplateDefinition& r, const std::string& version);
 bj::object prompt_json(const PromptDefinition& d, const std::string& version);
-bj::object server_capabilities(const std::string& version, const ServerOptions& o);
+/// `tasks`: some tool can run as a task (2025-11-25 `tasks`, 2026-07-28 the tasks extension).
+bj::object server_capabilities(const std::string& version, const ServerOptions& o, bool tasks);
 /// The initialize result for a negotiated `version`.
-bj::object initialize_result(const std::string& version, const ServerOptions& o);
+bj::object initialize_result(const std::string& version, const ServerOptions& o, bool tasks);
 /// A CallToolResult; `structured` = the revision has structuredContent (2025-06-18+).
 bj::object tool_result_json(ToolResult r, const ToolDefinition& def, bool structured);
 

@@ -46,6 +46,7 @@ bj::object TaskInfo::to_json(bool detailed) const {
   if (!status_message.empty()) o["statusMessage"] = status_message;
   if (detailed && status == TaskStatus::Completed && result) o["result"] = *result;
   if (detailed && status == TaskStatus::Failed && error) o["error"] = *error;
+  if (detailed && status == TaskStatus::InputRequired) o["inputRequests"] = input_requests;
   return o;
 }
 
@@ -53,6 +54,7 @@ struct TaskStore::Entry {
   std::string owner;
   TaskInfo info;
   CancelToken cancel;
+  bj::object answers;  ///< tasks/update results not yet taken by the waiting work
 };
 
 TaskStore::TaskStore(TaskLimits limits, Executor executor) : limits_(limits), executor_(std::move(executor)) {}
@@ -68,27 +70,40 @@ void TaskStore::expire_locked(std::chrono::system_clock::time_point now) {
   }
 }
 
-Result<TaskInfo> TaskStore::create(const std::string& owner, Work work) {
+std::shared_ptr<TaskStore::Entry> TaskStore::make_entry_locked(const std::string& owner, Error* refused) {
+  if (stopping_) {
+    *refused = Error::make(ErrorKind::Unavailable, "the server is shutting down");
+    return nullptr;
+  }
+  const auto now = std::chrono::system_clock::now();
+  expire_locked(now);
+  std::size_t held = 0;
+  for (const auto& [id, t] : tasks_) held += t->owner == owner ? 1 : 0;
+  if (held >= limits_.max_per_owner) {
+    *refused = Error::make(ErrorKind::Limit, "too many tasks (" + std::to_string(held) + " of at most " +
+                                                 std::to_string(limits_.max_per_owner) +
+                                                 ", MCP_TASK_MAX_PER_OWNER); wait for some to expire or cancel them");
+    return nullptr;
+  }
   auto e = std::make_shared<Entry>();
+  e->owner = owner;
+  e->info.id = new_task_id();
+  e->info.created = e->info.updated = now;
+  e->info.ttl = limits_.ttl;
+  e->info.poll_interval = limits_.poll_interval;
+  tasks_[e->info.id] = e;
+  ++running_;
+  return e;
+}
+
+Result<TaskInfo> TaskStore::create(const std::string& owner, Work work) {
+  std::shared_ptr<Entry> e;
   TaskInfo snapshot;
   {
     std::lock_guard lock(mu_);
-    if (stopping_) return Error::make(ErrorKind::Unavailable, "the server is shutting down");
-    const auto now = std::chrono::system_clock::now();
-    expire_locked(now);
-    std::size_t held = 0;
-    for (const auto& [id, t] : tasks_) held += t->owner == owner ? 1 : 0;
-    if (held >= limits_.max_per_owner)
-      return Error::make(ErrorKind::Limit, "too many tasks (" + std::to_string(held) + " of at most " +
-                                               std::to_string(limits_.max_per_owner) +
-                                               "); wait for some to finish or cancel them");
-    e->owner = owner;
-    e->info.id = new_task_id();
-    e->info.created = e->info.updated = now;
-    e->info.ttl = limits_.ttl;
-    e->info.poll_interval = limits_.poll_interval;
-    tasks_[e->info.id] = e;
-    ++running_;
+    Error refused;
+    e = make_entry_locked(owner, &refused);
+    if (!e) return refused;
     snapshot = e->info;
   }
   executor_([this, e, work = std::move(work)] {
@@ -102,6 +117,93 @@ Result<TaskInfo> TaskStore::create(const std::string& owner, Work work) {
     finish(e, std::move(out));
   });
   return snapshot;
+}
+
+Result<TaskInfo> TaskStore::attach(const std::string& owner, CancelToken cancel) {
+  std::lock_guard lock(mu_);
+  Error refused;
+  auto e = make_entry_locked(owner, &refused);
+  if (!e) return refused;
+  e->cancel = std::move(cancel);
+  return e->info;
+}
+
+void TaskStore::settle(std::string_view id, TaskOutcome outcome) {
+  std::shared_ptr<Entry> e;
+  {
+    std::lock_guard lock(mu_);
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) return;
+    e = it->second;
+  }
+  finish(e, std::move(outcome));
+}
+
+std::optional<bj::object> TaskStore::await_input(std::string_view id, const std::string& key, bj::object request,
+                                                 const CancelToken& stop,
+                                                 std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mu_);
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) return std::nullopt;
+  auto e = it->second;
+  auto& i = e->info;
+  if (is_terminal(i.status)) return std::nullopt;
+  i.input_requests[key] = std::move(request);
+  i.status = TaskStatus::InputRequired;
+  i.updated = std::chrono::system_clock::now();
+  cv_.notify_all();
+  std::optional<bj::object> answer;
+  for (;;) {
+    if (auto* a = e->answers.if_contains(key)) {
+      if (a->is_object()) answer = a->get_object();
+      e->answers.erase(key);
+      break;
+    }
+    if (stop.cancelled() || is_terminal(i.status) || std::chrono::steady_clock::now() >= deadline) break;
+    cv_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)));
+  }
+  i.input_requests.erase(key);
+  if (i.status == TaskStatus::InputRequired && i.input_requests.empty()) {
+    i.status = TaskStatus::Working;
+    i.updated = std::chrono::system_clock::now();
+  }
+  return answer;
+}
+
+bool TaskStore::provide_input(const std::string& owner, std::string_view id, const bj::object& responses) {
+  std::lock_guard lock(mu_);
+  auto it = tasks_.find(id);
+  if (it == tasks_.end() || it->second->owner != owner) return false;
+  auto& e = *it->second;
+  for (const auto& kv : responses) {
+    // Only keys the work is waiting for; the answered key leaves inputRequests at once.
+    if (!e.info.input_requests.contains(kv.key())) continue;
+    e.answers[kv.key()] = kv.value();
+    e.info.input_requests.erase(kv.key());
+  }
+  if (e.info.status == TaskStatus::InputRequired && e.info.input_requests.empty()) {
+    e.info.status = TaskStatus::Working;
+    e.info.updated = std::chrono::system_clock::now();
+  }
+  cv_.notify_all();
+  return true;
+}
+
+void TaskStore::cancel_all() {
+  std::vector<std::shared_ptr<Entry>> live;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+    for (auto& [id, t] : tasks_) {
+      if (is_terminal(t->info.status)) continue;
+      t->info.status = TaskStatus::Cancelled;
+      t->info.status_message = "the server shut down";
+      t->info.updated = std::chrono::system_clock::now();
+      live.push_back(t);
+    }
+    cv_.notify_all();
+  }
+  for (auto& t : live) t->cancel.cancel();
 }
 
 void TaskStore::finish(const std::shared_ptr<Entry>& e, TaskOutcome outcome) {

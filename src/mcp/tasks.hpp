@@ -44,8 +44,11 @@ struct TaskInfo {
   std::chrono::milliseconds ttl{0}, poll_interval{0};
   std::optional<bj::object> result;  ///< when completed
   std::optional<bj::object> error;   ///< when failed
+  /// Requests waiting for the client's answer (key → {method, params}); non-empty while input_required.
+  bj::object input_requests;
   /// taskId, status, statusMessage?, createdAt, lastUpdatedAt (ISO 8601), ttlMs, pollIntervalMs; with
-  /// `detailed`, also the inlined result / error of a terminal task.
+  /// `detailed`, also the inlined result / error of a terminal task and the inputRequests of an
+  /// input_required one.
   bj::object to_json(bool detailed) const;
 };
 
@@ -68,6 +71,21 @@ class TaskStore {
 
   /// Starts `work` as a task of `owner`. ErrorKind::Limit when the owner already holds max_per_owner.
   Result<TaskInfo> create(const std::string& owner, Work work);
+  /// Creates a task whose work runs on the caller's thread (a tool call that became a task): the
+  /// caller reports its end with settle(). `cancel` is the work's token (tasks/cancel cancels it).
+  Result<TaskInfo> attach(const std::string& owner, CancelToken cancel);
+  /// Ends an attached task (a cancelled one stays cancelled).
+  void settle(std::string_view id, TaskOutcome outcome);
+  /// From the task's own work: asks the client for input (`request` = {method, params}) under `key`
+  /// — the task shows input_required with it in inputRequests — and waits for provide_input(),
+  /// `stop`, the task's cancellation or `deadline`. nullopt when no answer came.
+  std::optional<bj::object> await_input(std::string_view id, const std::string& key, bj::object request,
+                                        const CancelToken& stop, std::chrono::steady_clock::time_point deadline);
+  /// tasks/update: hands the client's answers (key → result) to the waiting work; keys nobody waits
+  /// for are ignored. False for an unknown id (or one of another owner).
+  bool provide_input(const std::string& owner, std::string_view id, const bj::object& responses);
+  /// Cancels every running task without waiting (server shutdown; the work ends on its own).
+  void cancel_all();
   /// nullopt for an unknown or expired id, or one of another owner.
   std::optional<TaskInfo> get(const std::string& owner, std::string_view id);
   /// The owner's tasks, newest first.
@@ -86,6 +104,7 @@ class TaskStore {
   struct Entry;
   void expire_locked(std::chrono::system_clock::time_point now);
   void finish(const std::shared_ptr<Entry>& e, TaskOutcome outcome);
+  std::shared_ptr<Entry> make_entry_locked(const std::string& owner, Error* refused);
 
   TaskLimits limits_;
   Executor executor_;

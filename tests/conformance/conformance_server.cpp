@@ -39,6 +39,7 @@ class FnTool final : public Tool {
     def_.input_schema = std::move(schema);
   }
   const ToolDefinition& definition() const override { return def_; }
+  ToolDefinition& definition() { return def_; }
   ToolResult call(const bj::object& args, CallContext& ctx) override { return fn_(args, ctx); }
 
  private:
@@ -99,6 +100,82 @@ ToolResult elicitation_summary(const char* prefix, const InputOutcome& out) {
 }
 
 void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+/// Sleeps `ms` unless the call is cancelled first (tasks/cancel, shutdown); false when cancelled.
+bool sleep_unless_cancelled(CallContext& ctx, int ms) {
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (ctx.cancel().cancelled()) return false;
+    sleep_ms(20);
+  }
+  return !ctx.cancel().cancelled();
+}
+
+bj::object confirm_form(const std::string& message) {
+  return elicit_params(message, bj::object{{"confirm", bj::object{{"type", "boolean"}}}}, bj::array{"confirm"});
+}
+
+/// The tasks extension's fixtures (SEP-2663 scenarios tasks-*): greet is synchronous; the others
+/// can run as tasks (failing_job and test_tool_with_task only as tasks).
+void add_task_tools(Registry& reg) {
+  auto add = [&](std::string name, std::string description, bj::object schema, TaskSupport support,
+                 FnTool::Fn fn) -> FnTool& {
+    auto t = std::make_unique<FnTool>(std::move(name), std::move(description), std::move(schema), std::move(fn));
+    t->definition().task_support = support;
+    FnTool& ref = *t;
+    reg.add_tool(std::move(t));
+    return ref;
+  };
+  add("greet", "Greets someone (synchronous)", string_arg_schema("name", "Who to greet"), TaskSupport::Forbidden,
+      [](const bj::object& a, CallContext&) { return text("Hello, " + std::string(a.at("name").as_string()) + "!"); });
+  bj::object slow_schema{{"type", "object"},
+                         {"properties", bj::object{{"seconds", bj::object{{"type", "number"}}},
+                                                   {"label", bj::object{{"type", "string"}}}}}};
+  add("slow_compute", "Sleeps `seconds`, then answers (a task when the client negotiated tasks)", slow_schema,
+      TaskSupport::Optional, [](const bj::object& a, CallContext& ctx) {
+        const auto* s = a.if_contains("seconds");
+        const double secs = s && s->is_number() ? s->to_number<double>() : 1.0;
+        if (!sleep_unless_cancelled(ctx, static_cast<int>(secs * 1000))) return ToolResult::error("cancelled");
+        return text("computed after " + std::to_string(secs) + " s");
+      });
+  add("failing_job", "Fails with a tool error after about a second (only as a task)", empty_schema(),
+      TaskSupport::Required, [](const bj::object&, CallContext& ctx) {
+        sleep_unless_cancelled(ctx, 1000);
+        return ToolResult::error("the job failed (as it always does)");
+      });
+  add("protocol_error_job", "Crashes into a protocol-level error", empty_schema(), TaskSupport::Optional,
+      [](const bj::object&, CallContext&) -> ToolResult { throw std::runtime_error("protocol_error_job crashed"); });
+  add("confirm_delete", "Asks the user to confirm, then deletes (pretend)",
+      string_arg_schema("filename", "The file to delete"), TaskSupport::Optional,
+      [](const bj::object& a, CallContext& ctx) {
+        const std::string file(a.at("filename").as_string());
+        auto out = ctx.request_input("confirm_delete", "elicitation/create", confirm_form("Delete " + file + "?"));
+        if (out.status != InputOutcome::Status::Answered) return ToolResult::error("no confirmation: " + out.error);
+        return text("Deleted " + file + " (confirmed)");
+      });
+  add("multi_input", "Asks two questions at once", empty_schema(), TaskSupport::Optional,
+      [](const bj::object&, CallContext& ctx) {
+        InputOutcome first, second;
+        std::thread other([&] { second = ctx.request_input("second", "elicitation/create", confirm_form("Second?")); });
+        first = ctx.request_input("first", "elicitation/create", confirm_form("First?"));
+        other.join();
+        const bool ok = first.status == InputOutcome::Status::Answered && second.status == InputOutcome::Status::Answered;
+        return ok ? text("both answered") : ToolResult::error("an answer is missing");
+      });
+  auto& composed = add(
+      "test_tool_with_task", "Asks for a name (multi-round-trip), then runs as a task", empty_schema(),
+      TaskSupport::Required, [](const bj::object&, CallContext& ctx) {
+        auto out = ctx.request_input("user_name", "elicitation/create",
+                                     elicit_params("What is your name?", bj::object{{"name", bj::object{{"type", "string"}}}},
+                                                   bj::array{"name"}));
+        if (out.status != InputOutcome::Status::Answered) return text("input needed");
+        const std::string name = field(out.result, "content", "name");
+        if (!ctx.start_task()) return ToolResult::error("this tool runs only as a task");
+        sleep_unless_cancelled(ctx, 200);
+        return text("Hello, " + name + " (from the task)");
+      });
+  composed.definition().task_started_by_tool = true;
+}
 
 void add_tools(Registry& reg) {
   auto add = [&](std::string name, std::string description, bj::object schema, FnTool::Fn fn) {
@@ -521,6 +598,7 @@ int main(int argc, char** argv) {
   }
   auto reg = std::make_shared<Registry>();
   add_tools(*reg);
+  add_task_tools(*reg);
   reg->add_resources(std::make_unique<FixtureResources>());
   add_prompts(*reg);
   reg->set_completer(std::make_unique<EmptyCompleter>());
@@ -532,6 +610,8 @@ int main(int argc, char** argv) {
   o.tools_list_changed = true;
   o.prompts_list_changed = true;
   o.input_timeout = std::chrono::seconds(30);
+  o.worker_threads = 16;  // task fixtures park (slow_compute, input_required) while others run
+  o.task_max_per_owner = 256;
   Server server(reg, o);
   g_server = &server;
 

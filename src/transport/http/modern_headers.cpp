@@ -58,6 +58,9 @@ std::optional<bj::value> check_modern_request(const bj::value& message, const Mo
   std::optional<std::string_view> name;
   if (params && (method == "tools/call" || method == "prompts/get")) name = json::get_string(*params, "name");
   if (params && method == "resources/read") name = json::get_string(*params, "uri");
+  // SEP-2663: the tasks methods name their task in Mcp-Name.
+  if (params && (method == "tasks/get" || method == "tasks/update" || method == "tasks/cancel"))
+    name = json::get_string(*params, "taskId");
   if (name) {
     if (!headers.name) return error(errc::kHeaderMismatch, "Header mismatch: the Mcp-Name header is required for " + method);
     auto decoded = decode_header_value(*headers.name);

@@ -65,6 +65,19 @@ TEST_F(ModernHeadersTest, HeaderChecksFollowTheSpecOrder) {
   EXPECT_EQ(e->at("error").at("data").at("requested"), "v9");
 }
 
+TEST_F(ModernHeadersTest, TasksMethodsNameTheirTaskInMcpName) {
+  for (const char* m : {"tasks/get", "tasks/update", "tasks/cancel"}) {
+    const auto msg = bj::parse(modern("1", m, R"("taskId":"abc")"));
+    EXPECT_FALSE(check_modern_request(msg, {"2026-07-28", m, "abc", {}})) << m;
+    auto wrong = check_modern_request(msg, {"2026-07-28", m, "other", {}});
+    ASSERT_TRUE(wrong) << m;
+    EXPECT_EQ(wrong->at("error").at("code"), -32020);
+    auto missing = check_modern_request(msg, {"2026-07-28", m, std::nullopt, {}});
+    ASSERT_TRUE(missing) << m;
+    EXPECT_EQ(missing->at("error").at("code"), -32020);
+  }
+}
+
 TEST_F(ModernHeadersTest, McpParamHeadersMustMatchTheArguments) {
   const auto msg = bj::parse(modern("1", "tools/call", R"("name":"hdr","arguments":{"region":"Hello","count":42,"opts":{"flag":true}})"));
   auto code = [&](std::vector<std::pair<std::string, std::string>> params) -> std::int64_t {
