@@ -125,6 +125,8 @@ int main(int argc, char** argv) {
   sopts.instructions = instructions_for(*db, cfg.read_only);
   sopts.read_only = cfg.read_only;
   sopts.max_concurrent = cfg.max_concurrent_requests;
+  sopts.task_ttl = std::chrono::seconds(cfg.task_ttl_s);
+  sopts.task_max_per_owner = cfg.task_max_per_owner;
   // One worker per pooled connection (at least 4, so a few tool calls waiting for a user's
   // confirmation do not stall the rest): a worker beyond the pool size could only wait in acquire(),
   // and every idle worker costs a futex wake-up and a context switch per request it is handed

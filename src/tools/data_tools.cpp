@@ -204,6 +204,7 @@ class ReadData final : public BaseTool {
       "notes":{"type":"array","items":{"type":"string"}}}})");
     d.output_schema = with_error_variant(std::move(out), {"columns", "rows", "row_count", "truncated", "limit"});
     d.annotations = read_only_annotations();
+    d.task_support = mcp::TaskSupport::Optional;  // a long query can run as a task (tasks/get, tasks/cancel)
     return d;
   }
 
@@ -315,6 +316,7 @@ class ExplainQuery final : public BaseTool {
       "total_cost":{"type":"number"}}})");
     d.output_schema = with_error_variant(std::move(out), {"plan", "missing_indexes", "warnings"});
     d.annotations = read_only_annotations();
+    d.task_support = mcp::TaskSupport::Optional;  // a long query can run as a task (tasks/get, tasks/cancel)
     return d;
   }
 
@@ -463,6 +465,7 @@ class InsertData final : public BaseTool {
     d.output_schema = with_error_variant(std::move(out), {"rows_affected"});
     d.annotations = writes_annotations(false);
     d.writes = true;
+    d.task_support = mcp::TaskSupport::Optional;  // a long query can run as a task (tasks/get, tasks/cancel)
     return d;
   }
 
@@ -660,6 +663,7 @@ class UpdateData final : public BaseTool {
     d.output_schema = with_error_variant(std::move(out), {"rows_affected", "committed"});
     d.annotations = writes_annotations(true);
     d.writes = true;
+    d.task_support = mcp::TaskSupport::Optional;  // a long query can run as a task (tasks/get, tasks/cancel)
     return d;
   }
 
