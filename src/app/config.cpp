@@ -79,6 +79,7 @@ const std::vector<SettingSpec>& setting_specs() {
       {"MCP_MAX_ROW_BYTES", "max-row-bytes", "33554432", "largest row read from SQL Server, bytes as sent (over it: a tool error, the connection is closed)"},
       {"MCP_CURSOR_TTL", "cursor-ttl", "900", "how long a read_data next_cursor stays valid, seconds"},
       {"MCP_TASK_TTL", "task-ttl", "900", "how long a task (a tool call run as an MCP task) and its result stay readable after creation, seconds"},
+      {"MCP_TASK_QUERY_TIMEOUT", "task-query-timeout", "3600", "statement timeout of a tool call run as a task, seconds (MCP_QUERY_TIMEOUT applies otherwise)"},
       {"MCP_TASK_MAX_PER_OWNER", "task-max-per-owner", "32", "tasks one user (or, unauthenticated, one session) may hold until they expire"},
       {"CONNECTION_POOL_SIZE", "pool-size", "4", "pooled database connections (0 = open per request)"},
       {"MCP_AUDIT_LOG", "audit-log", nullptr, "JSON-lines audit log path (- = stderr)"},
@@ -403,6 +404,7 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   ok = ok && r.integer("MCP_MAX_ROW_BYTES", c.max_row_bytes, 1024, 1LL << 32);
   ok = ok && r.integer("MCP_CURSOR_TTL", c.cursor_ttl_s, 1, 86400);
   ok = ok && r.integer("MCP_TASK_TTL", c.task_ttl_s, 1, 7 * 86400) &&
+       r.integer("MCP_TASK_QUERY_TIMEOUT", c.task_query_timeout_s, 1, 7 * 86400) &&
        r.integer("MCP_TASK_MAX_PER_OWNER", c.task_max_per_owner, 1, 100000);
   ok = ok && r.integer("CONNECTION_POOL_SIZE", c.pool_size, 0, 1000);
   ok = ok && r.boolean("MCP_AUDIT_REDACT", c.audit_redact);

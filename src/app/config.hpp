@@ -80,6 +80,7 @@ struct Config {
   std::size_t max_value_bytes = 16u << 20, max_row_bytes = 32u << 20;
   int cursor_ttl_s = 900;  ///< read_data next_cursor lifetime
   int task_ttl_s = 900;    ///< how long a task stays readable after creation
+  int task_query_timeout_s = 3600;  ///< statement timeout of a tool call run as a task
   std::size_t task_max_per_owner = 32;  ///< tasks one user (or session) may hold
   std::size_t pool_size = 4;
   std::string audit_log;

@@ -115,6 +115,7 @@ int main(int argc, char** argv) {
   tcfg.read_only = cfg.read_only;
   tcfg.history_size = cfg.max_request_history;
   tcfg.cursor_ttl = std::chrono::seconds(cfg.cursor_ttl_s);
+  tcfg.task_query_timeout = std::chrono::seconds(cfg.task_query_timeout_s);
   if (caller_auth && caller_auth->on_behalf_of()) {
     tcfg.caller_pool = [caller_auth](mcp::CallContext& ctx) { return caller_auth->pool_for(ctx.caller()); };
   }

@@ -238,12 +238,12 @@ class ReadData final : public BaseTool {
     }
 
     auto conn = env_->acquire(ctx);
-    if (!conn.ok()) return error_result(conn.error(), "read_data", env_->dialect(), cfg.query_timeout);
+    if (!conn.ok()) return error_result(conn.error(), "read_data", env_->dialect(), env_->timeout_for(ctx));
     ReadSink sink(limit, cfg.max_result_bytes, ctx, start.offset, start.hash);
     const auto t0 = std::chrono::steady_clock::now();
     auto summary = (*conn)->execute(query, *params, &sink, env_->exec_options(ctx, true));
     const double elapsed = ms_since(t0);
-    if (!summary.ok()) return error_result(summary.error(), "read_data", env_->dialect(), cfg.query_timeout);
+    if (!summary.ok()) return error_result(summary.error(), "read_data", env_->dialect(), env_->timeout_for(ctx));
     if (sink.changed_ || sink.skipped_ < start.offset) {
       const std::string msg =
           "the result changed since the previous page (rows were inserted, deleted or came back in another order), "
@@ -328,9 +328,9 @@ class ExplainQuery final : public BaseTool {
     auto params = to_params(args.if_contains("parameters"));
     if (!params.ok()) return invalid("explain_query: " + params.error().message);
     auto conn = env_->acquire(ctx);
-    if (!conn.ok()) return error_result(conn.error(), "explain_query", env_->dialect(), env_->cfg.query_timeout);
+    if (!conn.ok()) return error_result(conn.error(), "explain_query", env_->dialect(), env_->timeout_for(ctx));
     auto plan = env_->db().explain(**conn, query, *params, env_->exec_options(ctx, true));
-    if (!plan.ok()) return error_result(plan.error(), "explain_query", env_->dialect(), env_->cfg.query_timeout);
+    if (!plan.ok()) return error_result(plan.error(), "explain_query", env_->dialect(), env_->timeout_for(ctx));
     return success(plan_json(*plan), plan_text(*plan));
   }
 
@@ -488,20 +488,20 @@ class InsertData final : public BaseTool {
     auto params = to_params(pv);
     if (!params.ok()) return invalid("insert_data: " + params.error().message);
     auto conn = env_->acquire(ctx);
-    if (!conn.ok()) return error_result(conn.error(), "insert_data", env_->dialect(), env_->cfg.query_timeout);
+    if (!conn.ok()) return error_result(conn.error(), "insert_data", env_->dialect(), env_->timeout_for(ctx));
     const auto t0 = std::chrono::steady_clock::now();
     db::Transaction tx(**conn);
-    if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "insert_data", env_->dialect(), env_->cfg.query_timeout);
+    if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "insert_data", env_->dialect(), env_->timeout_for(ctx));
     KeySink keys;
     const bool tsql = env_->dialect() == Dialect::TSql;
     std::string batch;
     if (tsql) batch = std::string(sql_text) + std::string(kTsqlIdentitySuffix);
     auto r = (*conn)->execute(tsql ? std::string_view(batch) : sql_text, *params, tsql ? &keys : nullptr,
                               env_->exec_options(ctx, false));
-    if (!r.ok()) return error_result(r.error(), "insert_data", env_->dialect(), env_->cfg.query_timeout);
+    if (!r.ok()) return error_result(r.error(), "insert_data", env_->dialect(), env_->timeout_for(ctx));
     if (!r->last_insert_id && keys.key) r->last_insert_id = keys.key;
     if (keys.count) r->rows_affected = *keys.count;
-    if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "insert_data (commit)", env_->dialect(), env_->cfg.query_timeout);
+    if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "insert_data (commit)", env_->dialect(), env_->timeout_for(ctx));
     const double elapsed = ms_since(t0);
     auto target = write_target(sql_text, env_->dialect());
     if (r->rows_affected != 0) notify_changed(*env_, ctx, target);
@@ -524,7 +524,7 @@ class InsertData final : public BaseTool {
     if (!desc.ok()) {
       if (desc.error().kind == ErrorKind::NotFound || desc.error().kind == ErrorKind::InvalidInput)
         return invalid("insert_data: " + desc.error().message);
-      return error_result(desc.error(), "insert_data", env_->dialect(), env_->cfg.query_timeout);
+      return error_result(desc.error(), "insert_data", env_->dialect(), env_->timeout_for(ctx));
     }
     const auto& d = *desc;
     const Dialect dl = env_->dialect();
@@ -589,10 +589,10 @@ class InsertData final : public BaseTool {
     }
 
     auto conn = env_->acquire(ctx);
-    if (!conn.ok()) return error_result(conn.error(), "insert_data", dl, env_->cfg.query_timeout);
+    if (!conn.ok()) return error_result(conn.error(), "insert_data", dl, env_->timeout_for(ctx));
     const auto t0 = std::chrono::steady_clock::now();
     db::Transaction tx(**conn);
-    if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "insert_data", dl, env_->cfg.query_timeout);
+    if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "insert_data", dl, env_->timeout_for(ctx));
     std::int64_t affected = 0;
     bj::array keys;
     std::optional<std::int64_t> last;
@@ -607,7 +607,7 @@ class InsertData final : public BaseTool {
       if (r.ok() && key_sink.count) r->rows_affected = *key_sink.count;
       if (!r.ok()) {
         auto res = error_result(r.error(), "insert_data (rows[" + std::to_string(i) + "]; nothing was inserted)", dl,
-                                env_->cfg.query_timeout);
+                                env_->timeout_for(ctx));
         return res;
       }
       affected += std::max<std::int64_t>(r->rows_affected, 0);
@@ -616,7 +616,7 @@ class InsertData final : public BaseTool {
         last = r->last_insert_id;
       }
     }
-    if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "insert_data (commit)", dl, env_->cfg.query_timeout);
+    if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "insert_data (commit)", dl, env_->timeout_for(ctx));
     const double elapsed = ms_since(t0);
     const std::string shown = display_name(d.table.schema, d.table.name);
     if (affected != 0) notify_changed(*env_, ctx, shown);
@@ -685,7 +685,7 @@ class UpdateData final : public BaseTool {
     const Dialect dl = env_->dialect();
 
     auto conn = env_->acquire(ctx);
-    if (!conn.ok()) return error_result(conn.error(), "update_data", dl, env_->cfg.query_timeout);
+    if (!conn.ok()) return error_result(conn.error(), "update_data", dl, env_->timeout_for(ctx));
     const auto t0 = std::chrono::steady_clock::now();
     auto target = write_target(sql_text, dl);
     // A user may confirm a change larger than max_rows (elicitation; 2026-07-28: a multi-round-trip
@@ -696,12 +696,12 @@ class UpdateData final : public BaseTool {
     std::int64_t n = 0;
     for (int attempt = 0; attempt < 2; ++attempt) {
       db::Transaction tx(**conn);
-      if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "update_data", dl, env_->cfg.query_timeout);
+      if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "update_data", dl, env_->timeout_for(ctx));
       auto r = (*conn)->execute(sql_text, *params, nullptr, env_->exec_options(ctx, false));
-      if (!r.ok()) return error_result(r.error(), "update_data (rolled back)", dl, env_->cfg.query_timeout);
+      if (!r.ok()) return error_result(r.error(), "update_data (rolled back)", dl, env_->timeout_for(ctx));
       n = r->rows_affected;
       if (n > limit) {
-        if (auto s = tx.rollback(); !s.ok()) return error_result(s.error(), "update_data (rollback)", dl, env_->cfg.query_timeout);
+        if (auto s = tx.rollback(); !s.ok()) return error_result(s.error(), "update_data (rollback)", dl, env_->timeout_for(ctx));
         if (attempt == 0 && !ctx.cancel().cancelled()) {
           ctx.set_round_state(bj::object{{"sql", sql_text}, {"rows", n}});
           const std::string question = std::string(op) + " would change " + std::to_string(n) +
@@ -747,7 +747,7 @@ class UpdateData final : public BaseTool {
         if (target) out["table"] = *target;
         return mcp::ToolResult::error(std::move(text), std::move(out));
       }
-      if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "update_data (commit)", dl, env_->cfg.query_timeout);
+      if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "update_data (commit)", dl, env_->timeout_for(ctx));
       break;
     }
     if (n != 0) notify_changed(*env_, ctx, target);

@@ -61,7 +61,7 @@ Result<db::PooledConnection> Env::acquire(mcp::CallContext& ctx) const {
 
 db::ExecOptions Env::exec_options(mcp::CallContext& ctx, bool read_only) const {
   db::ExecOptions o;
-  o.timeout = cfg.query_timeout;
+  o.timeout = timeout_for(ctx);
   o.cancel = ctx.cancel();
   o.read_only = read_only;
   return o;
@@ -146,7 +146,7 @@ mcp::ToolResult error_result(const Error& e, std::string_view action, Dialect di
       text += "the statement ran longer than the " +
               (timeout.count() % 1000 == 0 ? std::to_string(timeout.count() / 1000) + " s"
                                            : std::to_string(timeout.count()) + " ms") +
-              " statement timeout (MCP_QUERY_TIMEOUT)";
+              " statement timeout (MCP_QUERY_TIMEOUT; MCP_TASK_QUERY_TIMEOUT for a call run as a task)";
       hint = "Make the statement cheaper: add a selective WHERE clause, a smaller limit, or check its plan with "
              "explain_query.";
       break;

@@ -72,6 +72,10 @@ struct Env {
   Result<db::PooledConnection> acquire(mcp::CallContext& ctx) const;
   /// Statement options: timeout from the config, cancellation from the call.
   db::ExecOptions exec_options(mcp::CallContext& ctx, bool read_only) const;
+  /// The statement timeout of this call: task_query_timeout when it runs as a task, else query_timeout.
+  std::chrono::milliseconds timeout_for(const mcp::CallContext& ctx) const {
+    return ctx.task_id().empty() ? cfg.query_timeout : cfg.task_query_timeout;
+  }
 };
 
 /// Counts as signed JSON integers (Boost.JSON keeps size_t as uint64; consumers read int64).

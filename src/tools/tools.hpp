@@ -19,6 +19,8 @@ struct ToolsConfig {
   std::size_t max_row_limit = 10000;      ///< larger `limit` values are clamped (and the result says so)
   std::size_t max_result_bytes = 4u << 20;  ///< encoded rows beyond this are trimmed (truncated: true)
   std::chrono::milliseconds query_timeout{30000};  ///< per statement; also the pool acquisition wait
+  /// Per statement of a tool call that runs as an MCP task (long analytical queries).
+  std::chrono::milliseconds task_query_timeout{3600000};
   bool read_only = false;                 ///< write tools are marked writes=true; the core hides them
   std::size_t history_size = 100;         ///< recent tool outcomes kept for health_check / database://status
   std::chrono::seconds cursor_ttl{900};   ///< lifetime of a read_data next_cursor

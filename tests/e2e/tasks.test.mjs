@@ -137,6 +137,28 @@ test('SDK 2025-11-25: results expire after MCP_TASK_TTL; MCP_TASK_MAX_PER_OWNER 
   } finally { await c.client.close(); }
 });
 
+test('a task gets MCP_TASK_QUERY_TIMEOUT instead of MCP_QUERY_TIMEOUT', async () => {
+  // About 3 s of SQLite work (5 million rows): longer than the 1 s request timeout.
+  const q = SERIES_SUM(5000000);
+  const c = await connectStdio({ SQLITE_PATH: fresh(), MCP_QUERY_TIMEOUT: '1' });
+  try {
+    const sync = await c.client.callTool({ name: 'read_data', arguments: { query: q } });
+    assert.equal(sync.isError, true);
+    assert.match(text(sync), /statement timeout/);
+    const created = await createTask(c.client, 'read_data', { query: q });
+    const r = await c.client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema);
+    assert.equal(r.isError, false, text(r));
+    assert.deepEqual(r.structuredContent.rows, [[5000000, 5000000 * 5000001 / 2]]);
+  } finally { await c.client.close(); }
+  const d = await connectStdio({ SQLITE_PATH: fresh(), MCP_TASK_QUERY_TIMEOUT: '1' });
+  try {
+    const created = await createTask(d.client, 'read_data', { query: q });
+    const r = await d.client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema);
+    assert.equal(r.isError, true, 'the task is completed with the timeout as its tool error');
+    assert.match(text(r), /1 s statement timeout .*MCP_TASK_QUERY_TIMEOUT/);
+  } finally { await d.client.close(); }
+});
+
 // ---------------------------------------------------------------- 2026-07-28 over HTTP (raw JSON-RPC)
 
 const V = '2026-07-28';
