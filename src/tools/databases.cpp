@@ -156,6 +156,38 @@ class DatabaseResources final : public mcp::ResourceProvider {
   std::shared_ptr<Env> env_;
 };
 
+/// Completion with several databases: `database` (prompts' argument, the `{database}` of
+/// database://{database}/tables/{table}) completes from the allow-list; `table` completes against the
+/// database named in the request's context (else the default).
+class DatabaseCompleter final : public mcp::Completer {
+ public:
+  DatabaseCompleter(std::unique_ptr<mcp::Completer> inner, std::shared_ptr<Env> env)
+      : inner_(std::move(inner)), env_(std::move(env)) {}
+
+  Result<mcp::CompletionResult> complete(const mcp::CompletionRequest& req, mcp::CallContext& ctx) override {
+    static const std::string kTemplate = std::string(kScheme) + "{database}/tables/{table}";
+    const bool db_template = req.ref_type == "ref/resource" && req.ref == kTemplate;
+    if (req.argument == "database" && (db_template || req.ref_type == "ref/prompt")) {
+      mcp::CompletionResult r;
+      for (const auto& d : env_->databases) {
+        if (istarts_with(d.name, req.value)) r.values.push_back(d.name);
+      }
+      r.total = static_cast<std::int64_t>(r.values.size());
+      return r;
+    }
+    mcp::CompletionRequest inner = req;
+    if (db_template) inner.ref = std::string(kScheme) + "tables/{table}";
+    const Database* d = nullptr;
+    if (auto it = req.context.find("database"); it != req.context.end()) d = env_->find_database(it->second);
+    DatabaseScope scope(d ? d : t_current);
+    return inner_->complete(inner, ctx);
+  }
+
+ private:
+  std::unique_ptr<mcp::Completer> inner_;
+  std::shared_ptr<Env> env_;
+};
+
 }  // namespace
 
 db::Backend& Env::db() const { return t_current ? *t_current->backend : *backend; }
@@ -197,6 +229,11 @@ std::unique_ptr<mcp::ResourceProvider> for_databases(std::unique_ptr<mcp::Resour
                                                      const std::shared_ptr<Env>& env) {
   if (env->databases.size() <= 1) return r;
   return std::make_unique<DatabaseResources>(std::move(r), env);
+}
+
+std::unique_ptr<mcp::Completer> for_databases(std::unique_ptr<mcp::Completer> c, const std::shared_ptr<Env>& env) {
+  if (env->databases.size() <= 1) return c;
+  return std::make_unique<DatabaseCompleter>(std::move(c), env);
 }
 
 }  // namespace azsql::tools::detail

@@ -27,7 +27,7 @@ void register_all(mcp::Registry& registry, std::vector<Database> databases, cons
   for (auto& t : detail::make_insight_tools(env)) registry.add_tool(detail::for_databases(std::move(t), env));
   registry.add_resources(detail::for_databases(detail::make_resources(env), env));
   for (auto& p : detail::make_prompts(env)) registry.add_prompt(detail::for_databases(std::move(p), env));
-  registry.set_completer(detail::make_completer(env));
+  registry.set_completer(detail::for_databases(detail::make_completer(env), env));
 }
 
 }  // namespace azsql::tools

@@ -185,6 +185,7 @@ std::vector<std::unique_ptr<mcp::Tool>> make_insight_tools(std::shared_ptr<Env> 
 /// `database` argument or URI segment; unchanged with one database.
 std::unique_ptr<mcp::Tool> for_databases(std::unique_ptr<mcp::Tool> t, const std::shared_ptr<Env>& env);
 std::unique_ptr<mcp::Prompt> for_databases(std::unique_ptr<mcp::Prompt> p, const std::shared_ptr<Env>& env);
+std::unique_ptr<mcp::Completer> for_databases(std::unique_ptr<mcp::Completer> c, const std::shared_ptr<Env>& env);
 std::unique_ptr<mcp::ResourceProvider> for_databases(std::unique_ptr<mcp::ResourceProvider> r,
                                                      const std::shared_ptr<Env>& env);
 

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { BIN, connectStdio, startTdsServer, sqlServerEnv } from '../../e2e/lib.mjs';
+import { BIN, connectStdio, startTdsServer, sqlServerEnv, sqlite3 } from '../../e2e/lib.mjs';
 
 const text = (r) => r.content.filter((c) => c.type === 'text').map((c) => c.text).join('\n');
 
@@ -87,6 +87,31 @@ test('resources and prompts name the database', async () => {
     assert.match(p.messages[0].content.text, /database sales/);
     await assert.rejects(client.getPrompt({ name: 'database_troubleshooting', arguments: { database: 'nope' } }),
       /not in the allow-list/);
+  });
+});
+
+test('completion: {database} from the allow-list, {table} against the database the context names', async () => {
+  // A table only the sales database has (created in its SQLite file behind the TDS test server).
+  sqlite3(server.dbs.sales, 'CREATE TABLE IF NOT EXISTS SalesOnly (id INTEGER PRIMARY KEY)');
+  await withClient({ AZURE_SQL_DATABASES: 'demo,sales' }, async (client) => {
+    const ref = { type: 'ref/resource', uri: 'database://{database}/tables/{table}' };
+    const values = async (argument, context) =>
+      (await client.complete({ ref, argument, ...(context ? { context: { arguments: context } } : {}) })).completion.values;
+    assert.deepEqual(await values({ name: 'database', value: '' }), ['demo', 'sales']);
+    assert.deepEqual(await values({ name: 'database', value: 'SA' }), ['sales'], 'case-insensitive prefix');
+    assert.deepEqual(await values({ name: 'database', value: 'x' }), []);
+    const sales = await values({ name: 'table', value: 'SalesO' }, { database: 'sales' });
+    assert.equal(sales.length, 1, JSON.stringify(sales));
+    assert.match(sales[0], /SalesOnly$/);
+    assert.deepEqual(await values({ name: 'table', value: 'SalesO' }, { database: 'demo' }), []);
+    assert.deepEqual(await values({ name: 'table', value: 'SalesO' }), [], 'no context: the default database (demo)');
+    assert.ok((await values({ name: 'table', value: 'Reg' }, { database: 'sales' })).some((v) => /Region$/.test(v)));
+    // Prompts' database argument completes the same way; their table argument follows the context too.
+    const p = await client.complete({ ref: { type: 'ref/prompt', name: 'sql_query_builder' }, argument: { name: 'database', value: 'd' } });
+    assert.deepEqual(p.completion.values, ['demo']);
+    const pt = await client.complete({ ref: { type: 'ref/prompt', name: 'sql_query_builder' }, argument: { name: 'table', value: 'SalesO' },
+      context: { arguments: { database: 'sales' } } });
+    assert.equal(pt.completion.values.length, 1);
   });
 });
 
