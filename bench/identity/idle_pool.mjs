@@ -42,7 +42,7 @@ async function oneUser(srv, fake, i) {
 }
 
 async function openConnections(srv) {
-  const m = await (await fetch(`${srv.base}/metrics`)).text();
+  const m = await (await fetch(`${srv.base}/metrics`, { headers: { Accept: 'text/plain;version=0.0.4' } })).text();
   return {
     pools: Number(/^azsql_user_pools (\d+)/m.exec(m)?.[1]),
     open: Number(/^azsql_user_pool_connections\{state="open"\} (\d+)/m.exec(m)?.[1]),

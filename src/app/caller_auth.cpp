@@ -262,43 +262,35 @@ Result<std::shared_ptr<db::Pool>> CallerAuth::pool_for(const mcp::Caller* caller
   return user_pools_->pool_for(caller->tenant_id + "/" + caller->object_id, caller->assertion);
 }
 
-std::string CallerAuth::prometheus_text() const {
-  std::string t;
-  auto line = [&t](const char* name, const char* type, const char* help, const std::string& labels, double v) {
-    if (!help[0]) {
-      t += std::string(name) + labels + " " + std::to_string(static_cast<long long>(v)) + "\n";
-      return;
-    }
-    t += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-    t += std::string(name) + labels + " " + std::to_string(static_cast<long long>(v)) + "\n";
+std::vector<observability::ExternalSample> CallerAuth::metric_samples() const {
+  using Kind = observability::ExternalSample::Kind;
+  std::vector<observability::ExternalSample> out;
+  auto add = [&out](const char* name, Kind kind, const char* help, std::vector<std::pair<std::string, std::string>> labels,
+                    std::uint64_t v) {
+    out.push_back({name, help, kind, std::move(labels), static_cast<double>(v)});
   };
-  line("azsql_auth_requests_total", "counter", "Bearer-authenticated requests by outcome (MCP_AUTH_MODE=entra)",
-       "{outcome=\"accepted\"}", static_cast<double>(accepted_.load()));
-  line("azsql_auth_requests_total", "counter", "", "{outcome=\"rejected\"}", static_cast<double>(rejected_.load()));
-  line("azsql_auth_requests_total", "counter", "", "{outcome=\"forbidden\"}", static_cast<double>(forbidden_.load()));
-  bool first = true;
+  const char* requests_help = "Bearer-authenticated requests by outcome (MCP_AUTH_MODE=entra)";
+  add("azsql_auth_requests_total", Kind::Counter, requests_help, {{"outcome", "accepted"}}, accepted_.load());
+  add("azsql_auth_requests_total", Kind::Counter, requests_help, {{"outcome", "rejected"}}, rejected_.load());
+  add("azsql_auth_requests_total", Kind::Counter, requests_help, {{"outcome", "forbidden"}}, forbidden_.load());
   for (std::size_t i = 0; i < rejected_by_reason_.size(); ++i) {
-    const auto n = rejected_by_reason_[i].load();
-    if (n == 0) continue;
-    line("azsql_auth_rejections_total", "counter", first ? "Refused bearer tokens by reason" : "",
-         std::string("{reason=\"") + auth::to_string(static_cast<Reason>(i)) + "\"}", static_cast<double>(n));
-    first = false;
+    if (const auto n = rejected_by_reason_[i].load(); n > 0)
+      add("azsql_auth_rejections_total", Kind::Counter, "Refused bearer tokens by reason",
+          {{"reason", auth::to_string(static_cast<Reason>(i))}}, n);
   }
-  if (user_pools_) {
-    const auto s = user_pools_->stats();
-    line("azsql_user_pools", "gauge", "Per-user connection pools held (on_behalf_of)", "", static_cast<double>(s.users));
-    line("azsql_user_pool_connections", "gauge", "Connections of the per-user pools by state", "{state=\"open\"}",
-         static_cast<double>(s.open));
-    line("azsql_user_pool_connections", "gauge", "", "{state=\"in_use\"}", static_cast<double>(s.in_use));
-    line("azsql_user_pools_evicted_total", "counter", "Per-user pools closed (idle, or to make room)", "",
-         static_cast<double>(s.evicted));
-    line("azsql_user_pools_refused_total", "counter", "Callers refused because every per-user pool was busy", "",
-         static_cast<double>(s.refused));
-    line("azsql_obo_exchanges_total", "counter", "On-behalf-of token exchanges by outcome", "{outcome=\"ok\"}",
-         static_cast<double>(obo_->exchanges() - obo_->failed_exchanges()));
-    line("azsql_obo_exchanges_total", "counter", "", "{outcome=\"error\"}", static_cast<double>(obo_->failed_exchanges()));
-  }
-  return t;
+  if (!user_pools_) return out;
+  const auto s = user_pools_->stats();
+  add("azsql_user_pools", Kind::Gauge, "Per-user connection pools held (on_behalf_of)", {}, s.users);
+  const char* conns_help = "Connections of the per-user pools by state";
+  add("azsql_user_pool_connections", Kind::Gauge, conns_help, {{"state", "open"}}, s.open);
+  add("azsql_user_pool_connections", Kind::Gauge, conns_help, {{"state", "in_use"}}, s.in_use);
+  add("azsql_user_pools_evicted_total", Kind::Counter, "Per-user pools closed (idle, or to make room)", {}, s.evicted);
+  add("azsql_user_pools_refused_total", Kind::Counter, "Callers refused because every per-user pool was busy", {},
+      s.refused);
+  const char* obo_help = "On-behalf-of token exchanges by outcome";
+  add("azsql_obo_exchanges_total", Kind::Counter, obo_help, {{"outcome", "ok"}}, obo_->exchanges() - obo_->failed_exchanges());
+  add("azsql_obo_exchanges_total", Kind::Counter, obo_help, {{"outcome", "error"}}, obo_->failed_exchanges());
+  return out;
 }
 
 }  // namespace azsql::app

@@ -24,6 +24,7 @@
 #include "db/user_pools.hpp"
 #include "mcp/caller.hpp"
 #include "mcp/registry.hpp"
+#include "observability/metrics/metrics.hpp"
 
 namespace azsql::app {
 
@@ -63,8 +64,8 @@ class CallerAuth {
   /// on_behalf_of: the pool of the call's caller (Auth error without a caller).
   Result<std::shared_ptr<db::Pool>> pool_for(const mcp::Caller* caller);
   bool on_behalf_of() const { return user_pools_ != nullptr; }
-  /// Prometheus text for the per-user pools, token validations and OBO exchanges.
-  std::string prometheus_text() const;
+  /// The per-user pools, token validations and OBO exchanges, for Metrics (MetricsSources::external).
+  std::vector<observability::ExternalSample> metric_samples() const;
 
  private:
   CallerAuth() = default;

@@ -139,6 +139,9 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
                         [db]() -> std::optional<observability::PoolSnapshot> {
                           auto s = db->pool().stats();
                           return observability::PoolSnapshot{s.max_size, s.open, s.in_use, s.waits};
+                        },
+                        [caller_auth]() -> std::vector<observability::ExternalSample> {
+                          return caller_auth ? caller_auth->metric_samples() : std::vector<observability::ExternalSample>{};
                         }});
 
   // With on_behalf_of the server has no database identity of its own: /health (which needs no user)
@@ -172,10 +175,9 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
                                   {"sessions", http.session_count()}};
     return th::RouteResponse{p.ok ? 200u : 503u, "application/json", bj::serialize(body)};
   });
-  http.add_route(cfg.metrics_path, [metrics, caller_auth](const th::RouteRequest& r) {
+  http.add_route(cfg.metrics_path, [metrics](const th::RouteRequest& r) {
     if (wants_json(r)) return th::RouteResponse{200, "application/json", bj::serialize(metrics->summary_json())};
-    return th::RouteResponse{200, "text/plain; version=0.0.4; charset=utf-8",
-                             metrics->prometheus_text() + (caller_auth ? caller_auth->prometheus_text() : std::string())};
+    return th::RouteResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics->prometheus_text()};
   });
   if (caller_auth) {
     // RFC 9728 Protected Resource Metadata: the root form and the one path-suffixed with the endpoint.

@@ -203,9 +203,13 @@ test('two users at once: their own SUSER_SNAME(), their own pools, audit lines n
   assert.equal(wb, 'bob@example.test');
   const ins = await a.callTool({ name: 'insert_data', arguments: { table: 'Region', rows: [{ Region_Libelle: 'Alice was here' }] } });
   assert.ok(!ins.isError, text(ins));
-  const metrics = await (await fetch(`${srv.base}/metrics`)).text();
+  const metrics = await (await fetch(`${srv.base}/metrics`, { headers: { Accept: 'text/plain;version=0.0.4' } })).text();
   const pools = Number(/^azsql_user_pools (\d+)/m.exec(metrics)?.[1]);
   assert.ok(pools >= 2, metrics);
+  assert.match(metrics, /^azsql_auth_requests_total\{outcome="accepted"\} \d+$/m);
+  // One exposition: every family announced once (the auth figures come through the same serializer).
+  const types = metrics.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);
+  assert.equal(new Set(types).size, types.length, `duplicate # TYPE lines: ${types.join(', ')}`);
   await Promise.all([a.close(), b.close()]);
   const lines = readFileSync(auditPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const calls = lines.filter((l) => l.tool === 'read_data' || l.tool === 'insert_data');
@@ -313,7 +317,7 @@ test('50 users × 4 concurrent calls: no cross-user leakage, bounded pools and m
   }));
   assert.equal(results.reduce((a, b) => a + b, 0), 200);
   assert.equal(wrong, 0, 'every call saw its own user');
-  const m = await (await fetch(`${srv.base}/metrics`)).text();
+  const m = await (await fetch(`${srv.base}/metrics`, { headers: { Accept: 'text/plain;version=0.0.4' } })).text();
   const open = Number(/^azsql_user_pool_connections\{state="open"\} (\d+)/m.exec(m)?.[1]);
   assert.ok(open <= 2 * 54, `at most MCP_AUTH_USER_POOL_SIZE connections per user (${open})`);
   const rssAfter = rssKiB(srv.proc.pid);

@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <set>
@@ -19,6 +20,28 @@ namespace bj = boost::json;
 namespace prom = prometheus;
 
 namespace {
+
+/// Adds samples kept outside the registry as families of their own (grouped by name, in order).
+void append_external(std::vector<prom::MetricFamily>& families, const std::vector<ExternalSample>& samples) {
+  const std::size_t first = families.size();
+  for (const auto& x : samples) {
+    auto it = std::find_if(families.begin() + static_cast<std::ptrdiff_t>(first), families.end(),
+                           [&](const prom::MetricFamily& f) { return f.name == x.name; });
+    if (it == families.end()) {
+      prom::MetricFamily f;
+      f.name = x.name;
+      f.help = x.help;
+      f.type = x.kind == ExternalSample::Kind::Counter ? prom::MetricType::Counter : prom::MetricType::Gauge;
+      families.push_back(std::move(f));
+      it = families.end() - 1;
+    }
+    prom::ClientMetric m;
+    for (const auto& [k, v] : x.labels) m.label.push_back({k, v});
+    if (it->type == prom::MetricType::Counter) m.counter.value = x.value;
+    else m.gauge.value = x.value;
+    it->metric.push_back(std::move(m));
+  }
+}
 
 /// Method names are client-controlled: only known ones become label values (bounded cardinality).
 const std::set<std::string, std::less<>>& known_methods() {
@@ -254,8 +277,10 @@ std::string Metrics::prometheus_text() {
     d.last_token_ok = ok;
     d.last_token_failed = failed;
   }
+  auto families = d.registry->Collect();
+  if (src.external) append_external(families, src.external());
   prom::TextSerializer ser;
-  return ser.Serialize(d.registry->Collect());
+  return ser.Serialize(families);
 }
 
 bj::object Metrics::summary_json() {

@@ -10,6 +10,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -31,11 +33,24 @@ struct MetricsOptions {
   std::size_t max_history = 100;   ///< MAX_REQUEST_HISTORY: recent requests in the JSON summary
 };
 
+/// One figure another component keeps itself (per-user auth, on-behalf-of exchanges), read at scrape
+/// time and exported through the same prometheus-cpp serializer as everything else. Samples with the
+/// same name form one family; the first one's help text and kind are the family's.
+struct ExternalSample {
+  enum class Kind { Counter, Gauge };
+  std::string name;
+  std::string help;
+  Kind kind = Kind::Gauge;
+  std::vector<std::pair<std::string, std::string>> labels;
+  double value = 0;
+};
+
 /// Gauges read at scrape time from the transport and the pool. Each may be empty.
 struct MetricsSources {
   std::function<std::size_t()> sessions;
   std::function<std::size_t()> in_flight;
   std::function<std::optional<PoolSnapshot>()> pool;
+  std::function<std::vector<ExternalSample>()> external;
 };
 
 /// Thread-safe.

@@ -22,7 +22,7 @@ mcp::RequestEvent ev(std::string method, std::string tool, std::string outcome, 
 TEST(Metrics, PrometheusTextHasCountersHistogramsAndGauges) {
   Metrics m({"1.2.3", "sqlite", 10});
   m.set_sources({[] { return std::size_t{3}; }, [] { return std::size_t{2}; },
-                 [] { return std::optional<PoolSnapshot>(PoolSnapshot{4, 2, 1, 7}); }});
+                 [] { return std::optional<PoolSnapshot>(PoolSnapshot{4, 2, 1, 7}); }, {}});
   m.on_request(ev("tools/call", "read_data", "ok"));
   m.on_request(ev("tools/call", "read_data", "tool_error"));
   m.on_request(ev("ping", "", "ok"));
@@ -46,6 +46,32 @@ TEST(Metrics, PrometheusTextHasCountersHistogramsAndGauges) {
   EXPECT_NE(t.find(R"(azsql_build_info{backend="sqlite",version="1.2.3"} 1)"), std::string::npos);
   // Pool waits are a counter: a second scrape with the same snapshot does not double it.
   EXPECT_NE(m.prometheus_text().find("azsql_db_pool_waits_total 7"), std::string::npos);
+}
+
+// Figures other components keep (per-user auth) go through the same serializer: one family per name with
+// one HELP/TYPE, labels escaped, counters and gauges typed.
+TEST(Metrics, ExternalSamplesBecomeFamilies) {
+  Metrics m({"1", "sqlserver", 10});
+  using Kind = ExternalSample::Kind;
+  MetricsSources src;
+  src.external = [] {
+    return std::vector<ExternalSample>{
+        {"azsql_auth_requests_total", "Requests by outcome", Kind::Counter, {{"outcome", "accepted"}}, 5},
+        {"azsql_user_pools", "Pools held", Kind::Gauge, {}, 2},
+        {"azsql_auth_requests_total", "Requests by outcome", Kind::Counter, {{"outcome", "re\"jected"}}, 1}};
+  };
+  m.set_sources(std::move(src));
+  const std::string t = m.prometheus_text();
+  auto count = [&t](const std::string& needle) {
+    std::size_t n = 0;
+    for (auto p = t.find(needle); p != std::string::npos; p = t.find(needle, p + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("# TYPE azsql_auth_requests_total counter"), 1u) << t;
+  EXPECT_EQ(count("# HELP azsql_auth_requests_total Requests by outcome"), 1u) << t;
+  EXPECT_NE(t.find(R"(azsql_auth_requests_total{outcome="accepted"} 5)"), std::string::npos) << t;
+  EXPECT_NE(t.find(R"(azsql_auth_requests_total{outcome="re\"jected"} 1)"), std::string::npos) << t;
+  EXPECT_NE(t.find("# TYPE azsql_user_pools gauge\nazsql_user_pools 2"), std::string::npos) << t;
 }
 
 TEST(Metrics, JsonSummaryKeepsBoundedHistory) {
