@@ -303,6 +303,35 @@ test("a read_data cursor is bound to its user: another user's stateless request 
   assert.equal(next.structuredContent.offset, 1);
 });
 
+test("a task belongs to the user who created it: another user's tasks/get and tasks/cancel are refused", async () => {
+  const [alice, bob] = [await user('alice'), await user('bob', 'Sql.Read')];
+  const rpc = (token, method, params) => fetch(srv.url, {
+    method: 'POST',
+    headers: { ...JSON_HEADERS, 'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': method,
+      'Mcp-Name': method === 'tools/call' ? params.name : params.taskId, Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params,
+      _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'modern', version: '1' },
+        'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } } } } }),
+  }).then(async (r) => {
+    const t = await r.text();
+    const line = t.split('\n').find((l) => l.startsWith('data:'));
+    return JSON.parse(line ? line.slice(5) : t);
+  });
+  const created = (await rpc(alice, 'tools/call', { name: 'read_data', arguments: { query: 'SELECT SUSER_SNAME() AS who' } })).result;
+  assert.equal(created.resultType, 'task', JSON.stringify(created));
+  const taskId = created.taskId;
+  assert.equal((await rpc(bob, 'tasks/get', { taskId })).error?.code, -32602);
+  assert.equal((await rpc(bob, 'tasks/cancel', { taskId })).error?.code, -32602);
+  let got;
+  for (let i = 0; i < 200; i++) {
+    got = (await rpc(alice, 'tasks/get', { taskId })).result;
+    if (got.status !== 'working') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.equal(got.status, 'completed', JSON.stringify(got));
+  assert.deepEqual(got.result.structuredContent.rows, [['alice@example.test']], 'the task ran as alice (on-behalf-of)');
+});
+
 test('50 users × 4 concurrent calls: no cross-user leakage, bounded pools and memory', async () => {
   const t0 = Date.now();
   const rssBefore = rssKiB(srv.proc.pid);
