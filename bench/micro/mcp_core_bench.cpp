@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "jsonrpc/message.hpp"
 #include "mcp/server.hpp"
 
 namespace bj = boost::json;
@@ -52,8 +53,11 @@ void BM_ToolsCallThroughCore(benchmark::State& state) {
       std::lock_guard lk(w.mu);
       w.done = false;
     }
-    server.handle_text(session, text, nullptr, [&](std::optional<bj::value> resp) {
-      std::string s = resp ? bj::serialize(*resp) : std::string();
+    // What a transport does with one line: parse it, then the core's one entry point.
+    auto message = jsonrpc::parse(text);
+    if (!message) return state.SkipWithError("bad JSON");
+    server.handle(session, std::move(*message), mcp::Inbound{}, [&](mcp::Outgoing resp) {
+      std::string s = resp.message ? bj::serialize(*resp.message) : std::string();
       std::lock_guard lk(w.mu);
       w.out = std::move(s);
       w.done = true;

@@ -88,17 +88,6 @@ bj::value invalid_request_for(const bj::value& m) {
   return rpc::make_error(id, errc::kInvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message");
 }
 
-Inbound inbound_of(std::shared_ptr<Outbox> outbox, const CancelToken* closed) {
-  Inbound in;
-  in.outbox = std::move(outbox);
-  if (closed) in.closed = *closed;  // copies share the token's state
-  return in;
-}
-
-Server::Respond respond_of(Server::Reply reply) {
-  return [reply = std::move(reply)](Outgoing o) { reply(std::move(o.message)); };
-}
-
 /// The Request for a message classified as a request (moves its params out).
 std::unique_ptr<Request> make_request(Core& core, const std::shared_ptr<Session>& session, bj::object& msg, Inbound in,
                                       Server::Respond respond) {
@@ -141,26 +130,6 @@ void on_notification(const std::shared_ptr<Session>& session, const bj::object& 
 }  // namespace
 
 // ---------------------------------------------------------------- handle
-
-void Server::handle_text(const std::shared_ptr<Session>& session, std::string_view text,
-                         std::shared_ptr<Outbox> request_outbox, Reply reply, const CancelToken* closed) {
-  auto v = rpc::parse(text);
-  if (!v) {
-    reply(bj::value(rpc::make_error(nullptr, errc::kParseError, "Parse error: the message is not valid JSON")));
-    return;
-  }
-  handle(session, std::move(*v), std::move(request_outbox), std::move(reply), closed);
-}
-
-void Server::handle(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
-                    Reply reply, const CancelToken* closed) {
-  handle(session, std::move(message), inbound_of(std::move(request_outbox), closed), respond_of(std::move(reply)));
-}
-
-void Server::handle_modern(const std::shared_ptr<Session>& session, bj::value message,
-                           std::shared_ptr<Outbox> request_outbox, Reply reply, const CancelToken* closed) {
-  handle_modern(session, std::move(message), inbound_of(std::move(request_outbox), closed), respond_of(std::move(reply)));
-}
 
 namespace {
 /// Collects the replies of a batch's members into one array reply.

@@ -142,30 +142,16 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  /// Called exactly once per handle(): with the response (an array for a batch) or nullopt when
-  /// no response is due (only notifications/responses). May run on a worker thread.
-  using Reply = std::function<void(std::optional<bj::value> response)>;
   /// Called exactly once per handle() with the reply. May run on a worker thread.
   using Respond = std::function<void(Outgoing reply)>;
 
-  /// Handles one parsed JSON-RPC message or batch (the transports' entry point).
+  /// Handles one parsed JSON-RPC message or batch: the one entry point of both transports (stdio
+  /// and Streamable HTTP parse the text themselves and answer malformed JSON with -32700).
   void handle(const std::shared_ptr<Session>& session, bj::value message, Inbound in, Respond respond);
   /// Serves `message` (one request) as a 2026-07-28 stateless request even when its `_meta` lacks
   /// the protocol version (it is then rejected with -32602). For transports that recognised the
   /// modern era from elsewhere (HTTP: the MCP-Protocol-Version header without a session).
   void handle_modern(const std::shared_ptr<Session>& session, bj::value message, Inbound in, Respond respond);
-
-  /// Convenience forms of the above (stdio, tests): `request_outbox` and `closed` become the
-  /// Inbound's outbox and closed token (null = none); the reply loses its HTTP status.
-  void handle(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
-              Reply reply, const CancelToken* closed = nullptr);
-
-  /// Parses `text` first; malformed JSON → a -32700 reply.
-  void handle_text(const std::shared_ptr<Session>& session, std::string_view text, std::shared_ptr<Outbox> request_outbox,
-                   Reply reply, const CancelToken* closed = nullptr);
-
-  void handle_modern(const std::shared_ptr<Session>& session, bj::value message, std::shared_ptr<Outbox> request_outbox,
-                     Reply reply, const CancelToken* closed = nullptr);
 
   /// Sends notifications/resources/updated for `uris` to every subscribed live session.
   void notify_resources_updated(const std::vector<std::string>& uris);

@@ -141,3 +141,30 @@ test('a slow query does not block ping or a second call (responses may come out 
     await s.close();
   }
 });
+
+test('closing stdin cancels what still runs after the 10 s drain: batched and single slow queries are interrupted and the process exits', async () => {
+  // MCP_QUERY_TIMEOUT far above the drain: only the transport's closed token can stop these queries.
+  const s = new RawStdio({ SQLITE_PATH: db, MCP_QUERY_TIMEOUT: '600' });
+  const slow = (id) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'read_data', arguments: {
+    query: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 4000000000) SELECT count(*) AS n FROM c' } } });
+  await s.initialize('2025-03-26');  // batches exist up to 2025-03-26
+  s.send([slow('b1'), { jsonrpc: '2.0', id: 'b2', method: 'ping' }]);
+  s.send(slow('s1'));
+  assert.ok((await s.request('p', 'ping')).result);  // both slow queries are queued or running
+  const closedAt = Date.now();
+  s.proc.stdin.end();
+  const t = setTimeout(() => s.proc.kill('SIGKILL'), 40000);
+  const { code, signal } = await s.exited;
+  clearTimeout(t);
+  const waited = Date.now() - closedAt;
+  assert.equal(signal, null, `killed after ${waited} ms: the queries were not cancelled; stderr: ${s.stderr}`);
+  assert.equal(code, 0);
+  // Not before the drain time (in-flight work may finish), well before the queries could (minutes).
+  assert.ok(waited >= 9000 && waited < 30000, `exited ${waited} ms after stdin closed`);
+  // The batch answered its ping; the slow calls were cancelled through the transport's closed token,
+  // which means "the reply cannot be delivered": no reply at all (shutdown's own cancellation, the
+  // only other way they could end, would have answered them with a cancelled tool error).
+  const batch = s.messages.find((m) => Array.isArray(m));
+  assert.deepEqual(batch, [{ jsonrpc: '2.0', id: 'b2', result: {} }]);
+  assert.equal(s.messages.filter((m) => !Array.isArray(m)).length, 0, JSON.stringify(s.messages));
+});

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 
+#include "jsonrpc/errors.hpp"
 #include "jsonrpc/message.hpp"
 
 namespace azsql::transport {
@@ -80,10 +81,18 @@ void StdioTransport::run(std::chrono::milliseconds drain) {
   auto dispatch = [this](std::string_view text) {
     // Skip blank lines (some clients send a trailing newline).
     if (text.find_first_not_of(" \t\r") == std::string_view::npos) return;
+    auto message = jsonrpc::parse(text);
+    if (!message) {
+      writer_->send(jsonrpc::make_error(nullptr, jsonrpc::code::kParseError, "Parse error: the message is not valid JSON"));
+      return;
+    }
+    // The same entry point as HTTP: notifications go to the session outbox (stdout), every request
+    // of the message shares the transport's closed token, and there is no authenticated caller.
+    mcp::Inbound in;
+    in.closed = closed_;
     writer_->begin();
-    auto w = writer_;
-    server_.handle_text(session_, text, nullptr, [w](std::optional<bj::value> reply) {
-      if (reply) w->send(*reply);
+    server_.handle(session_, std::move(*message), std::move(in), [w = writer_](mcp::Outgoing reply) {
+      if (reply.message) w->send(*reply.message);
       w->end();
     });
   };
@@ -120,6 +129,7 @@ void StdioTransport::run(std::chrono::milliseconds drain) {
   }
   if (!buf.empty() && !skipping) dispatch(buf);
   writer_->wait_idle(drain);
+  closed_.cancel();  // input ended and the drain time is over: what still runs is cancelled
   session_->cancel_all();
   writer_->wait_idle(std::chrono::milliseconds(2000));
 }

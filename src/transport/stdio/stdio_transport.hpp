@@ -30,6 +30,8 @@ class StdioTransport {
   int in_fd_;
   std::shared_ptr<Writer> writer_;
   std::shared_ptr<mcp::Session> session_;
+  /// The Inbound::closed of every message: cancelled when input ended and the drain time is over.
+  CancelToken closed_;
   StdioOptions options_;
   std::atomic<bool> stop_{false};
 };

@@ -8,9 +8,14 @@
 #include <thread>
 
 #include "mcp/server.hpp"
+#include "send.hpp"
 
 namespace azsql::mcp {
 namespace {
+
+using testing::send;
+using testing::send_modern;
+using testing::send_text;
 
 namespace bj = boost::json;
 
@@ -156,7 +161,7 @@ struct Mrtr : ::testing::Test {
   std::optional<bj::value> call(std::string_view text) {
     std::promise<std::optional<bj::value>> p;
     auto f = p.get_future();
-    server->handle_text(session, text, nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
+    send_text(*server, session, text, nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
     if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return bj::value("timeout");
     return f.get();
   }
@@ -240,7 +245,7 @@ TEST_F(Mrtr, LegacyElicitationIsARealRoundTrip) {
   auto init = call(R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}},"clientInfo":{"name":"t","version":"1"}}})");
   ASSERT_TRUE(init->as_object().contains("result"));
   std::promise<std::optional<bj::value>> p;
-  server->handle_text(session, R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"confirm_me"}})", nullptr,
+  send_text(*server, session, R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"confirm_me"}})", nullptr,
                       [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
   auto req = outbox->wait_for_method("elicitation/create");
   ASSERT_TRUE(req);
@@ -248,10 +253,10 @@ TEST_F(Mrtr, LegacyElicitationIsARealRoundTrip) {
   // An answer from another session is ignored; the right one completes the call.
   auto other = std::make_shared<Session>("intruder");
   bj::object answer{{"jsonrpc", "2.0"}, {"id", req->at("id")}, {"result", bj::object{{"action", "accept"}}}};
-  server->handle(other, answer, nullptr, [](std::optional<bj::value>) {});
+  send(*server, other, answer, nullptr, [](std::optional<bj::value>) {});
   auto f = p.get_future();
   EXPECT_EQ(f.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
-  server->handle(session, answer, nullptr, [](std::optional<bj::value>) {});
+  send(*server, session, answer, nullptr, [](std::optional<bj::value>) {});
   ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   EXPECT_EQ(f.get()->at("result").at("content").at(0).at("text"), "accepted");
 }
@@ -267,9 +272,9 @@ TEST_F(Mrtr, LegacyWithoutASessionCannotAsk) {
   auto anon = std::make_shared<Session>("");  // stateless HTTP (2025 era): answers could not be routed
   anon->set_outbox(outbox);
   std::promise<std::optional<bj::value>> p;
-  server->handle_text(anon, R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}}}})",
+  send_text(*server, anon, R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{"elicitation":{}}}})",
                       nullptr, [](std::optional<bj::value>) {});
-  server->handle_text(anon, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"confirm_me"}})", nullptr,
+  send_text(*server, anon, R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"confirm_me"}})", nullptr,
                       [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
   auto f = p.get_future();
   ASSERT_EQ(f.wait_for(std::chrono::seconds(5)), std::future_status::ready);
@@ -301,14 +306,14 @@ TEST_F(Mrtr, ModernErrorsCarryTheirHttpStatus) {
 
 TEST_F(Mrtr, HandleModernRejectsMissingMetaAndListenGetsListChanged) {
   std::promise<std::optional<bj::value>> p;
-  server->handle_modern(session, bj::parse(R"({"jsonrpc":"2.0","id":3,"method":"server/discover"})"), nullptr,
+  send_modern(*server, session, bj::parse(R"({"jsonrpc":"2.0","id":3,"method":"server/discover"})"), nullptr,
                         [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
   EXPECT_EQ(p.get_future().get()->at("error").at("code"), -32602);
 
   auto d = call(modern("4", "server/discover", ""));
   EXPECT_EQ(d->at("result").at("capabilities").at("tools").at("listChanged"), true);
   std::promise<std::optional<bj::value>> lp;
-  server->handle_text(session, modern("\"L\"", "subscriptions/listen", R"("notifications":{"toolsListChanged":true,"promptsListChanged":true})"),
+  send_text(*server, session, modern("\"L\"", "subscriptions/listen", R"("notifications":{"toolsListChanged":true,"promptsListChanged":true})"),
                       nullptr, [&](std::optional<bj::value> r) { lp.set_value(std::move(r)); });
   auto ack = outbox->take();
   ASSERT_EQ(ack.size(), 1u);
@@ -327,7 +332,7 @@ TEST_F(Mrtr, HandleModernRejectsMissingMetaAndListenGetsListChanged) {
 TEST_F(Mrtr, ClosingAListenStreamEndsItWithoutAResponse) {
   CancelToken closed;
   std::promise<std::optional<bj::value>> p;
-  server->handle_text(session, modern("\"L2\"", "subscriptions/listen", R"("notifications":{"toolsListChanged":true})"),
+  send_text(*server, session, modern("\"L2\"", "subscriptions/listen", R"("notifications":{"toolsListChanged":true})"),
                       nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); }, &closed);
   std::thread t([&] { closed.cancel(); });
   t.join();

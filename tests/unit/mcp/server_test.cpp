@@ -7,9 +7,14 @@
 
 #include "jsonrpc/message.hpp"
 #include "mcp/server.hpp"
+#include "send.hpp"
 
 namespace azsql::mcp {
 namespace {
+
+using testing::send;
+using testing::send_modern;
+using testing::send_text;
 
 namespace bj = boost::json;
 
@@ -96,7 +101,7 @@ struct Fixture : ::testing::Test {
   std::optional<bj::value> call(std::string_view text) {
     std::promise<std::optional<bj::value>> p;
     auto f = p.get_future();
-    server->handle_text(session, text, nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
+    send_text(*server, session, text, nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
     if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) return bj::value("timeout");
     return f.get();
   }
@@ -115,7 +120,7 @@ TEST_F(Fixture, NegotiatesSupportedVersionAndFallsBackToLatest) {
   EXPECT_FALSE(r->at("result").at("serverInfo").as_object().contains("title"));  // title is 2025-06-18+
   auto s2 = std::make_shared<Session>("s2");
   std::promise<std::optional<bj::value>> p;
-  server->handle_text(s2, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01"}})",
+  send_text(*server, s2, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01"}})",
                       nullptr, [&](std::optional<bj::value> v) { p.set_value(std::move(v)); });
   EXPECT_EQ(p.get_future().get()->at("result").at("protocolVersion"), "2025-11-25");
 }
@@ -129,7 +134,7 @@ TEST_F(Fixture, RejectsRequestsBeforeInitializeButAnswersPing) {
 
 TEST_F(Fixture, ProtocolErrors) {
   init();
-  EXPECT_EQ(call("{not json")->at("error").at("code"), -32700);
+  // Malformed JSON (-32700) is the transports' to answer: e2e stdio_protocol and http_errors.
   EXPECT_EQ(call(R"({"id":1,"method":"ping"})")->at("error").at("code"), -32600);
   EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":3,"method":"nope"})")->at("error").at("code"), -32601);
   EXPECT_EQ(call(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"missing"}})")->at("error").at("code"),
@@ -192,7 +197,7 @@ TEST_F(Fixture, OlderVersionsGetNoStructuredContent) {
 TEST_F(Fixture, CancelledNotificationStopsToolAndSuppressesResponse) {
   init();
   std::promise<std::optional<bj::value>> p;
-  server->handle_text(session, R"({"jsonrpc":"2.0","id":"slow-1","method":"tools/call","params":{"name":"slow"}})",
+  send_text(*server, session, R"({"jsonrpc":"2.0","id":"slow-1","method":"tools/call","params":{"name":"slow"}})",
                       nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
   slow->started.get_future().wait();
   // ping still answers while the slow call runs.
@@ -304,7 +309,7 @@ TEST_F(Fixture, ModernLogsOnlyWhenTheRequestAsks) {
 
 TEST_F(Fixture, ModernSubscriptionsListenAcknowledgesTagsAndEnds) {
   std::promise<std::optional<bj::value>> p;
-  server->handle_text(session, modern("\"sub-1\"", "subscriptions/listen",
+  send_text(*server, session, modern("\"sub-1\"", "subscriptions/listen",
                                        R"("notifications":{"resourceSubscriptions":["database://tables"],"toolsListChanged":true})"),
                       nullptr, [&](std::optional<bj::value> r) { p.set_value(std::move(r)); });
   auto sent = outbox->take();
@@ -328,7 +333,7 @@ TEST_F(Fixture, ModernSubscriptionsListenAcknowledgesTagsAndEnds) {
 TEST_F(Fixture, ClosedStreamCancelsTheRequest) {
   CancelToken closed;
   std::promise<std::optional<bj::value>> p;
-  server->handle_text(session, modern("\"s\"", "tools/call", R"("name":"slow")"), nullptr,
+  send_text(*server, session, modern("\"s\"", "tools/call", R"("name":"slow")"), nullptr,
                       [&](std::optional<bj::value> r) { p.set_value(std::move(r)); }, &closed);
   slow->started.get_future().wait();
   closed.cancel();
