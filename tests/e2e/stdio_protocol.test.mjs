@@ -159,8 +159,8 @@ test('closing stdin cancels what still runs after the 10 s drain: batched and si
   const waited = Date.now() - closedAt;
   assert.equal(signal, null, `killed after ${waited} ms: the queries were not cancelled; stderr: ${s.stderr}`);
   assert.equal(code, 0);
-  // Not before the drain time (in-flight work may finish), well before the queries could (minutes).
-  assert.ok(waited >= 9000 && waited < 30000, `exited ${waited} ms after stdin closed`);
+  // Not before the drain time (in-flight work may finish); a hang is caught by the SIGKILL above.
+  assert.ok(waited >= 9000, `exited ${waited} ms after stdin closed, before the 10 s drain`);
   // The batch answered its ping; the slow calls were cancelled through the transport's closed token,
   // which means "the reply cannot be delivered": no reply at all (shutdown's own cancellation, the
   // only other way they could end, would have answered them with a cancelled tool error).
