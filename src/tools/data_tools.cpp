@@ -719,9 +719,10 @@ class UpdateData final : public BaseTool {
                                           std::move(out));
           }
           if (c == mcp::Confirmation::Accepted) {
-            // 2025 revisions asked just now; 2026-07-28 carries the count the user saw in requestState.
+            // 2025 revisions and tasks asked just now (the user saw n); a 2026-07-28 retry carries the
+            // count the user saw in requestState.
             std::int64_t allowed = n;
-            if (ctx.client().protocol_version >= "2026-07-28") {
+            if (ctx.client().protocol_version >= "2026-07-28" && ctx.task_id().empty()) {
               const bj::value* so = state.is_object() ? state.get_object().if_contains("rows") : nullptr;
               const bj::value* ss = state.is_object() ? state.get_object().if_contains("sql") : nullptr;
               allowed = so && so->is_int64() && ss && ss->is_string() && ss->get_string() == sql_text ? so->get_int64() : -1;

@@ -165,9 +165,9 @@ const V = '2026-07-28';
 const EXT = 'io.modelcontextprotocol/tasks';
 let nextId = 1;
 /** One 2026-07-28 POST on its own connection (no keep-alive): the connection closes after the reply. */
-async function rpc(url, method, params, { ext = true } = {}) {
+async function rpc(url, method, params, { ext = true, elicitation = false } = {}) {
   const id = nextId++;
-  const caps = ext ? { extensions: { [EXT]: {} } } : {};
+  const caps = { ...(ext ? { extensions: { [EXT]: {} } } : {}), ...(elicitation ? { elicitation: {} } : {}) };
   const body = { jsonrpc: '2.0', id, method, params: { ...params, _meta: { 'io.modelcontextprotocol/protocolVersion': V, 'io.modelcontextprotocol/clientCapabilities': caps } } };
   const headers = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': V, 'Mcp-Method': method, Connection: 'close' };
   const name = method === 'tools/call' ? params.name : params.taskId;
@@ -218,6 +218,36 @@ test('2026-07-28 over HTTP: the extension is advertised; read_data becomes a tas
     const ack = await rpc(srv.url, 'tasks/cancel', { taskId: slow.result.taskId });
     assert.deepEqual(Object.keys(ack.result).filter((k) => k !== '_meta'), ['resultType']);
     assert.equal((await pollModern(srv.url, slow.result.taskId)).result.status, 'cancelled');
+  } finally { await srv.stop(); }
+});
+
+test('2026-07-28 over HTTP: update_data as a task asks for confirmation through input_required and tasks/update', async () => {
+  const srv = await startHttp({ SQLITE_PATH: fresh(), MCP_HOST: '127.0.0.1' });
+  try {
+    const sql = "UPDATE Region SET Region_Libelle = Region_Libelle || ' (t)' WHERE Region_Id <= 3";
+    const created = await rpc(srv.url, 'tools/call', { name: 'update_data', arguments: { sql, max_rows: 1 } }, { elicitation: true });
+    assert.equal(created.result.resultType, 'task', JSON.stringify(created));
+    const taskId = created.result.taskId;
+    let g;
+    for (let i = 0; i < 300; i++) {
+      g = await rpc(srv.url, 'tasks/get', { taskId });
+      if (g.result.status !== 'working') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(g.result.status, 'input_required', JSON.stringify(g));
+    const ask = g.result.inputRequests.confirm_update;
+    assert.equal(ask.method, 'elicitation/create');
+    assert.match(ask.params.message, /would change 3 rows, more than max_rows 1/);
+    const ack = await rpc(srv.url, 'tasks/update', { taskId, inputResponses: { confirm_update: { action: 'accept', content: { confirm: true } } } });
+    assert.equal(ack.result.resultType, 'complete');
+    const done = await pollModern(srv.url, taskId);
+    assert.equal(done.result.status, 'completed', JSON.stringify(done));
+    assert.equal(done.result.result.isError, false, JSON.stringify(done.result.result));
+    assert.equal(done.result.result.structuredContent.committed, true);
+    assert.equal(done.result.result.structuredContent.confirmed, true);
+    assert.equal(done.result.result.structuredContent.rows_affected, 3);
+    const check = await rpc(srv.url, 'tools/call', { name: 'read_data', arguments: { query: "SELECT count(*) FROM Region WHERE Region_Libelle LIKE '% (t)'" } }, { ext: false });
+    assert.deepEqual(check.result.structuredContent.rows, [[3]]);
   } finally { await srv.stop(); }
 });
 
