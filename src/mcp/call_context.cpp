@@ -150,8 +150,17 @@ InputOutcome CallCtx::request_input(std::string_view key, std::string_view metho
   // to this request, so there is no way to ask.
   const std::string& sid = owner_of(session_)->id();
   if (sid.empty()) return out;
-  return core_.elicitation.ask(sid, method, std::move(params), [this](const bj::object& m) { send(m); }, token_,
-                               core_.self.options().input_timeout);
+  if (task_id_.empty())
+    return core_.elicitation.ask(sid, method, std::move(params), [this](const bj::object& m) { send(m); }, token_,
+                                 core_.self.options().input_timeout);
+  // 2025-11-25 task: the request names its task, and the task shows input_required while it waits.
+  params["_meta"] = bj::object{{kMetaRelatedTask, bj::object{{"taskId", task_id_}}}};
+  const std::string k(key);
+  core_.tasks.mark_input(task_id_, k, bj::object{{"method", method}, {"params", params}});
+  out = core_.elicitation.ask(sid, method, std::move(params), [this](const bj::object& m) { send(m); }, token_,
+                              core_.self.options().input_timeout);
+  core_.tasks.mark_input(task_id_, k, std::nullopt);
+  return out;
 }
 
 bool CallCtx::start_task() {

@@ -170,6 +170,22 @@ std::optional<bj::object> TaskStore::await_input(std::string_view id, const std:
   return answer;
 }
 
+void TaskStore::mark_input(std::string_view id, const std::string& key, std::optional<bj::object> request) {
+  std::lock_guard lock(mu_);
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) return;
+  auto& i = it->second->info;
+  if (is_terminal(i.status)) return;
+  if (request) i.input_requests[key] = std::move(*request);
+  else i.input_requests.erase(key);
+  const auto status = i.input_requests.empty() ? TaskStatus::Working : TaskStatus::InputRequired;
+  if (status != i.status) {
+    i.status = status;
+    i.updated = std::chrono::system_clock::now();
+  }
+  cv_.notify_all();
+}
+
 bool TaskStore::provide_input(const std::string& owner, std::string_view id, const bj::object& responses) {
   std::lock_guard lock(mu_);
   auto it = tasks_.find(id);

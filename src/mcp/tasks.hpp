@@ -81,6 +81,9 @@ class TaskStore {
   /// `stop`, the task's cancellation or `deadline`. nullopt when no answer came.
   std::optional<bj::object> await_input(std::string_view id, const std::string& key, bj::object request,
                                         const CancelToken& stop, std::chrono::steady_clock::time_point deadline);
+  /// Shows (`request` set) or withdraws (nullopt) an input request the work makes another way (the
+  /// 2025-11-25 elicitation on the session's stream): the task is input_required while any is shown.
+  void mark_input(std::string_view id, const std::string& key, std::optional<bj::object> request);
   /// tasks/update: hands the client's answers (key → result) to the waiting work; keys nobody waits
   /// for are ignored. False for an unknown id (or one of another owner).
   bool provide_input(const std::string& owner, std::string_view id, const bj::object& responses);

@@ -10,8 +10,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { connectStdio, tempDir, makeDemoDb, rmSync, copyFileSync, sqlServerEnv, SRC } from './lib.mjs';
+import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectStdio, tempDir, makeDemoDb, rmSync, copyFileSync, sqlServerEnv, SRC, BIN } from './lib.mjs';
 import { startHttp } from './http_lib.mjs';
 
 const text = (r) => (r.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
@@ -120,6 +122,40 @@ test('SDK 2025-11-25: insert_data as a task writes once, result fetched with tas
     const check = await c.client.callTool({ name: 'read_data', arguments: { query: "SELECT Region_Libelle FROM Region WHERE Region_Id = 900" } });
     assert.deepEqual(check.structuredContent.rows, [['Task region']]);
   } finally { await c.client.close(); }
+});
+
+test('SDK 2025-11-25: update_data as a task asks through elicitation — input_required meanwhile, then committed', async () => {
+  const db = fresh();
+  const transport = new StdioClientTransport({ command: BIN, args: ['--transport', 'stdio'],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME || '/tmp', LOG_LEVEL: 'warning', SQLITE_PATH: db } });
+  const client = new Client({ name: 'azsql-e2e-tasks', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+  const asked = [];
+  client.setRequestHandler(ElicitRequestSchema, async (req) => {
+    asked.push(req.params);
+    await new Promise((r) => setTimeout(r, 1500));  // long enough for a poll to see input_required
+    return { action: 'accept', content: { confirm: true } };
+  });
+  await client.connect(transport);
+  try {
+    await client.listTools();  // the SDK learns execution.taskSupport from the list
+    const statuses = [];
+    let result;
+    const sql = "UPDATE Region SET Region_Libelle = Region_Libelle || ' (e)' WHERE Region_Id <= 3";
+    for await (const m of client.experimental.tasks.callToolStream({ name: 'update_data', arguments: { sql, max_rows: 1 } })) {
+      if (m.type === 'taskCreated' || m.type === 'taskStatus') statuses.push(m.task.status);
+      if (m.type === 'result') result = m.result;
+      if (m.type === 'error') assert.fail(String(m.error));
+    }
+    assert.equal(asked.length, 1);
+    assert.match(asked[0].message, /would change 3 rows, more than max_rows 1/);
+    assert.ok(asked[0]._meta['io.modelcontextprotocol/related-task'].taskId, 'the question names its task');
+    assert.ok(statuses.includes('input_required'), `statuses seen: ${statuses}`);
+    assert.equal(result.isError, false, text(result));
+    assert.equal(result.structuredContent.committed, true);
+    assert.equal(result.structuredContent.rows_affected, 3);
+    const check = await client.callTool({ name: 'read_data', arguments: { query: "SELECT count(*) FROM Region WHERE Region_Libelle LIKE '% (e)'" } });
+    assert.deepEqual(check.structuredContent.rows, [[3]]);
+  } finally { await client.close(); }
 });
 
 test('SDK 2025-11-25: results expire after MCP_TASK_TTL; MCP_TASK_MAX_PER_OWNER bounds a session', async () => {
