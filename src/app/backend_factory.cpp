@@ -103,10 +103,11 @@ Result<db::tds::TdsBackendOptions> sqlserver_options(const Config& cfg, AccessTo
 namespace {
 
 Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, AccessTokenFn access_token,
-                                                            TokenRefreshFn on_token_refresh,
+                                                            TokenRefreshFn on_token_refresh, bool verify,
                                                             const std::string* database = nullptr) {
   auto o = sqlserver_options(cfg, std::move(access_token), std::move(on_token_refresh), database);
   if (!o.ok()) return std::move(o).error();
+  if (!verify) o->verify_on_open = false;  // on_behalf_of never verifies (no shared identity)
   auto backend = db::tds::TdsBackend::open(std::move(*o));
   if (!backend.ok()) return std::move(backend).error();
   return std::shared_ptr<db::Backend>(std::move(backend).value());
@@ -114,17 +115,22 @@ Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, A
 
 }  // namespace
 
+bool reachability_failure(const Error& e) {
+  if (e.kind == ErrorKind::Unavailable || e.kind == ErrorKind::Io || e.kind == ErrorKind::Timeout) return true;
+  return e.transient || e.code == 40615 || e.code == 40613;
+}
+
 Result<std::vector<std::pair<std::string, std::shared_ptr<db::Backend>>>> make_databases(
-    const Config& cfg, AccessTokenFn access_token, TokenRefreshFn on_token_refresh) {
+    const Config& cfg, AccessTokenFn access_token, TokenRefreshFn on_token_refresh, bool verify) {
   std::vector<std::pair<std::string, std::shared_ptr<db::Backend>>> out;
   if (cfg.databases.empty()) {
-    auto b = make_backend(cfg, std::move(access_token), std::move(on_token_refresh));
+    auto b = make_backend(cfg, std::move(access_token), std::move(on_token_refresh), verify);
     if (!b.ok()) return std::move(b).error();
     out.emplace_back(cfg.azure_sql_database, std::move(b).value());
     return out;
   }
   for (const auto& name : cfg.databases) {
-    auto b = make_sqlserver_backend(cfg, access_token, on_token_refresh, &name);
+    auto b = make_sqlserver_backend(cfg, access_token, on_token_refresh, verify, &name);
     if (!b.ok()) {
       Error e = std::move(b).error();
       e.message = "database '" + name + "' (AZURE_SQL_DATABASES): " + e.message;
@@ -136,9 +142,9 @@ Result<std::vector<std::pair<std::string, std::shared_ptr<db::Backend>>>> make_d
 }
 
 Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessTokenFn access_token,
-                                                  TokenRefreshFn on_token_refresh) {
+                                                  TokenRefreshFn on_token_refresh, bool verify) {
   if (!cfg.azure_sql_server.empty() || !cfg.connection_string.empty()) {
-    return make_sqlserver_backend(cfg, std::move(access_token), std::move(on_token_refresh));
+    return make_sqlserver_backend(cfg, std::move(access_token), std::move(on_token_refresh), verify);
   }
 
   // SQLite: the configured file, or the demo database (created on first run).

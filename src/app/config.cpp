@@ -71,6 +71,7 @@ const std::vector<SettingSpec>& setting_specs() {
       {"MCP_AUTH_USER_IDLE_TIMEOUT", "auth-user-idle-timeout", "300", "on_behalf_of: close a user's pool after this many idle seconds"},
       {"MCP_DEBUG_MODE", "debug-mode", nullptr, "accepted for seed compatibility; use LOG_LEVEL=debug"},
       {"MCP_READ_ONLY", "read-only", "false", "hide and refuse every write tool"},
+      {"MCP_FAIL_FAST", "fail-fast", "false", "exit at start when the database cannot be reached (default: start anyway and reconnect)"},
       {"MCP_QUERY_TIMEOUT", "query-timeout", "30", "statement timeout, seconds"},
       {"MCP_DEFAULT_ROW_LIMIT", "default-row-limit", "100", "rows returned when no limit is given"},
       {"MCP_MAX_ROW_LIMIT", "max-row-limit", "10000", "largest limit a caller may ask for"},
@@ -396,6 +397,7 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   ok = ok && r.integer("MCP_MAX_STREAM_SIZE", c.max_stream_size, 1024, 1LL << 30);
   ok = ok && r.integer("MCP_STREAM_TIMEOUT", c.stream_timeout_s, 1, 86400);
   ok = ok && r.boolean("MCP_READ_ONLY", c.read_only);
+  ok = ok && r.boolean("MCP_FAIL_FAST", c.fail_fast);
   ok = ok && r.integer("MCP_QUERY_TIMEOUT", c.query_timeout_s, 1, 86400);
   ok = ok && r.integer("MCP_DEFAULT_ROW_LIMIT", c.default_row_limit, 1, 1000000);
   ok = ok && r.integer("MCP_MAX_ROW_LIMIT", c.max_row_limit, 1, 10000000);
@@ -462,6 +464,10 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   }
   if (r.has("AZURE_SQL_DRIVER"))
     c.notices.push_back("AZURE_SQL_DRIVER is ignored: azsql-mcp speaks TDS itself and needs no ODBC driver");
+  if (r.has("MCP_DEBUG_MODE"))
+    c.notices.push_back("MCP_DEBUG_MODE is ignored: set LOG_LEVEL=debug for debug logging");
+  if (r.has("TEST_MODE"))
+    c.notices.push_back("TEST_MODE is ignored: azsql-mcp has no test mode (the embedded demo database needs no server)");
   outcome.config = std::move(c);
   return outcome;
 }

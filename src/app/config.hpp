@@ -74,6 +74,9 @@ struct Config {
 
   // Behaviour and limits
   bool read_only = false;
+  /// MCP_FAIL_FAST: exit at start when the database cannot be reached (default: serve anyway, report it
+  /// on /health and in every tool call, and reconnect in the background).
+  bool fail_fast = false;
   int query_timeout_s = 30;
   std::size_t default_row_limit = 100, max_row_limit = 10000, max_result_bytes = 4u << 20;
   /// Caps on one value / one row read from SQL Server (TDS decoding), bytes as sent.

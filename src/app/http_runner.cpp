@@ -13,6 +13,7 @@
 
 #include "app/backend_factory.hpp"
 #include "app/caller_auth.hpp"
+#include "common/text.hpp"
 #include "observability/audit/audit_log.hpp"
 #include "observability/metrics/metrics.hpp"
 #include "transport/http/http_server.hpp"
@@ -31,7 +32,8 @@ observability::CachedProbe::Outcome probe_database(db::Backend& backend) {
   const auto t0 = steady_clock::now();
   auto conn = backend.pool().acquire(milliseconds(2000));
   if (!conn.ok()) {
-    out.error = std::string("cannot get a connection (") + to_string(conn.error().kind) + ")";
+    // The reason with its diagnosis (connection errors name the host and the cause, never a credential).
+    out.error = std::string("cannot get a connection (") + to_string(conn.error().kind) + "): " + conn.error().message;
   } else {
     db::ExecOptions o;
     o.timeout = milliseconds(2000);
@@ -61,10 +63,30 @@ bool calls_any(const bj::value& body, const std::set<std::string>& tools) {
   return name != nullptr && name->is_string() && tools.count(std::string(name->as_string())) > 0;
 }
 
-bool wants_json(const th::RouteRequest& r) {
-  if (r.query.find("format=json") != std::string::npos) return true;
-  if (r.query.find("format=") != std::string::npos) return false;
-  return r.accept.find("application/json") != std::string::npos;
+/// Content negotiation for /metrics: a Prometheus scrape (its Accept names OpenMetrics or
+/// text/plain;version=0.0.4) or ?format=prometheus gets the text exposition; a plain `curl` (Accept */* or
+/// none), application/json and ?format=json get the JSON summary the product description shows.
+bool wants_prometheus(const th::RouteRequest& r) {
+  if (r.query.find("format=json") != std::string::npos) return false;
+  if (r.query.find("format=prometheus") != std::string::npos || r.query.find("format=text") != std::string::npos)
+    return true;
+  if (text::icontains(r.accept, "openmetrics-text") || text::icontains(r.accept, "version=0.0.4")) return true;
+  return text::icontains(r.accept, "text/plain") && !text::icontains(r.accept, "application/json");
+}
+
+/// Per-component status for the JSON summary: database (the cached probe; "per-user" with
+/// on_behalf_of), Entra token acquisition (acquisitions and failures since start; "not_used" without
+/// Entra auth) and the HTTP transport.
+bj::object components(const observability::CachedProbe::Outcome& p, bool per_user, bool entra, std::size_t sessions,
+                      std::size_t in_flight, std::size_t max_concurrent) {
+  bj::object dbo{{"status", per_user ? "per-user" : p.ok ? "connected" : "unreachable"}, {"latency_ms", p.latency_ms}};
+  if (!p.ok) dbo["error"] = p.error;
+  const auto [acquired, failed] = observability::token_refresh_counts();
+  const char* tok = !entra ? "not_used" : acquired == 0 && failed == 0 ? "pending" : failed > 0 && acquired == 0 ? "failing" : "ok";
+  bj::object token{{"status", tok}, {"acquired", acquired}, {"failed", failed}};
+  bj::object http{{"status", "serving"}, {"sessions", sessions}, {"in_flight", in_flight},
+                  {"max_concurrent_requests", max_concurrent}};
+  return bj::object{{"database", std::move(dbo)}, {"token_acquisition", std::move(token)}, {"http", std::move(http)}};
 }
 
 /// The HTTP server's options from the configuration: limits, CORS, metrics of every response and,
@@ -155,13 +177,21 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
         return o;
       },
       std::chrono::milliseconds(1000));
-  http.add_route(cfg.health_path, [&cfg, db, probe, started, &http, per_user](const th::RouteRequest&) {
+  http.add_route(cfg.health_path, [&cfg, db, probe, started, &http, per_user, metrics](const th::RouteRequest&) {
     auto p = probe->get();
     bj::object body;
     body["status"] = p.ok ? "healthy" : "unhealthy";
     body["version"] = AZSQL_VERSION;
     body["uptime_s"] = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
     body["backend"] = db->name();
+    {
+      // The basic request figures the description lists: MCP requests since start, errors, error rate.
+      const auto summary = metrics->summary_json();
+      const auto& sm = summary.at("summary").as_object();
+      body["requests"] = sm.at("total_requests");
+      body["errors"] = bj::value(sm.at("errors").to_number<std::int64_t>() + sm.at("tool_errors").to_number<std::int64_t>());
+      body["error_rate"] = sm.at("error_rate");
+    }
     bj::object dbo{{"status", per_user ? "per-user" : p.ok ? "connected" : "unreachable"}, {"latency_ms", p.latency_ms}};
     if (!p.ok) dbo["error"] = p.error;
     body["database"] = std::move(dbo);
@@ -175,9 +205,14 @@ int run_http(const Config& cfg, mcp::Server& server, const std::shared_ptr<db::B
                                   {"sessions", http.session_count()}};
     return th::RouteResponse{p.ok ? 200u : 503u, "application/json", bj::serialize(body)};
   });
-  http.add_route(cfg.metrics_path, [metrics](const th::RouteRequest& r) {
-    if (wants_json(r)) return th::RouteResponse{200, "application/json", bj::serialize(metrics->summary_json())};
-    return th::RouteResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics->prometheus_text()};
+  const bool entra = db->dialect() == Dialect::TSql && cfg.auth_type != "sql";
+  http.add_route(cfg.metrics_path, [&cfg, metrics, probe, entra, per_user, &http](const th::RouteRequest& r) {
+    if (wants_prometheus(r))
+      return th::RouteResponse{200, "text/plain; version=0.0.4; charset=utf-8", metrics->prometheus_text()};
+    auto body = metrics->summary_json();
+    body["components"] = components(probe->get(), per_user, entra, http.session_count(), http.in_flight(),
+                                    cfg.max_concurrent_requests);
+    return th::RouteResponse{200, "application/json", bj::serialize(body)};
   });
   if (caller_auth) {
     // RFC 9728 Protected Resource Metadata: the root form and the one path-suffixed with the endpoint.

@@ -17,6 +17,7 @@
 #include "app/caller_auth.hpp"
 #include "app/config.hpp"
 #include "app/logging.hpp"
+#include "app/doctor.hpp"
 #include "app/setup_identity.hpp"
 #include "mcp/server.hpp"
 #include "observability/metrics/metrics.hpp"
@@ -31,7 +32,8 @@ namespace {
 std::string instructions_for(const db::Backend& backend, bool read_only) {
   std::string s = "This server gives access to one ";
   if (backend.dialect() == Dialect::SQLite) {
-    s += "SQLite database. Write SQLite SQL: limit rows with LIMIT n (not TOP), quote identifiers with \"double quotes\".";
+    s += "SQLite database. Write SQLite SQL (LIMIT n, \"double quotes\"); common T-SQL (TOP n, [names], GETDATE(), "
+         "sys.tables) is translated, database_info lists the subset.";
   } else {
     s += "Azure SQL Database / SQL Server database. Write T-SQL: limit rows with SELECT TOP (n) (not LIMIT), quote "
          "identifiers with [brackets], use schema-qualified names such as dbo.Table.";
@@ -67,6 +69,12 @@ int main(int argc, char** argv) {
     std::fputs(err.c_str(), stderr);
     return rc;
   }
+  if (argc > 1 && std::string_view(argv[1]) == "doctor") {
+    std::string out;
+    const int rc = app::doctor_main(std::vector<std::string>(argv + 2, argv + argc), app::current_environment(), out);
+    std::fputs(out.c_str(), stdout);
+    return rc;
+  }
   auto env = app::current_environment();
   auto parsed = app::parse_config(argc, argv, env);
   if (parsed.exit_now) {
@@ -81,11 +89,22 @@ int main(int argc, char** argv) {
   app::setup_logging(cfg.log_level, cfg.log_format);
   for (const auto& n : cfg.notices) spdlog::warn("{}", n);
 
-  auto backends = app::make_databases(cfg, {}, [](const std::string& credential, bool ok) {
+  const auto on_token = [](const std::string& credential, bool ok) {
     observability::note_token_refresh(ok);  // exported by /metrics
     if (ok) spdlog::info("Entra token acquired ({})", credential);
     else spdlog::warn("Entra token acquisition failed ({})", credential);
-  });
+  };
+  auto backends = app::make_databases(cfg, {}, on_token);
+  // A database that cannot be reached yet (paused, firewall rule pending, network) does not stop the
+  // server unless MCP_FAIL_FAST: refused credentials and invalid settings still do.
+  bool degraded = false;
+  if (!backends.ok() && !cfg.fail_fast && app::reachability_failure(backends.error())) {
+    spdlog::warn("database not reachable: {} — serving anyway (/health reports it, tool calls return the diagnosis) "
+                 "and reconnecting in the background; MCP_FAIL_FAST=true exits instead",
+                 backends.error().message);
+    degraded = true;
+    backends = app::make_databases(cfg, {}, on_token, /*verify=*/false);
+  }
   if (!backends.ok()) {
     std::fprintf(stderr, "azsql-mcp: cannot open the database: %s\n", backends.error().message.c_str());
     return 1;
@@ -154,30 +173,50 @@ int main(int argc, char** argv) {
   for (const auto& p : registry->resource_providers()) resources += p->resources().size() + p->templates().size();
 
   auto banner = [&](const std::string& endpoint) {
+    // Over HTTP, the monitoring endpoints beside the MCP endpoint (as the description's banner lists them).
+    std::string monitoring;
+    if (endpoint.size() > cfg.api_path.size() && endpoint.compare(0, 4, "http") == 0 &&
+        endpoint.compare(endpoint.size() - cfg.api_path.size(), cfg.api_path.size(), cfg.api_path) == 0) {
+      const std::string base = endpoint.substr(0, endpoint.size() - cfg.api_path.size());
+      monitoring = "  health   : " + base + cfg.health_path + "\n  metrics  : " + base + cfg.metrics_path + "\n";
+    }
     std::fprintf(stderr,
                  "Starting Azure SQL MCP Server %s\n"
-                 "  endpoint : %s\n"
+                 "  endpoint : %s\n%s"
                  "  backend  : %s (%s)\n"
                  "  auth     : %s\n"
                  "  mode     : %s\n"
                  "  tools: %zu  resources: %zu  prompts: %zu\n",
-                 AZSQL_VERSION, endpoint.c_str(), db->describe().c_str(), to_string(db->dialect()),
+                 AZSQL_VERSION, endpoint.c_str(), monitoring.c_str(), db->describe().c_str(), to_string(db->dialect()),
                  db->dialect() == Dialect::SQLite ? "none (embedded)" : cfg.auth_type.c_str(),
                  cfg.read_only ? "read-only" : "read-write", visible_tools, resources, registry->prompts().size());
     std::fflush(stderr);
   };
 
-  // PRODUCT.md §3: warn when the login holds far more than the mode needs (db_owner / sysadmin, or any
-  // write role while read-only). Off the start-up path; joined (bounded by the pool and query timeouts)
-  // when main returns.
-  std::jthread privilege_check([db, timeout = std::chrono::seconds(cfg.query_timeout_s), obo = cfg.auth_type == "on_behalf_of"] {
-    if (obo) return;  // no identity of its own: each caller's database permissions apply
-    auto conn = db->pool().acquire(timeout);
-    if (!conn.ok()) return;  // unreachable now: health_check and /health report it
-    auto info = db->database_info(**conn);
-    if (!info.ok()) return;
-    for (const auto& w : info->warnings) spdlog::warn("privileges: {}", w);
-    spdlog::debug("privileges: checked, {} warning(s)", info->warnings.size());
+  // When started without the database (see above) /health answers 503 with the reason and every tool call
+  // carries the diagnosis; this thread reconnects with backoff (1 s doubling to 30 s) and, once connected,
+  // warns when the login holds far more than the mode needs (PRODUCT.md §3). With on_behalf_of there is
+  // no identity of its own (each caller's pool and permissions apply): nothing to do.
+  std::jthread connector([db, degraded, timeout = std::chrono::seconds(cfg.query_timeout_s),
+                          obo = cfg.auth_type == "on_behalf_of"](std::stop_token stop) {
+    if (obo) return;
+    auto delay = std::chrono::milliseconds(1000);
+    for (int attempt = 1; !stop.stop_requested(); ++attempt) {
+      auto conn = db->pool().acquire(timeout);
+      if (conn.ok()) {
+        if (degraded) spdlog::info("database reachable (attempt {}): {}", attempt, db->describe());
+        auto info = db->database_info(**conn);
+        if (!info.ok()) return;
+        for (const auto& w : info->warnings) spdlog::warn("privileges: {}", w);
+        spdlog::debug("privileges: checked, {} warning(s)", info->warnings.size());
+        return;
+      }
+      spdlog::debug("database not reachable (attempt {}): {}", attempt, conn.error().message);
+      const auto until = std::chrono::steady_clock::now() + delay;
+      while (!stop.stop_requested() && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
+    }
   });
 
   if (cfg.transport == "stdio") {

@@ -46,6 +46,26 @@ std::string unsupported_managed_identity_source(const std::string& identity_endp
   return "";
 }
 
+namespace {
+
+/// A managed identity endpoint must be https, or plain http to a loopback host (App Service, Functions and
+/// Container Apps serve theirs on localhost) or to the link-local IMDS address: a token request to any other
+/// plain-http host could be read or answered by the network (as for AZURE_AUTHORITY_HOST).
+Status check_endpoint_url(const std::string& url, const std::string& who, const char* setting) {
+  if (url.rfind("https://", 0) == 0) return {};
+  if (url.rfind("http://", 0) == 0) {
+    std::string host = detail::url_host(url);
+    if (auto colon = host.rfind(':'); colon != std::string::npos && host.find(']') == std::string::npos)
+      host = host.substr(0, colon);
+    if (detail::is_loopback_url(url) || host == "169.254.169.254") return {};
+  }
+  return Error::make(ErrorKind::InvalidInput,
+                     who + ": " + setting + " must be an https URL (plain http only for a loopback host or the "
+                     "IMDS address 169.254.169.254)");
+}
+
+}  // namespace
+
 ManagedIdentityCredential::ManagedIdentityCredential(ManagedIdentityOptions options) : o_(std::move(options)) {}
 
 std::string ManagedIdentityCredential::source() const {
@@ -64,6 +84,11 @@ Result<AccessToken> ManagedIdentityCredential::get_token(std::string_view scope_
                                                    " managed identity source is not supported by this server");
   }
   const bool app_service = source() == "App Service";
+  if (auto bad = app_service ? check_endpoint_url(o_.identity_endpoint, who, "IDENTITY_ENDPOINT")
+                 : o_.imds_endpoint.empty() ? Status{}
+                                            : check_endpoint_url(o_.imds_endpoint, who, "AZSQL_IMDS_ENDPOINT");
+      !bad.ok())
+    return bad.error();
   const std::string resource = scope_to_resource(scope_or_resource);
   detail::HttpRequest req;
   req.timeouts = o_.timeouts;

@@ -24,6 +24,11 @@ bool iequals(std::string_view a, std::string_view b) noexcept;
 bool istarts_with(std::string_view s, std::string_view prefix) noexcept;
 /// Three-way comparison ignoring ASCII letter case: <0, 0, >0 as in std::string_view::compare.
 int icompare(std::string_view a, std::string_view b) noexcept;
+/// True when `needle` occurs in `s`, ignoring ASCII letter case (an empty needle always does).
+bool icontains(std::string_view s, std::string_view needle) noexcept;
+/// Optimal string alignment distance (Levenshtein plus adjacent transpositions), ignoring ASCII
+/// letter case. Inputs longer than 256 bytes give max(size) without comparing.
+std::size_t edit_distance(std::string_view a, std::string_view b);
 
 /// True for the ASCII whitespace characters space, \t, \n, \v, \f, \r.
 constexpr bool is_space(char c) noexcept { return c == ' ' || (c >= '\t' && c <= '\r'); }

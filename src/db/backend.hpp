@@ -179,6 +179,15 @@ class Backend {
   virtual std::string describe() const = 0;
   virtual Pool& pool() = 0;
 
+  /// The statement as this backend runs it. The tools call it only for text the statement classifier
+  /// has accepted, and judge the result again. The SQLite backend translates a T-SQL subset
+  /// (db/sqlite/tsql_translate.hpp); others return the text unchanged. ErrorKind::InvalidInput names
+  /// syntax beyond what the backend accepts. Thread-safe.
+  virtual Result<std::string> native_sql(std::string_view sql) const { return std::string(sql); }
+  /// One line naming the SQL this backend accepts beyond its dialect ("" = its dialect only), for tool
+  /// descriptions, database_info and error hints.
+  virtual std::string accepted_sql() const { return {}; }
+
   virtual Result<std::vector<TableInfo>> list_tables(Connection& c, const ListTablesOptions& o) = 0;
   /// nullopt when the table does not exist.
   virtual Result<std::optional<TableDescription>> describe_table(Connection& c, const QualifiedName& n) = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
 
 #include "common/text.hpp"
 #include "sql/lexer.hpp"
@@ -660,6 +661,37 @@ Verdict refuse(std::string rule, std::string message, StatementKind kind = State
   return v;
 }
 
+/// A statement whose first word is no SQL keyword (a typo such as `SELEC * FRM t`): says so, where
+/// reading stopped and the nearest statement keyword, so a model fixes the typo instead of taking the
+/// refusal for a write. SQLite: any unknown first word. T-SQL reads a leading name as a procedure call
+/// (implicit EXEC), so only a word within two edits of a statement keyword counts there.
+std::optional<std::string> unrecognised(std::string_view sql, Dialect dialect, const StatementInfo& info) {
+  if (info.kind != StatementKind::Other && info.kind != StatementKind::Exec) return std::nullopt;
+  const LexResult lx = lex(sql, dialect);
+  const Token* first = nullptr;
+  for (const Token& t : lx.tokens) {
+    if (t.begin == info.begin) { first = &t; break; }
+  }
+  if (!first || first->kind != TokenKind::Word) return std::nullopt;
+  const std::string_view word = sql.substr(first->begin, first->end - first->begin);
+  if (lookup_keyword(word) != Kw::None) return std::nullopt;
+  static constexpr std::array<std::string_view, 21> kLeading = {
+      "SELECT", "WITH", "VALUES", "INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "EXEC",
+      "EXECUTE", "BEGIN", "COMMIT", "ROLLBACK", "SET", "DECLARE", "PRAGMA", "EXPLAIN", "REPLACE", "TRUNCATE"};
+  std::string_view nearest;
+  std::size_t best = 3;
+  for (auto k : kLeading) {
+    const std::size_t d = text::edit_distance(word, k);
+    if (d < best) { best = d; nearest = k; }
+  }
+  if (dialect == Dialect::TSql && (nearest.empty() || word.size() < 4)) return std::nullopt;
+  std::string m = "the statement is not recognised as SQL: reading stopped at its first word '" +
+                  std::string(word.substr(0, 64)) + "' (offset " + std::to_string(first->begin) +
+                  "), which is not a statement keyword";
+  m += nearest.empty() ? "; a query starts with SELECT or WITH" : "; did you mean " + std::string(nearest) + "?";
+  return m;
+}
+
 /// Common checks: readable, not empty, one statement, nothing dangerous. On success returns an
 /// allowed verdict and sets `info`.
 Verdict single_statement(std::string_view sql, Dialect dialect, const char* tool, StatementInfo& info) {
@@ -725,6 +757,7 @@ Verdict check_read(std::string_view sql, Dialect dialect) {
     StatementInfo info;
     Verdict v = single_statement(sql, dialect, "read_data", info);
     if (!v.allowed) return v;
+    if (auto m = unrecognised(sql, dialect, info)) return refuse("unrecognised_statement", *m, info.kind);
     if (info.kind != StatementKind::Select) {
       std::string m = std::string("read_data runs only queries (SELECT, WITH ... SELECT); this is a ") +
                       to_string(info.kind) + " statement.";
@@ -768,6 +801,7 @@ Verdict check_insert(std::string_view sql, Dialect dialect) {
     StatementInfo info;
     Verdict v = single_statement(sql, dialect, "insert_data", info);
     if (!v.allowed) return v;
+    if (auto m = unrecognised(sql, dialect, info)) return refuse("unrecognised_statement", *m, info.kind);
     if (info.kind != StatementKind::Insert) {
       std::string m = std::string("insert_data runs only INSERT statements; this is a ") + to_string(info.kind) + " statement.";
       if (info.kind == StatementKind::Select) m += " Use read_data to read";
@@ -792,6 +826,7 @@ Verdict check_modify(std::string_view sql, Dialect dialect, bool allow_no_where,
     StatementInfo info;
     Verdict v = single_statement(sql, dialect, "update_data", info);
     if (!v.allowed) return v;
+    if (auto m = unrecognised(sql, dialect, info)) return refuse("unrecognised_statement", *m, info.kind);
     if (info.kind == StatementKind::Merge && !allow_merge) {
       return refuse("merge_not_allowed", "MERGE is disabled on this server; use separate UPDATE, DELETE and INSERT (insert_data) calls", info.kind);
     }

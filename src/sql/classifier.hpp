@@ -94,7 +94,8 @@ Classification classify(std::string_view sql, Dialect dialect);
 /// "empty", "multiple_statements", "dangerous_function:<danger>" (see StatementInfo::dangers),
 /// "not_read_only" (read: not a query, or a query that writes), "select_into", "locking_hint",
 /// "not_insert", "output_into", "nested_write", "not_update_or_delete", "merge_not_allowed",
-/// "missing_where".
+/// "missing_where", "unrecognised_statement" (the first word is no SQL keyword: a typo such as
+/// `SELEC * FRM t`; the message names the word, its offset and the nearest statement keyword).
 struct Verdict {
   bool allowed = false;
   std::string rule;

@@ -242,6 +242,7 @@ class DatabaseInfoTool final : public BaseTool {
       "edition":{"type":"string"},"database":{"type":"string"},"collation":{"type":"string"},
       "compatibility_level":{"type":"integer"},"size_bytes":{"type":"integer"},"current_user":{"type":"string"},
       "roles":{"type":"array","items":{"type":"string"}},"warnings":{"type":"array","items":{"type":"string"}},
+      "accepts":{"type":"string"},
       "read_only_mode":{"type":"boolean"},"pool":{"type":"object"},"limits":{"type":"object"}}})");
     d.output_schema = with_error_variant(std::move(out), {"backend", "dialect", "server_version"});
     d.annotations = read_only_annotations();
@@ -262,6 +263,8 @@ class DatabaseInfoTool final : public BaseTool {
                  {"read_only_mode", env_->cfg.read_only}};
     if (i.compatibility_level) o["compatibility_level"] = *i.compatibility_level;
     if (i.size_bytes) o["size_bytes"] = *i.size_bytes;
+    const std::string accepts = env_->db().accepted_sql();
+    if (!accepts.empty()) o["accepts"] = accepts;
     bj::array roles, warnings;
     for (const auto& r : i.roles) roles.push_back(bj::string(r));
     for (const auto& w : i.warnings) warnings.push_back(bj::string(w));
@@ -274,7 +277,10 @@ class DatabaseInfoTool final : public BaseTool {
                              {"query_timeout_s", env_->cfg.query_timeout.count() / 1000}};
     std::string text = i.product + " " + i.server_version + (i.edition.empty() ? "" : " (" + i.edition + ")") +
                        "; dialect " + to_string(env_->dialect()) +
-                       (env_->dialect() == Dialect::SQLite ? " (use LIMIT n)" : " (use TOP (n))") + "; database " +
+                       (env_->dialect() == Dialect::TSql ? " (use TOP (n))"
+                        : accepts.empty()                ? " (use LIMIT n)"
+                                                         : " (use LIMIT n; accepts " + accepts + ")") +
+                       "; database " +
                        i.database;
     if (!i.collation.empty()) text += "; collation " + i.collation;
     if (i.compatibility_level) text += "; compatibility level " + std::to_string(*i.compatibility_level);

@@ -178,7 +178,9 @@ Result<CursorPos> open_cursor(std::string_view token, const mcp::CallContext& ct
 
 class ReadData final : public BaseTool {
  public:
-  explicit ReadData(const std::shared_ptr<Env>& env) : BaseTool(env, def(env->cfg)) {}
+  explicit ReadData(const std::shared_ptr<Env>& env) : BaseTool(env, def(env->cfg)) {
+    def_.description += " " + dialect_sentence(*env->backend);
+  }
 
   static mcp::ToolDefinition def(const ToolsConfig& cfg) {
     mcp::ToolDefinition d;
@@ -211,9 +213,13 @@ class ReadData final : public BaseTool {
  protected:
   mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
     const auto& cfg = env_->cfg;
-    const std::string_view query = json::get_string(args, "query").value_or("");
-    auto verdict = sql::check_read(query, env_->dialect());
+    const std::string_view original = json::get_string(args, "query").value_or("");
+    auto verdict = sql::check_read(original, env_->dialect());
     if (!verdict.allowed) return read_refusal(verdict, *env_);
+    auto native = backend_statement(*env_, "read_data", original,
+                                    [&](std::string_view t) { return sql::check_read(t, env_->dialect()); });
+    if (native.failure) return std::move(*native.failure);
+    const std::string_view query = native.sql;
     const bj::value* pv = args.if_contains("parameters");
     auto params = to_params(pv);
     if (!params.ok()) return invalid("read_data: " + params.error().message);
@@ -322,9 +328,13 @@ class ExplainQuery final : public BaseTool {
 
  protected:
   mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
-    const std::string_view query = json::get_string(args, "query").value_or("");
-    auto verdict = sql::check_read(query, env_->dialect());
+    const std::string_view original = json::get_string(args, "query").value_or("");
+    auto verdict = sql::check_read(original, env_->dialect());
     if (!verdict.allowed) return read_refusal(verdict, *env_);
+    auto native = backend_statement(*env_, "explain_query", original,
+                                    [&](std::string_view t) { return sql::check_read(t, env_->dialect()); });
+    if (native.failure) return std::move(*native.failure);
+    const std::string_view query = native.sql;
     auto params = to_params(args.if_contains("parameters"));
     if (!params.ok()) return invalid("explain_query: " + params.error().message);
     auto conn = env_->acquire(ctx);
@@ -442,6 +452,96 @@ class KeySink final : public db::RowSink {
 constexpr std::string_view kTsqlIdentitySuffix =
     "\n;SELECT CAST(SCOPE_IDENTITY() AS bigint) AS generated_key, @@ROWCOUNT AS inserted_rows";
 
+constexpr std::int64_t kDefaultMaxRows = 1000;
+
+/// A write run under max_rows (PRODUCT.md §5): what the tool answers, or the committed row count.
+struct GuardedWrite {
+  std::optional<mcp::ToolResult> answer;  ///< set when the tool answers with it (error, declined, over the limit)
+  std::int64_t rows = 0;                  ///< rows changed (committed)
+  bool confirmed = false;                 ///< the user confirmed more than max_rows
+  std::optional<std::int64_t> last_insert_id;
+};
+
+GuardedWrite answered(mcp::ToolResult r) {
+  GuardedWrite g;
+  g.answer = std::move(r);
+  return g;
+}
+
+/// Runs `exec` in a transaction. When it changes more than `max_rows` rows everything is rolled back; a
+/// client that can confirm (elicitation; 2026-07-28: a multi-round-trip request whose integrity-protected
+/// requestState names this statement and the confirmed count) is asked first, and the statement then runs
+/// again and commits only if it changes no more rows than confirmed. `op` names the statement ("UPDATE",
+/// "INSERT", …) in messages; `key` identifies it in requestState.
+GuardedWrite run_guarded(Env& env, mcp::CallContext& ctx, db::Connection& conn, const std::string& tool,
+                         const std::string& op, std::string_view key, std::int64_t max_rows,
+                         const std::optional<std::string>& target, const std::function<Result<db::ExecSummary>()>& exec) {
+  const Dialect dl = env.dialect();
+  const auto t0 = std::chrono::steady_clock::now();
+  GuardedWrite g;
+  std::int64_t limit = max_rows;
+  const bj::value& state = ctx.round_state();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    db::Transaction tx(conn);
+    if (auto s = tx.begin(); !s.ok()) return answered(error_result(s.error(), tool, dl, env.timeout_for(ctx)));
+    auto r = exec();
+    if (!r.ok()) return answered(error_result(r.error(), tool + " (rolled back)", dl, env.timeout_for(ctx)));
+    const std::int64_t n = r->rows_affected;
+    g.last_insert_id = r->last_insert_id;
+    if (n <= limit) {
+      if (auto s = tx.commit(); !s.ok()) return answered(error_result(s.error(), tool + " (commit)", dl, env.timeout_for(ctx)));
+      g.rows = n;
+      return g;
+    }
+    if (auto s = tx.rollback(); !s.ok()) return answered(error_result(s.error(), tool + " (rollback)", dl, env.timeout_for(ctx)));
+    if (attempt == 0 && !ctx.cancel().cancelled()) {
+      ctx.set_round_state(bj::object{{"sql", key}, {"rows", n}});
+      const std::string question = op + " would change " + std::to_string(n) + " rows, more than max_rows " +
+                                   std::to_string(max_rows) + ". Apply it?";
+      const auto c = ctx.confirm("confirm_" + (tool == "insert_data" ? std::string("insert") : std::string("update")), question);
+      if (c == mcp::Confirmation::Pending) return answered(invalid(tool + ": waiting for the user's confirmation"));
+      if (c == mcp::Confirmation::Declined) {
+        bj::object out{{"operation", op}, {"rows_affected", n}, {"committed", false}, {"max_rows", max_rows},
+                       {"confirmed", false}, {"elapsed_ms", ms_since(t0)},
+                       {"error", bj::object{{"kind", "declined"}, {"rule", "max_rows"},
+                                            {"message", "the user declined the change; nothing changed"}}}};
+        if (target) out["table"] = *target;
+        return answered(mcp::ToolResult::error(tool + ": the user declined to change " + std::to_string(n) +
+                                           " rows; it was rolled back and nothing changed.",
+                                       std::move(out)));
+      }
+      if (c == mcp::Confirmation::Accepted) {
+        // 2025 revisions and tasks asked just now (the user saw n); a 2026-07-28 retry carries the
+        // count the user saw in requestState.
+        std::int64_t allowed = n;
+        if (ctx.client().protocol_version >= "2026-07-28" && ctx.task_id().empty()) {
+          const bj::value* so = state.is_object() ? state.get_object().if_contains("rows") : nullptr;
+          const bj::value* ss = state.is_object() ? state.get_object().if_contains("sql") : nullptr;
+          allowed = so && so->is_int64() && ss && ss->is_string() && ss->get_string() == key ? so->get_int64() : -1;
+        }
+        if (allowed >= 0) {
+          limit = allowed;
+          g.confirmed = true;
+          continue;  // run it again; commit only if it still changes no more rows than confirmed
+        }
+      }
+    }
+    std::string msg = op + " would change " + std::to_string(n) + " rows, more than " +
+                      (g.confirmed ? "the " + std::to_string(limit) + " rows the user confirmed"
+                                   : "max_rows " + std::to_string(max_rows)) +
+                      "; it was rolled back and nothing changed";
+    std::string text = tool + ": " + msg +
+                       (tool == "insert_data" ? ". Narrow the SELECT, or pass a larger max_rows if inserting that many rows is intended."
+                                              : ". Narrow the WHERE clause, or pass a larger max_rows if changing that many rows is intended.");
+    bj::object out{{"operation", op},          {"rows_affected", n},           {"committed", false},
+                   {"max_rows", max_rows},     {"elapsed_ms", ms_since(t0)},
+                   {"error", bj::object{{"kind", "limit"}, {"rule", "max_rows"}, {"message", msg}}}};
+    if (target) out["table"] = *target;
+    return answered(mcp::ToolResult::error(std::move(text), std::move(out)));
+  }
+  return g;
+}
+
 class InsertData final : public BaseTool {
  public:
   explicit InsertData(std::shared_ptr<Env> env) : BaseTool(std::move(env), def()) {}
@@ -450,10 +550,11 @@ class InsertData final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "insert_data";
     d.title = "Insert rows";
-    d.description = "Insert rows in one transaction (all or nothing): either sql (one INSERT) or table + rows "
-                    "(objects of column: value). Returns rows affected and generated keys.";
+    d.description = "Insert rows in one transaction (all or nothing): either sql (one INSERT; more than max_rows "
+                    "rows, default 1000, roll back unless the user confirms) or table + rows (objects of column: "
+                    "value). Returns rows affected and generated keys.";
     auto in = schema(R"({"type":"object","properties":{
-      "sql":{"type":"string","maxLength":1000000},"table":{"type":"string"},
+      "sql":{"type":"string","maxLength":1000000},"max_rows":{"type":"integer","minimum":0},"table":{"type":"string"},
       "rows":{"type":"array","minItems":1,"maxItems":1000,"items":{"type":"object"}}},
       "anyOf":[{"required":["sql"]},{"required":["table","rows"]}],"additionalProperties":false})");
     in["properties"].as_object()["parameters"] = schema(kParametersSchema);
@@ -461,7 +562,9 @@ class InsertData final : public BaseTool {
     auto out = schema(R"({"type":"object","properties":{
       "rows_affected":{"type":"integer"},"last_insert_id":{"type":"integer"},
       "generated_keys":{"type":"array","items":{"type":"integer"}},
-      "table":{"type":"string"},"elapsed_ms":{"type":"number"}}})");
+      "table":{"type":"string"},"elapsed_ms":{"type":"number"},
+      "operation":{"type":"string"},"committed":{"type":"boolean"},"max_rows":{"type":"integer"},
+      "confirmed":{"type":"boolean","description":"true when the user confirmed inserting more than max_rows rows"}}})");
     d.output_schema = with_error_variant(std::move(out), {"rows_affected"});
     d.annotations = writes_annotations(false);
     d.writes = true;
@@ -475,42 +578,52 @@ class InsertData final : public BaseTool {
     const auto table = json::get_string(args, "table");
     const auto* rows = json::get_array(args, "rows");
     if (sql_text && (table || rows)) return invalid("insert_data: pass either `sql` or `table` + `rows`, not both");
-    if (sql_text) return run_sql(*sql_text, args.if_contains("parameters"), ctx);
+    if (sql_text) return run_sql(*sql_text, args.if_contains("parameters"), json::get_int(args, "max_rows").value_or(kDefaultMaxRows), ctx);
+    if (args.contains("max_rows")) return invalid("insert_data: `max_rows` goes with `sql` (with `rows` you list every row)");
     if (!table || !rows) return invalid("insert_data: `table` and `rows` go together");
     if (args.contains("parameters")) return invalid("insert_data: `parameters` goes with `sql`; `rows` carry their own values");
     return run_rows(*table, *rows, ctx);
   }
 
  private:
-  mcp::ToolResult run_sql(std::string_view sql_text, const bj::value* pv, mcp::CallContext& ctx) {
-    auto verdict = sql::check_insert(sql_text, env_->dialect());
+  mcp::ToolResult run_sql(std::string_view original, const bj::value* pv, std::int64_t max_rows, mcp::CallContext& ctx) {
+    auto verdict = sql::check_insert(original, env_->dialect());
     if (!verdict.allowed) return refusal(verdict.rule, verdict.message);
+    auto native = backend_statement(*env_, "insert_data", original,
+                                    [&](std::string_view t) { return sql::check_insert(t, env_->dialect()); });
+    if (native.failure) return std::move(*native.failure);
+    const std::string_view sql_text = native.sql;
     auto params = to_params(pv);
     if (!params.ok()) return invalid("insert_data: " + params.error().message);
     auto conn = env_->acquire(ctx);
     if (!conn.ok()) return error_result(conn.error(), "insert_data", env_->dialect(), env_->timeout_for(ctx));
     const auto t0 = std::chrono::steady_clock::now();
-    db::Transaction tx(**conn);
-    if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "insert_data", env_->dialect(), env_->timeout_for(ctx));
-    KeySink keys;
     const bool tsql = env_->dialect() == Dialect::TSql;
     std::string batch;
     if (tsql) batch = std::string(sql_text) + std::string(kTsqlIdentitySuffix);
-    auto r = (*conn)->execute(tsql ? std::string_view(batch) : sql_text, *params, tsql ? &keys : nullptr,
-                              env_->exec_options(ctx, false));
-    if (!r.ok()) return error_result(r.error(), "insert_data", env_->dialect(), env_->timeout_for(ctx));
-    if (!r->last_insert_id && keys.key) r->last_insert_id = keys.key;
-    if (keys.count) r->rows_affected = *keys.count;
-    if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "insert_data (commit)", env_->dialect(), env_->timeout_for(ctx));
-    const double elapsed = ms_since(t0);
     auto target = write_target(sql_text, env_->dialect());
-    if (r->rows_affected != 0) notify_changed(*env_, ctx, target);
-    const std::int64_t n = std::max<std::int64_t>(r->rows_affected, 0);
-    bj::object out{{"rows_affected", n}, {"elapsed_ms", elapsed}};
+    // "Writes run in one transaction guarded by max_rows": an INSERT ... SELECT may insert any number of rows.
+    auto g = run_guarded(*env_, ctx, **conn, "insert_data", "INSERT", sql_text, max_rows, target,
+                         [&]() -> Result<db::ExecSummary> {
+                           KeySink keys;
+                           auto r = (*conn)->execute(tsql ? std::string_view(batch) : sql_text, *params,
+                                                     tsql ? &keys : nullptr, env_->exec_options(ctx, false));
+                           if (!r.ok()) return r;
+                           if (!r->last_insert_id && keys.key) r->last_insert_id = keys.key;
+                           if (keys.count) r->rows_affected = *keys.count;
+                           return r;
+                         });
+    if (g.answer) return std::move(*g.answer);
+    const double elapsed = ms_since(t0);
+    if (g.rows != 0) notify_changed(*env_, ctx, target);
+    const std::int64_t n = std::max<std::int64_t>(g.rows, 0);
+    bj::object out{{"rows_affected", n}, {"elapsed_ms", elapsed}, {"operation", "INSERT"}, {"committed", true},
+                   {"max_rows", max_rows}};
+    if (g.confirmed) out["confirmed"] = true;
     std::string text = "INSERT operation completed successfully. " + std::to_string(n) + " row(s) inserted.";
-    if (r->last_insert_id) {
-      out["last_insert_id"] = *r->last_insert_id;
-      text += " Last generated key: " + std::to_string(*r->last_insert_id) + ".";
+    if (g.last_insert_id) {
+      out["last_insert_id"] = *g.last_insert_id;
+      text += " Last generated key: " + std::to_string(*g.last_insert_id) + ".";
     }
     if (target) out["table"] = *target;
     mcp::ToolResult res;
@@ -637,8 +750,6 @@ class InsertData final : public BaseTool {
   }
 };
 
-constexpr std::int64_t kDefaultMaxRows = 1000;
-
 class UpdateData final : public BaseTool {
  public:
   explicit UpdateData(std::shared_ptr<Env> env) : BaseTool(std::move(env), def()) {}
@@ -669,14 +780,19 @@ class UpdateData final : public BaseTool {
 
  protected:
   mcp::ToolResult run(const bj::object& args, mcp::CallContext& ctx) override {
-    const std::string_view sql_text = json::get_string(args, "sql").value_or("");
+    const std::string_view original = json::get_string(args, "sql").value_or("");
     const bool allow_no_where = json::get_bool(args, "allow_no_where").value_or(false);
     const std::int64_t max_rows = json::get_int(args, "max_rows").value_or(kDefaultMaxRows);
     const bool allow_merge = json::get_bool(args, "allow_merge").value_or(false);
-    auto verdict = sql::check_modify(sql_text, env_->dialect(), allow_no_where, allow_merge);
+    auto verdict = sql::check_modify(original, env_->dialect(), allow_no_where, allow_merge);
     if (!verdict.allowed && verdict.rule == "merge_not_allowed")
       return refusal(verdict.rule, verdict.message + ", or pass allow_merge: true to run this one MERGE");
     if (!verdict.allowed) return refusal(verdict.rule, verdict.message);
+    auto native = backend_statement(*env_, "update_data", original, [&](std::string_view t) {
+      return sql::check_modify(t, env_->dialect(), allow_no_where, allow_merge);
+    });
+    if (native.failure) return std::move(*native.failure);
+    const std::string_view sql_text = native.sql;
     auto params = to_params(args.if_contains("parameters"));
     if (!params.ok()) return invalid("update_data: " + params.error().message);
     const char* op = verdict.kind == sql::StatementKind::Delete  ? "DELETE"
@@ -688,69 +804,11 @@ class UpdateData final : public BaseTool {
     if (!conn.ok()) return error_result(conn.error(), "update_data", dl, env_->timeout_for(ctx));
     const auto t0 = std::chrono::steady_clock::now();
     auto target = write_target(sql_text, dl);
-    // A user may confirm a change larger than max_rows (elicitation; 2026-07-28: a multi-round-trip
-    // request whose integrity-protected requestState names this statement and the confirmed count).
-    std::int64_t limit = max_rows;
-    bool confirmed = false;
-    const bj::value& state = ctx.round_state();
-    std::int64_t n = 0;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      db::Transaction tx(**conn);
-      if (auto s = tx.begin(); !s.ok()) return error_result(s.error(), "update_data", dl, env_->timeout_for(ctx));
-      auto r = (*conn)->execute(sql_text, *params, nullptr, env_->exec_options(ctx, false));
-      if (!r.ok()) return error_result(r.error(), "update_data (rolled back)", dl, env_->timeout_for(ctx));
-      n = r->rows_affected;
-      if (n > limit) {
-        if (auto s = tx.rollback(); !s.ok()) return error_result(s.error(), "update_data (rollback)", dl, env_->timeout_for(ctx));
-        if (attempt == 0 && !ctx.cancel().cancelled()) {
-          ctx.set_round_state(bj::object{{"sql", sql_text}, {"rows", n}});
-          const std::string question = std::string(op) + " would change " + std::to_string(n) +
-                                       " rows, more than max_rows " + std::to_string(max_rows) + ". Apply it?";
-          const auto c = ctx.confirm("confirm_update", question);
-          if (c == mcp::Confirmation::Pending) return invalid("update_data: waiting for the user's confirmation");
-          if (c == mcp::Confirmation::Declined) {
-            bj::object out{{"operation", op}, {"rows_affected", n}, {"committed", false}, {"max_rows", max_rows},
-                           {"confirmed", false}, {"elapsed_ms", ms_since(t0)},
-                           {"error", bj::object{{"kind", "declined"}, {"rule", "max_rows"},
-                                                {"message", "the user declined the change; nothing changed"}}}};
-            if (target) out["table"] = *target;
-            return mcp::ToolResult::error("update_data: the user declined to change " + std::to_string(n) +
-                                              " rows; it was rolled back and nothing changed.",
-                                          std::move(out));
-          }
-          if (c == mcp::Confirmation::Accepted) {
-            // 2025 revisions and tasks asked just now (the user saw n); a 2026-07-28 retry carries the
-            // count the user saw in requestState.
-            std::int64_t allowed = n;
-            if (ctx.client().protocol_version >= "2026-07-28" && ctx.task_id().empty()) {
-              const bj::value* so = state.is_object() ? state.get_object().if_contains("rows") : nullptr;
-              const bj::value* ss = state.is_object() ? state.get_object().if_contains("sql") : nullptr;
-              allowed = so && so->is_int64() && ss && ss->is_string() && ss->get_string() == sql_text ? so->get_int64() : -1;
-            }
-            if (allowed >= 0) {
-              limit = allowed;
-              confirmed = true;
-              continue;  // run it again; commit only if it still changes no more rows than confirmed
-            }
-          }
-        }
-        std::string msg = std::string(op) + " would change " + std::to_string(n) + " rows, more than " +
-                          (confirmed ? "the " + std::to_string(limit) + " rows the user confirmed" : "max_rows " + std::to_string(max_rows)) +
-                          "; it was rolled back and nothing changed";
-        std::string text = "update_data: " + msg +
-                           ". Narrow the WHERE clause, or pass a larger max_rows if changing that many rows is intended.";
-        bj::object out{{"operation", op},
-                       {"rows_affected", n},
-                       {"committed", false},
-                       {"max_rows", max_rows},
-                       {"elapsed_ms", ms_since(t0)},
-                       {"error", bj::object{{"kind", "limit"}, {"rule", "max_rows"}, {"message", msg}}}};
-        if (target) out["table"] = *target;
-        return mcp::ToolResult::error(std::move(text), std::move(out));
-      }
-      if (auto s = tx.commit(); !s.ok()) return error_result(s.error(), "update_data (commit)", dl, env_->timeout_for(ctx));
-      break;
-    }
+    auto g = run_guarded(*env_, ctx, **conn, "update_data", op, sql_text, max_rows, target,
+                         [&] { return (*conn)->execute(sql_text, *params, nullptr, env_->exec_options(ctx, false)); });
+    if (g.answer) return std::move(*g.answer);
+    const std::int64_t n = g.rows;
+    const bool confirmed = g.confirmed;
     if (n != 0) notify_changed(*env_, ctx, target);
     const std::int64_t shown = std::max<std::int64_t>(n, 0);
     bj::object out{{"operation", op},

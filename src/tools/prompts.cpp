@@ -19,7 +19,7 @@ std::string arg(const std::map<std::string, std::string>& args, const std::strin
 
 std::string dialect_rules(Dialect d) {
   if (d == Dialect::SQLite)
-    return "SQLite SQL: limit rows with LIMIT n (never TOP), quote identifiers with \"double quotes\", "
+    return "SQLite SQL: limit rows with LIMIT n (prefer it to TOP), quote identifiers with \"double quotes\", "
            "placeholders ? or :name, string concatenation with ||, dates as ISO 8601 text.";
   return "T-SQL: limit rows with SELECT TOP (n) (never LIMIT), quote identifiers with [brackets], use "
          "schema-qualified names such as dbo.Table, placeholders @name, OFFSET ... FETCH for paging.";
@@ -151,11 +151,18 @@ class AnalyzePerformance final : public mcp::Prompt {
     auto verdict = sql::check_read(query, env_->dialect());
     if (!verdict.allowed)
       return Error::make(ErrorKind::InvalidInput, "query refused (" + verdict.rule + "): " + verdict.message);
+    auto native = env_->db().native_sql(query);
+    if (!native.ok()) return std::move(native).error();
+    if (*native != query) {
+      auto again = sql::check_read(*native, env_->dialect());
+      if (!again.allowed)
+        return Error::make(ErrorKind::InvalidInput, "query refused (" + again.rule + "): " + again.message);
+    }
     Result<db::Plan> plan = Error::make(ErrorKind::Internal, "not run");
     {
       auto conn = env_->acquire(ctx);
       if (!conn.ok()) return std::move(conn).error();
-      plan = env_->db().explain(**conn, query, {}, env_->exec_options(ctx, true));
+      plan = env_->db().explain(**conn, *native, {}, env_->exec_options(ctx, true));
     }  // the connection goes back to the pool before the catalog look-ups below
     if (!plan.ok()) {
       if (plan.error().kind == ErrorKind::Database)

@@ -185,6 +185,31 @@ mcp::ToolResult error_result(const Error& e, std::string_view action, Dialect di
   return mcp::ToolResult::error(std::move(text), bj::object{{"error", std::move(err)}});
 }
 
+BackendStatement backend_statement(const Env& env, std::string_view tool, std::string_view accepted,
+                                   const std::function<sql::Verdict(std::string_view)>& check) {
+  BackendStatement out;
+  auto native = env.db().native_sql(accepted);
+  if (!native.ok()) {
+    out.failure = invalid(std::string(tool) + ": " + native.error().message);
+    return out;
+  }
+  out.sql = std::move(*native);
+  if (out.sql != accepted) {
+    const auto again = check(out.sql);
+    if (!again.allowed) {
+      out.failure = refusal(again.rule, again.message + " (in the statement as translated for " +
+                                            env.db().name() + ": " + out.sql + ")");
+    }
+  }
+  return out;
+}
+
+std::string dialect_sentence(const db::Backend& backend) {
+  if (backend.dialect() == Dialect::TSql) return "Dialect: T-SQL.";
+  if (backend.accepted_sql().empty()) return "Dialect: SQLite.";
+  return "Dialect: SQLite, plus common T-SQL (TOP, [names], GETDATE(), sys.tables; database_info lists it).";
+}
+
 mcp::ToolResult refusal(std::string_view rule, std::string_view message) {
   std::string text = "Refused by the safety rule '" + std::string(rule) + "': " + std::string(message);
   return mcp::ToolResult::error(
@@ -261,26 +286,6 @@ Result<db::Params> to_params(const bj::value* parameters) {
 }
 
 // ---------------------------------------------------------------- names
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  // Optimal string alignment (Levenshtein plus adjacent transpositions), ASCII case-insensitive.
-  if (a.size() > 256 || b.size() > 256) return std::max(a.size(), b.size());
-  auto lc = [](char ch) { return text::to_lower(ch); };
-  const std::size_t w = b.size() + 1;
-  std::vector<std::size_t> d((a.size() + 1) * w);
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i * w] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = lc(a[i - 1]) == lc(b[j - 1]) ? 0 : 1;
-      std::size_t v = std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost});
-      if (i > 1 && j > 1 && lc(a[i - 1]) == lc(b[j - 2]) && lc(a[i - 2]) == lc(b[j - 1]))
-        v = std::min(v, d[(i - 2) * w + j - 2] + 1);
-      d[i * w + j] = v;
-    }
-  }
-  return d[a.size() * w + b.size()];
-}
 
 std::vector<std::string> close_names(std::string_view wanted, const std::vector<std::string>& candidates,
                                      std::size_t max) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "common/text.hpp"
 #include "db/backend.hpp"
 #include "mcp/registry.hpp"
+#include "sql/classifier.hpp"
 #include "tools/tools.hpp"
 
 namespace azsql::tools::detail {
@@ -78,6 +80,20 @@ struct Env {
   }
 };
 
+/// What a tool runs for a statement the classifier accepted: the backend's text (the SQLite demo
+/// translates a T-SQL subset, db::Backend::native_sql), which `check` must accept as well, so a
+/// translation never runs what the rule refuses. On failure `failure` is the tool's answer: invalid
+/// input naming the accepted subset, or the refusal of the translated text.
+struct BackendStatement {
+  std::string sql;
+  std::optional<mcp::ToolResult> failure;
+};
+BackendStatement backend_statement(const Env& env, std::string_view tool, std::string_view accepted,
+                                   const std::function<sql::Verdict(std::string_view)>& check);
+
+/// One short sentence on the SQL the backend accepts, for tool descriptions.
+std::string dialect_sentence(const db::Backend& backend);
+
 /// Counts as signed JSON integers (Boost.JSON keeps size_t as uint64; consumers read int64).
 inline std::int64_t i64(std::uint64_t n) { return static_cast<std::int64_t>(n); }
 
@@ -105,13 +121,12 @@ mcp::ToolResult success(bj::object structured, std::string text);
 /// Only JSON scalars are allowed.
 Result<db::Params> to_params(const bj::value* parameters);
 
-/// Levenshtein distance, ASCII case-insensitive.
-std::size_t edit_distance(std::string_view a, std::string_view b);
 /// Up to `max` names from `candidates` that are close to `wanted` (edit distance, prefix, substring).
 std::vector<std::string> close_names(std::string_view wanted, const std::vector<std::string>& candidates,
                                      std::size_t max = 5);
 
 // The ASCII text helpers live in common/text.hpp; tools code calls them unqualified.
+using text::edit_distance;
 using text::iequals;
 using text::istarts_with;
 using text::to_lower;

@@ -112,7 +112,9 @@ test('/metrics: Prometheus text that passes promtool; JSON summary with bounded 
     await post(srv.url, { jsonrpc: '2.0', id: 'bad', method: 'tools/call', params: { name: 'read_data', arguments: { query: 'SELECT * FROM no_such_table' } } }, h);
     await post(srv.url, { jsonrpc: '2.0', id: 'x', method: 'no/such/method' }, h);
 
-    const r = await fetch(`${srv.base}/metrics`);
+    // Prometheus' own scrape Accept header (content negotiation; a plain fetch gets the JSON summary).
+    const scrape = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+    const r = await fetch(`${srv.base}/metrics`, { headers: { Accept: scrape } });
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
     const body = await r.text();
@@ -132,6 +134,10 @@ test('/metrics: Prometheus text that passes promtool; JSON summary with bounded 
     assert.ok(j.summary.total_requests >= 11);
     const viaAccept = await fetch(`${srv.base}/metrics`, { headers: { Accept: 'application/json' } });
     assert.match(viaAccept.headers.get('content-type'), /^application\/json/);
+    const plain = await fetch(`${srv.base}/metrics`, { headers: { Accept: '*/*' } });
+    assert.match(plain.headers.get('content-type'), /^application\/json/);
+    const prom = await fetch(`${srv.base}/metrics`, { headers: { Accept: 'text/plain;version=0.0.4' } });
+    assert.match(prom.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
   } finally {
     await srv.stop();
   }

@@ -258,7 +258,7 @@ test('closing the response stream cancels the request and its database work', as
     // The server records the request as cancelled once the interrupted statement returns (bounded wait).
     let line = '';
     for (let i = 0; i < 100 && !line; i++) {
-      const m = await fetch(own.base + '/metrics').then((r) => r.text());
+      const m = await fetch(own.base + '/metrics', { headers: { Accept: 'text/plain;version=0.0.4' } }).then((r) => r.text());
       line = m.split('\n').find((l) => l.startsWith('azsql_mcp_requests_total{') && l.includes('outcome="cancelled"') && l.includes('tool="read_data"')) || '';
       if (!line) await new Promise((r) => setTimeout(r, 100));
     }

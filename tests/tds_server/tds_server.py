@@ -407,6 +407,9 @@ class Connection:
         if typ != PT_PRELOGIN:
             log("expected PRELOGIN, got", typ)
             raise Closed()
+        if getattr(cfg, "close_during_prelogin", False):
+            log("closing during PRELOGIN (--close-during-prelogin)")
+            raise Closed()
         opts = parse_prelogin(payload)
         self.prelogin_record = prelogin_record(opts, strict, getattr(self, "alpn", None))
         client_enc = opts.get(1, b"\x02")[0] & 0x0F if 1 in opts else ENC_NOT_SUP
@@ -472,6 +475,17 @@ class Connection:
             log("login failed", number, msg)
             return False
 
+        forced = getattr(cfg, "login_error", None)
+        if forced == 40615:
+            return fail(40615, f"Cannot open server '{S.SERVER_NAME}' requested by the login. Client with IP address '{cfg.client_address}' is not allowed to access the server.  To enable access, use the Azure Management Portal or run sp_set_firewall_rule on the master database to create a firewall rule for this IP address or address range.  It may take up to five minutes for this change to take effect.", 14, 1)
+        if forced == 40532:
+            return fail(40532, f"Cannot open server \"{lg['user'].rpartition('@')[2] or 'unknown'}\" requested by the login. The login failed.", 11, 1)
+        if forced == 18452:
+            return fail(18452, "Login failed. The login is from an untrusted domain and cannot be used with Integrated authentication.")
+        if forced == 33155 and lg["features"].get(0x02) is None:
+            return fail(18456, f"Login failed for user '{lg['user']}'. Reason: Azure Active Directory only authentication is enabled. Please contact your system administrator.", 14, 1)
+        if forced == 40613:
+            return fail(40613, f"Database '{dbname}' on server '{S.SERVER_NAME}' is not currently available.  Please retry the connection later.", 17, 1)
         if attempt <= cfg.transient_login_errors:
             return fail(40613, f"Database '{dbname}' on server '{S.SERVER_NAME}' is not currently available.  Please retry the connection later.  If the problem persists, contact customer support, and provide them the session tracing ID of '{'%08X' % attempt}-0000-0000-0000-000000000000'.", 17, 1)
         fed = lg["features"].get(0x02)
@@ -515,6 +529,8 @@ class Connection:
         else:
             if cfg.user is None or lg["user"] != cfg.user or lg["password"] != cfg.password:
                 return fail(18456, f"Login failed for user '{lg['user']}'.")
+        if getattr(cfg, "no_user_in_database", False) and dbname.lower() != "master":
+            return fail(18456, f"Login failed for user '{'<token-identified principal>' if fed is not None else lg['user']}'.")
         if dbname.lower() not in (cfg.db_name.lower(), "master") and dbname.lower() not in getattr(cfg, "db_paths", {}):
             return fail(4060, f'Cannot open database "{dbname}" requested by the login. The login failed.', 11, 1)
         # success
@@ -1093,6 +1109,14 @@ def main(argv=None):
     ap.add_argument("--record-logins", metavar="FILE", help="append one JSON line per LOGIN7 (PRELOGIN and LOGIN7 fields) to FILE")
     ap.add_argument("--log-statements", metavar="FILE", help="append every SQL batch and sp_executesql statement as a JSON line to FILE "
                     "(default: a file stmts-<pid>.jsonl in the directory $TDS_SERVER_STATEMENT_LOG, when set)")
+    # Connection failures a client meets on Azure SQL (azsql-mcp doctor and start-up resilience tests).
+    ap.add_argument("--login-error", type=int, choices=[40615, 40532, 18452, 33155, 40613], metavar="N",
+                    help="fail every login with this error: 40615 firewall (with --client-address), 40532 server name, "
+                         "18452 untrusted domain, 33155 Entra-only (SQL logins refused), 40613 database unavailable")
+    ap.add_argument("--client-address", default="203.0.113.7", help="the client address a 40615 error reports")
+    ap.add_argument("--no-user-in-database", action="store_true",
+                    help="the login has no user in the database: logins to it fail (18456), logins to master succeed")
+    ap.add_argument("--close-during-prelogin", action="store_true", help="close the connection after reading PRELOGIN")
     ap.add_argument("--verbose", "-v", action="store_true")
     a = ap.parse_args(argv)
     global VERBOSE
@@ -1113,6 +1137,10 @@ def main(argv=None):
     cfg.accept_token, cfg.token_file, cfg.token_principal = a.accept_token, a.token_file, a.token_principal
     cfg.route_all = a.route_all
     cfg.transient_login_errors = a.transient_login_errors
+    cfg.login_error = a.login_error
+    cfg.client_address = a.client_address
+    cfg.no_user_in_database = a.no_user_in_database
+    cfg.close_during_prelogin = a.close_during_prelogin
     cfg.drop_after_rows = a.drop_after_rows
     cfg.drop_on_commit = a.drop_on_commit
     cfg.db_name = a.db_name

@@ -8,6 +8,7 @@
 
 #include "common/text.hpp"
 #include "db/sqlite/sql_text.hpp"
+#include "db/sqlite/tsql_translate.hpp"
 
 namespace azsql::db::sqlite {
 namespace {
@@ -401,6 +402,10 @@ Result<std::optional<TableDescription>> SqliteBackend::describe_table(Connection
   }
   return std::optional<TableDescription>(std::move(d));
 }
+
+Result<std::string> SqliteBackend::native_sql(std::string_view sql) const { return translate_tsql(sql); }
+
+std::string SqliteBackend::accepted_sql() const { return kTsqlSubset; }
 
 Result<DatabaseInfo> SqliteBackend::database_info(Connection& c) {
   auto rows = query(c,

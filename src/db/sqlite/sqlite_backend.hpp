@@ -32,6 +32,9 @@ class SqliteBackend final : public Backend {
   std::string describe() const override { return "SQLite " + path_; }
   Pool& pool() override { return pool_; }
   const std::string& path() const noexcept { return path_; }
+  /// T-SQL subset → SQLite (tsql_translate.hpp).
+  Result<std::string> native_sql(std::string_view sql) const override;
+  std::string accepted_sql() const override;
 
   /// Tables (and views) of `main` (or the attached schema named in `o.schema`); internal `sqlite_*`
   /// tables are never listed.

@@ -1,4 +1,5 @@
 #include "db/tds/connection.hpp"
+#include "db/tds/diagnosis.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -591,7 +592,11 @@ struct TdsConnection::Impl {
     for (;;) {
       PacketHeader h;
       Bytes payload;
-      if (auto s = ch->read_packet(h, payload, tick); !s.ok()) return s.error();
+      if (auto s = ch->read_packet(h, payload, tick); !s.ok()) {
+        Error e = s.error();
+        e.message = "during PRELOGIN: " + e.message;
+        return e;
+      }
       reply.insert(reply.end(), payload.begin(), payload.end());
       if (h.status & kStatusEom) break;
       if (reply.size() > 65536) return protocol_error("PRELOGIN reply too long");
@@ -878,6 +883,14 @@ struct TdsConnection::Impl {
 
 // ------------------------------------------------------------------ connect()
 
+/// The catalogue's cause and fix appended to a connect failure (db/tds/diagnosis.hpp), so tool calls,
+/// /health and the start-up log all say what to change.
+static Error with_diagnosis(Error e, const TdsOptions& opts) {
+  const std::string d = diagnosis_text(e, {opts.host, opts.database, static_cast<bool>(opts.access_token)});
+  if (!d.empty()) e.message += ". " + d;
+  return e;
+}
+
 Result<std::unique_ptr<TdsConnection>> connect(const TdsOptions& opts, const CancelToken& cancel) {
   auto impl = std::make_unique<TdsConnection::Impl>();
   impl->opts = opts;
@@ -898,7 +911,7 @@ Result<std::unique_ptr<TdsConnection>> connect(const TdsOptions& opts, const Can
         if (!t.ok()) {
           Error e = t.error();
           if (e.kind != ErrorKind::Auth) e.kind = ErrorKind::Auth;
-          return e;
+          return with_diagnosis(std::move(e), opts);
         }
         token = std::move(t).value();
       }
@@ -942,6 +955,7 @@ Result<std::unique_ptr<TdsConnection>> connect(const TdsOptions& opts, const Can
     }
   }
   Error e = last ? *last : Error::make(ErrorKind::Unavailable, "cannot connect");
+  e = with_diagnosis(std::move(e), opts);
   if (e.kind == ErrorKind::Io || e.kind == ErrorKind::Timeout) e.kind = ErrorKind::Unavailable;
   return e;
 }

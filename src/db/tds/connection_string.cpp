@@ -132,11 +132,12 @@ Result<ConnectionStringSettings> parse_connection_string(std::string_view s) {
       else if (l == "activedirectoryserviceprincipal") out.auth_type = "service_principal";
       else if (l == "activedirectoryworkloadidentity") out.auth_type = "workload_identity";
       else if (l == "activedirectoryazcli" || l == "azurecli") out.auth_type = "azure_cli";
+      else if (l == "activedirectoryaccesstoken" || l == "accesstoken") out.auth_type = "access_token";  // AZURE_SQL_ACCESS_TOKEN
       else
         return bad("Authentication", "'" + value +
                                          "' is not supported (use Sql Password, Active Directory Managed Identity, "
-                                         "Active Directory Default, Active Directory Service Principal or Active "
-                                         "Directory Workload Identity)");
+                                         "Active Directory Default, Active Directory Service Principal, Active "
+                                         "Directory Workload Identity or Active Directory Access Token)");
     } else if (key == "applicationintent") {
       const std::string l = text::to_lower(value);
       if (l == "readonly") out.read_only_intent = true;

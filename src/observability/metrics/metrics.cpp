@@ -238,6 +238,7 @@ void Metrics::on_internal_error(std::string_view where) {
 }
 
 void note_token_refresh(bool ok) noexcept { (ok ? g_token_ok : g_token_failed).fetch_add(1); }
+std::pair<std::uint64_t, std::uint64_t> token_refresh_counts() noexcept { return {g_token_ok.load(), g_token_failed.load()}; }
 
 void Metrics::count_token_refresh(bool ok) { note_token_refresh(ok); }
 

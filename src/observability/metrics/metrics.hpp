@@ -93,6 +93,8 @@ class Metrics final : public mcp::Observer {
 /// without) a Metrics instance, e.g. the credential callback in main. Every Metrics instance
 /// exports it as azsql_auth_token_refreshes_total{outcome}. Thread-safe, lock-free.
 void note_token_refresh(bool ok) noexcept;
+/// The tally note_token_refresh keeps: {acquired, failed} since start.
+std::pair<std::uint64_t, std::uint64_t> token_refresh_counts() noexcept;
 
 /// Caches a blocking health probe so that floods of /health do not hammer the database: at most
 /// one probe runs at a time and its result is reused for `ttl`. Thread-safe.

@@ -717,7 +717,7 @@ test('HTTP mode: /health and /metrics with a service principal', async () => {
     captured.push({ what: 'HTTP tool output', text: JSON.stringify(r) });
     await client.close();
     for (const p of ['/health', '/metrics']) {
-      const res = await fetch(s.base + p);
+      const res = await fetch(s.base + p, p === '/metrics' ? { headers: { Accept: 'text/plain;version=0.0.4' } } : {});
       const body = await res.text();
       assert.equal(res.status, 200, `${p}: ${body}`);
       assert.match(body, p === '/health' ? /"status":"connected"/ : /azsql_/);

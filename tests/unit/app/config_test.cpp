@@ -80,8 +80,12 @@ TEST(Config, SqlServerSelectionAuthDefaultsAndSeedCompatibility) {
   ASSERT_TRUE(r.config) << r.error;
   EXPECT_TRUE(r.config->sqlite_path.empty());
   EXPECT_EQ(r.config->auth_type, "sql");
-  ASSERT_EQ(r.config->notices.size(), 1u);
+  ASSERT_EQ(r.config->notices.size(), 2u);
   EXPECT_NE(r.config->notices[0].find("AZURE_SQL_DRIVER is ignored"), std::string::npos);
+  EXPECT_NE(r.config->notices[1].find("TEST_MODE is ignored"), std::string::npos);
+  r = parse({}, {{"MCP_DEBUG_MODE", "true"}});
+  ASSERT_EQ(r.config->notices.size(), 1u);
+  EXPECT_NE(r.config->notices[0].find("MCP_DEBUG_MODE is ignored: set LOG_LEVEL=debug"), std::string::npos);
   r = parse({"--database", "sqlite:/tmp/x.db"}, {});
   EXPECT_EQ(r.config->sqlite_path, "/tmp/x.db");
   EXPECT_FALSE(r.config->sqlite_demo);

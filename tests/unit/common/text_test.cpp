@@ -36,6 +36,22 @@ TEST(Text, CaseInsensitiveOrdering) {
   EXPECT_GT(icompare("\xC3", "a"), 0);  // bytes compare unsigned
 }
 
+TEST(Text, CaseInsensitiveContainment) {
+  EXPECT_TRUE(icontains("application/OpenMetrics-Text; version=1.0.0", "openmetrics-text"));
+  EXPECT_TRUE(icontains("abc", ""));
+  EXPECT_FALSE(icontains("ab", "abc"));
+  EXPECT_FALSE(icontains("text/plain", "text/html"));
+}
+
+TEST(Text, EditDistanceCountsEditsAndTranspositions) {
+  EXPECT_EQ(edit_distance("SELEC", "select"), 1u);  // one deletion, case ignored
+  EXPECT_EQ(edit_distance("FRM", "from"), 1u);
+  EXPECT_EQ(edit_distance("slecet", "select"), 2u);  // a transposition counts once
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  EXPECT_EQ(edit_distance(std::string(300, 'a'), "a"), 300u);  // over 256 bytes: not compared
+}
+
 TEST(Text, TrimRemovesAsciiWhitespaceOnly) {
   EXPECT_EQ(trim("  \t\r\n x y \v\f"), "x y");
   EXPECT_EQ(trim(""), "");

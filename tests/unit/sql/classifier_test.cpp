@@ -237,3 +237,29 @@ TEST(CheckModify, MergeOnlyWhenAllowed) {
 
 }  // namespace
 }  // namespace azsql::sql
+
+namespace azsql::sql {
+namespace {
+
+TEST(Checks, ATypoIsReportedAsNotRecognisedWithTheNearestKeyword) {
+  for (Dialect d : {Dialect::SQLite, Dialect::TSql}) {
+    const Verdict v = check_read("SELEC * FRM t", d);
+    EXPECT_FALSE(v.allowed);
+    EXPECT_EQ(v.rule, "unrecognised_statement") << to_string(d);
+    EXPECT_NE(v.message.find("not recognised as SQL"), std::string::npos) << v.message;
+    EXPECT_NE(v.message.find("'SELEC' (offset 0)"), std::string::npos) << v.message;
+    EXPECT_NE(v.message.find("did you mean SELECT?"), std::string::npos) << v.message;
+    EXPECT_EQ(v.message.find("this is a"), std::string::npos) << v.message;
+  }
+  const Verdict far = check_read("  foo bar", Dialect::SQLite);
+  EXPECT_EQ(far.rule, "unrecognised_statement");
+  EXPECT_NE(far.message.find("'foo' (offset 2)"), std::string::npos) << far.message;
+  EXPECT_NE(far.message.find("starts with SELECT or WITH"), std::string::npos) << far.message;
+  // A T-SQL procedure call is still a procedure call; real statements keep their own messages.
+  EXPECT_EQ(check_read("sp_who", Dialect::TSql).rule, "not_read_only");
+  EXPECT_EQ(check_read("VACUUM", Dialect::SQLite).rule, "not_read_only");
+  EXPECT_EQ(check_insert("UPDTE t SET a = 1", Dialect::SQLite).rule, "unrecognised_statement");
+}
+
+}  // namespace
+}  // namespace azsql::sql

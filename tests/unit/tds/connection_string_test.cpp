@@ -34,6 +34,9 @@ TEST(TdsConnectionString, AuthenticationKinds) {
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r->auth_type, "default_credential");
   EXPECT_EQ(*r->port, 14330);
+  r = parse_connection_string("Server=h;Authentication=Active Directory Access Token");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r->auth_type, "access_token");
   auto bad = parse_connection_string("Server=h;Authentication=Active Directory Interactive");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("Authentication"), std::string::npos);
