@@ -82,7 +82,11 @@ bj::object components(const observability::CachedProbe::Outcome& p, bool per_use
   bj::object dbo{{"status", per_user ? "per-user" : p.ok ? "connected" : "unreachable"}, {"latency_ms", p.latency_ms}};
   if (!p.ok) dbo["error"] = p.error;
   const auto [acquired, failed] = observability::token_refresh_counts();
-  const char* tok = !entra ? "not_used" : acquired == 0 && failed == 0 ? "pending" : failed > 0 && acquired == 0 ? "failing" : "ok";
+  const char* tok = !entra                          ? "not_used"
+                    : per_user                        ? "per-user"
+                    : acquired == 0 && failed == 0    ? "pending"
+                    : failed > 0 && acquired == 0     ? "failing"
+                                                      : "ok";
   bj::object token{{"status", tok}, {"acquired", acquired}, {"failed", failed}};
   bj::object http{{"status", "serving"}, {"sessions", sessions}, {"in_flight", in_flight},
                   {"max_concurrent_requests", max_concurrent}};

@@ -96,9 +96,11 @@ int main(int argc, char** argv) {
   };
   auto backends = app::make_databases(cfg, {}, on_token);
   // A database that cannot be reached yet (paused, firewall rule pending, network) does not stop the
-  // server unless MCP_FAIL_FAST: refused credentials and invalid settings still do.
+  // server unless MCP_FAIL_FAST: refused credentials, a failed Entra token acquisition and invalid
+  // settings still do.
   bool degraded = false;
-  if (!backends.ok() && !cfg.fail_fast && app::reachability_failure(backends.error())) {
+  const bool token_failed = observability::token_refresh_counts().second > 0;
+  if (!backends.ok() && !cfg.fail_fast && !token_failed && app::reachability_failure(backends.error())) {
     spdlog::warn("database not reachable: {} — serving anyway (/health reports it, tool calls return the diagnosis) "
                  "and reconnecting in the background; MCP_FAIL_FAST=true exits instead",
                  backends.error().message);

@@ -221,8 +221,10 @@ Outcome list_resource_templates(Request& rq) {
 
 Outcome read_resource(Request& rq) {
   auto uri_param = json::get_string(rq.params, "uri");
+  rq.event.client = rq.ctx->client();  // audited (observers' on_request)
   if (!uri_param) return RpcError(Fault::InvalidParams, "resources/read requires params.uri (a string)");
   const std::string uri(*uri_param);
+  rq.event.target = uri;
   for (const auto& p : rq.registry().resource_providers()) {
     auto r = p->read(uri, *rq.ctx);
     if (!r.ok()) {
@@ -267,7 +269,10 @@ Outcome list_prompts(Request& rq) {
 
 Outcome get_prompt(Request& rq) {
   auto name = json::get_string(rq.params, "name");
+  rq.event.client = rq.ctx->client();  // audited (observers' on_request)
   if (!name) return RpcError(Fault::InvalidParams, "prompts/get requires params.name (a string)");
+  rq.event.target = std::string(*name);
+  if (const auto* a = json::get_object(rq.params, "arguments")) rq.event.arguments = *a;
   Prompt* prompt = rq.registry().find_prompt(*name);
   if (!prompt) return RpcError(Fault::InvalidParams, "Unknown prompt: " + std::string(*name));
   std::map<std::string, std::string> args;

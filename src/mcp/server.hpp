@@ -121,6 +121,11 @@ struct RequestEvent {
   std::string outcome;  ///< "ok", "tool_error", "error", "cancelled"
   int error_code = 0;   ///< JSON-RPC error code when outcome == "error"
   std::chrono::microseconds duration{0};
+  /// Audited reads (resources/read, prompts/get): the resource URI or the prompt name, the prompt's
+  /// arguments, and who asked. `client` is empty for every other method.
+  std::string target;
+  bj::object arguments;
+  std::optional<ClientInfo> client;
 };
 
 class Observer {

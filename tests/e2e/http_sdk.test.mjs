@@ -35,6 +35,7 @@ test('SDK client: initialize, every tool, resources, prompts, completion over SS
   try {
     const { client, transport } = await connectSdk(srv.url);
     assert.ok(transport.sessionId && /^[0-9a-f]{32}$/.test(transport.sessionId), 'session id from RAND_bytes');
+    const sessionId = transport.sessionId;
     assert.equal(client.getServerVersion().name, 'azsql-mcp');
     const { tools } = await client.listTools();
     assert.deepEqual(tools.map((t) => t.name).sort(), Object.keys(CALLS).sort());
@@ -65,10 +66,18 @@ test('SDK client: initialize, every tool, resources, prompts, completion over SS
     assert.ok(c.completion.values.includes('Article'));
     assert.deepEqual(await client.ping(), {});
     await client.close();
-    // The audit log over HTTP: exactly one line per tool call (10 tools + the read_data check above).
+    // The audit log over HTTP: exactly one line per tool call (10 tools + the read_data check above),
+    // one per resources/read and one per prompts/get, in order, each with the session.
     const lines = readFileSync(auditLog, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(lines.length, Object.keys(CALLS).length + 1);
-    assert.deepEqual(lines.slice(0, Object.keys(CALLS).length).map((l) => l.tool), Object.keys(CALLS));
+    const calls = lines.filter((l) => l.tool);
+    assert.equal(calls.length, Object.keys(CALLS).length + 1);
+    assert.deepEqual(calls.slice(0, Object.keys(CALLS).length).map((l) => l.tool), Object.keys(CALLS));
+    const reads = lines.filter((l) => l.method === 'resources/read').map((l) => l.resource);
+    assert.deepEqual(reads, [...resources.map((r) => r.uri), 'database://tables/Article']);
+    const got = lines.filter((l) => l.method === 'prompts/get');
+    assert.deepEqual(got.map((l) => [l.prompt, l.outcome]), [['sql_query_builder', 'ok']]);
+    assert.equal(lines.length, calls.length + reads.length + got.length, 'nothing else (lists, completion, ping) is audited');
+    for (const l of lines) assert.equal(l.session, sessionId);
   } finally {
     const r = await srv.stop();
     assert.equal(r.code, 0, 'graceful exit on SIGTERM');

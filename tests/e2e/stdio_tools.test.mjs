@@ -325,6 +325,50 @@ test('the audit log gets one line per tool call with rows, outcome and the datab
   assert.ok(!JSON.stringify(lines).includes('Audited'), 'parameter values are never logged');
 });
 
+test('the audit log also gets one line per resources/read and prompts/get (written before the response), none for lists', async () => {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const { createHash } = await import('node:crypto');
+  const lines = (file) => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  const audit = path.join(dir, 'audit-reads.jsonl');
+  const query = "SELECT * FROM Article WHERE Tarif > 500";
+  await withClient({ SQLITE_PATH: freshDb(), MCP_AUDIT_LOG: audit }, async (client) => {
+    await client.listResources();
+    await client.listPrompts();
+    assert.equal(existsSync(audit) ? lines(audit).length : 0, 0, 'list requests are not audited');
+    const r = await client.readResource({ uri: 'database://tables/Article' });
+    assert.match(r.contents[0].text, /Article/);
+    assert.equal(lines(audit).length, 1, 'the line is in the file as soon as the read returns');
+    await assert.rejects(client.readResource({ uri: 'database://no-such-resource' }));
+    const p = await client.getPrompt({ name: 'analyze_performance', arguments: { query } });
+    assert.ok(p.messages.length > 0);
+    await client.getPrompt({ name: 'sql_query_builder', arguments: { table: 'Region', operation: 'SELECT' } });
+  });
+  const got = lines(audit);
+  assert.deepEqual(got.map((l) => [l.method, l.resource ?? l.prompt, l.outcome]), [
+    ['resources/read', 'database://tables/Article', 'ok'],
+    ['resources/read', 'database://no-such-resource', 'error'],
+    ['prompts/get', 'analyze_performance', 'ok'],
+    ['prompts/get', 'sql_query_builder', 'ok'],
+  ]);
+  assert.equal(got[1].error_code, -32002);
+  assert.equal(got[2].statement, query, 'the statement the prompt explains (it runs an estimated plan)');
+  assert.deepEqual(got[3].arguments, ['table', 'operation']);
+  assert.ok(!JSON.stringify(got[3]).includes('Region'), `other argument values are not logged: ${JSON.stringify(got[3])}`);
+  for (const l of got) {
+    assert.match(l.session, /^[0-9a-f]{32}$|^stdio/);
+    assert.equal(typeof l.duration_ms, 'number');
+    assert.ok(l.client?.name, JSON.stringify(l));
+  }
+  // Redacted: the prompt's statement as its SHA-256, as for tool calls.
+  const redacted = path.join(dir, 'audit-reads-redacted.jsonl');
+  await withClient({ SQLITE_PATH: freshDb(), MCP_AUDIT_LOG: redacted, MCP_AUDIT_REDACT: 'true' }, async (client) => {
+    await client.getPrompt({ name: 'analyze_performance', arguments: { query } });
+  });
+  const [one] = lines(redacted);
+  assert.equal(one.statement_sha256, createHash('sha256').update(query).digest('hex'));
+  assert.ok(!readFileSync(redacted, 'utf8').includes('Tarif'), 'no statement text when redacted');
+});
+
 test('MCP_AUDIT_REDACT: the statement\'s SHA-256 instead of its text; each line is written before the response', async () => {
   const { readFileSync } = await import('node:fs');
   const { createHash } = await import('node:crypto');

@@ -61,7 +61,7 @@ test('Streamable HTTP in the chroot: /health, /metrics, clean stop on SIGTERM', 
   try {
     const h = await waitHealthy('127.0.0.1', port, 30000, srv.alive);
     assert.equal(JSON.parse(h.body).status, 'healthy');
-    const m = await httpGet('127.0.0.1', port, '/metrics');
+    const m = await httpGet('127.0.0.1', port, '/metrics', { Accept: 'text/plain;version=0.0.4' });  // a Prometheus scrape
     assert.equal(m.status, 200);
     assert.match(m.body, /azsql_/);
   } finally {

@@ -122,7 +122,7 @@ test('SDK client from the host: tools, a query on the demo database; /metrics co
   } finally {
     await client.close();
   }
-  const m = await httpGet(ctrIp, 8000, '/metrics');
+  const m = await httpGet(ctrIp, 8000, '/metrics', { Accept: 'text/plain;version=0.0.4' });  // a Prometheus scrape
   assert.equal(m.status, 200);
   assert.match(m.body, /azsql_mcp_requests_total\{[^}]*tool="read_data"[^}]*\} [1-9]/);
 });

@@ -23,11 +23,17 @@ std::string sha256_hex(std::string_view s) {
 
 std::string now_iso() { return timestamp::utc_millis(std::chrono::system_clock::now()); }
 
-/// The statement a call ran, if any: `query` (reads), `sql` (writes) or a synthesized INSERT.
-std::optional<std::string> statement_of(const bj::object& args) {
+/// The statement text of `query` (reads, analyze_performance) or `sql` (writes), if any.
+std::optional<std::string> statement_text(const bj::object& args) {
   for (const char* k : {"query", "sql"}) {
     if (auto it = args.find(k); it != args.end() && it->value().is_string()) return std::string(it->value().get_string());
   }
+  return std::nullopt;
+}
+
+/// The statement a tool call ran, if any: its text, or a synthesized INSERT for insert_data's rows.
+std::optional<std::string> statement_of(const bj::object& args) {
+  if (auto text = statement_text(args)) return text;
   if (auto t = args.find("table"); t != args.end() && t->value().is_string()) {
     std::size_t n = 0;
     if (auto r = args.find("rows"); r != args.end() && r->value().is_array()) n = r->value().get_array().size();
@@ -67,8 +73,10 @@ AuditLog::~AuditLog() {
   if (owned_ && f_) std::fclose(f_);
 }
 
-std::string AuditLog::format(const mcp::ClientInfo& client, const mcp::ToolDefinition& tool, const bj::object& args,
-                             const mcp::ToolResult& result, std::chrono::microseconds duration, bool redact) {
+namespace {
+
+/// The fields every line starts with: time, session, client, protocol version and the caller.
+bj::object line_for(const mcp::ClientInfo& client) {
   bj::object line;
   line["time"] = now_iso();
   line["session"] = client.session_id;
@@ -80,13 +88,25 @@ std::string AuditLog::format(const mcp::ClientInfo& client, const mcp::ToolDefin
                                 {"tid", client.caller->tenant_id},
                                 {"upn", client.caller->upn}};
   }
-  line["tool"] = tool.name;
-  if (auto stmt = statement_of(args)) {
+  return line;
+}
+
+void add_statement(bj::object& line, std::optional<std::string> stmt, bool redact) {
+  if (stmt) {
     if (redact)
       line["statement_sha256"] = sha256_hex(*stmt);
     else
       line["statement"] = *stmt;
   }
+}
+
+}  // namespace
+
+std::string AuditLog::format(const mcp::ClientInfo& client, const mcp::ToolDefinition& tool, const bj::object& args,
+                             const mcp::ToolResult& result, std::chrono::microseconds duration, bool redact) {
+  bj::object line = line_for(client);
+  line["tool"] = tool.name;
+  add_statement(line, statement_of(args), redact);
   line["parameters"] = param_count(args);
   if (auto rows = int_field(result.structured, {"row_count", "rows_affected"})) line["rows"] = *rows;
   line["bytes"] = result.text.size() + (result.structured.empty() ? 0 : bj::serialize(result.structured).size());
@@ -103,12 +123,37 @@ std::string AuditLog::format(const mcp::ClientInfo& client, const mcp::ToolDefin
   return bj::serialize(line);
 }
 
+std::string AuditLog::format_read(const mcp::RequestEvent& event, bool redact) {
+  bj::object line = line_for(event.client ? *event.client : mcp::ClientInfo{});
+  line["method"] = event.method;
+  const bool prompt = event.method == "prompts/get";
+  if (!event.target.empty()) line[prompt ? "prompt" : "resource"] = event.target;
+  if (prompt) {
+    bj::array names;  // argument names only: values may be user data
+    for (const auto& kv : event.arguments) names.emplace_back(kv.key());
+    line["arguments"] = std::move(names);
+    add_statement(line, statement_text(event.arguments), redact);  // analyze_performance's query is run (estimated plan)
+  }
+  line["duration_ms"] = static_cast<double>(event.duration.count()) / 1000.0;
+  line["outcome"] = event.outcome;
+  if (event.outcome == "error") line["error_code"] = event.error_code;
+  return bj::serialize(line);
+}
+
 void AuditLog::on_tool_call(const mcp::ClientInfo& client, const mcp::ToolDefinition& tool, const bj::object& args,
                             const mcp::ToolResult& result, std::chrono::microseconds duration) {
-  std::string s = format(client, tool, args, result, duration, redact_);
-  s.push_back('\n');
+  write(format(client, tool, args, result, duration, redact_));
+}
+
+void AuditLog::on_request(const mcp::RequestEvent& event) {
+  if (!event.client) return;  // only audited methods carry the client
+  write(format_read(event, redact_));
+}
+
+void AuditLog::write(std::string line) {
+  line.push_back('\n');
   std::lock_guard lock(mu_);
-  std::fwrite(s.data(), 1, s.size(), f_);
+  std::fwrite(line.data(), 1, line.size(), f_);
   std::fflush(f_);  // on disk (in the OS) before the response leaves
 }
 

@@ -1,6 +1,8 @@
 #pragma once
-/// The audit log (PRODUCT.md §5): one JSON line per tool call, flushed before the response is
-/// handed to the transport. Parameter values are never logged (only their count).
+/// The audit log (PRODUCT.md §5): one JSON line per tool call, resources/read and prompts/get,
+/// flushed before the response is handed to the transport. Parameter values are never logged (only
+/// their count); a prompt's arguments are logged by name, except a statement (`query`/`sql`), which is
+/// logged as tool calls log theirs (text, or its SHA-256 when redacting).
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -23,12 +25,18 @@ class AuditLog final : public mcp::Observer {
   void on_tool_call(const mcp::ClientInfo& client, const mcp::ToolDefinition& tool, const boost::json::object& args,
                     const mcp::ToolResult& result, std::chrono::microseconds duration) override;
 
+  /// resources/read and prompts/get (events that carry a client): one line each.
+  void on_request(const mcp::RequestEvent& event) override;
+
   /// The JSON line (without newline) for one call; exposed for tests.
   static std::string format(const mcp::ClientInfo& client, const mcp::ToolDefinition& tool,
                             const boost::json::object& args, const mcp::ToolResult& result,
                             std::chrono::microseconds duration, bool redact);
+  /// The JSON line (without newline) for one resources/read or prompts/get (`event.client` set).
+  static std::string format_read(const mcp::RequestEvent& event, bool redact);
 
  private:
+  void write(std::string line);
   AuditLog(std::FILE* f, bool owned, bool redact) : f_(f), owned_(owned), redact_(redact) {}
   std::mutex mu_;
   std::FILE* f_;

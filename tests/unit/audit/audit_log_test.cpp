@@ -81,5 +81,59 @@ TEST(AuditLog, NamesTheAuthenticatedCallerButNeverTheirToken) {
                    .contains("caller"));
 }
 
+TEST(AuditLog, ResourceReadsAndPromptsGetOneLineEachOtherMethodsNone) {
+  std::string path = ::testing::TempDir() + "/audit_reads_test.jsonl";
+  std::remove(path.c_str());
+  std::string err;
+  auto log = AuditLog::open({path, false}, &err);
+  ASSERT_TRUE(log) << err;
+  mcp::RequestEvent read;
+  read.method = "resources/read";
+  read.outcome = "ok";
+  read.target = "database://tables/Article";
+  read.client = client();
+  read.duration = std::chrono::microseconds(2500);
+  log->on_request(read);
+  mcp::RequestEvent prompt;
+  prompt.method = "prompts/get";
+  prompt.outcome = "error";
+  prompt.error_code = -32602;
+  prompt.target = "analyze_performance";
+  prompt.arguments = bj::parse(R"({"query":"SELECT * FROM t WHERE c = 'private'","focus":"secret-focus"})").as_object();
+  prompt.client = client();
+  log->on_request(prompt);
+  mcp::RequestEvent list;  // not audited: no client
+  list.method = "tools/list";
+  list.outcome = "ok";
+  log->on_request(list);
+  std::ifstream in(path);
+  std::string l1, l2, l3;
+  ASSERT_TRUE(std::getline(in, l1));
+  ASSERT_TRUE(std::getline(in, l2));
+  EXPECT_FALSE(std::getline(in, l3));
+  auto j1 = bj::parse(l1).as_object();
+  EXPECT_EQ(j1["method"], "resources/read");
+  EXPECT_EQ(j1["resource"], "database://tables/Article");
+  EXPECT_EQ(j1["session"], "sess-1");
+  EXPECT_EQ(j1["outcome"], "ok");
+  EXPECT_DOUBLE_EQ(j1["duration_ms"].as_double(), 2.5);
+  EXPECT_FALSE(j1.contains("tool"));
+  auto j2 = bj::parse(l2).as_object();
+  EXPECT_EQ(j2["prompt"], "analyze_performance");
+  EXPECT_EQ(j2["outcome"], "error");
+  EXPECT_EQ(j2["error_code"], -32602);
+  EXPECT_EQ(j2["statement"], "SELECT * FROM t WHERE c = 'private'");
+  EXPECT_EQ(j2["arguments"], bj::parse(R"(["query","focus"])"));
+  EXPECT_EQ(l2.find("secret-focus"), std::string::npos);  // argument values other than the statement: never
+  // A prompt's `table` argument is not a statement (tool calls synthesize one for insert_data's rows).
+  prompt.arguments = bj::parse(R"({"table":"Region","operation":"SELECT"})").as_object();
+  EXPECT_FALSE(bj::parse(AuditLog::format_read(prompt, false)).as_object().contains("statement"));
+  prompt.arguments = bj::parse(R"({"query":"SELECT * FROM t WHERE c = 'private'"})").as_object();
+  // Redacted: the prompt's statement as its SHA-256, like a tool call's.
+  auto r = bj::parse(AuditLog::format_read(prompt, true)).as_object();
+  EXPECT_FALSE(r.contains("statement"));
+  EXPECT_EQ(r["statement_sha256"].as_string().size(), 64u);
+}
+
 }  // namespace
 }  // namespace azsql::observability
