@@ -116,6 +116,9 @@ Result<std::shared_ptr<db::Backend>> make_sqlserver_backend(const Config& cfg, A
 }  // namespace
 
 bool reachability_failure(const Error& e) {
+  // A database that does not exist under that name or is not granted (4060, 916) is a setting to fix,
+  // although drivers retry 4060 as transient.
+  if (e.code == 4060 || e.code == 916) return false;
   if (e.kind == ErrorKind::Unavailable || e.kind == ErrorKind::Io || e.kind == ErrorKind::Timeout) return true;
   return e.transient || e.code == 40615 || e.code == 40613;
 }

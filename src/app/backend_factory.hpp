@@ -29,7 +29,8 @@ Result<std::shared_ptr<db::Backend>> make_backend(const Config& cfg, AccessToken
 
 /// True for start-up failures that waiting can fix — the database or the network is unreachable,
 /// a firewall rule is missing (40615), the database is paused or failing over (40613 and other
-/// transient errors) — as opposed to refused credentials or invalid settings.
+/// transient errors) — as opposed to refused credentials, a database that cannot be opened (4060, 916)
+/// or invalid settings.
 bool reachability_failure(const Error& e);
 
 /// The SQL Server connection settings make_backend uses (variables overridden by the connection string,
