@@ -550,9 +550,8 @@ class InsertData final : public BaseTool {
     mcp::ToolDefinition d;
     d.name = "insert_data";
     d.title = "Insert rows";
-    d.description = "Insert rows in one transaction (all or nothing): either sql (one INSERT; more than max_rows "
-                    "rows, default 1000, roll back unless the user confirms) or table + rows (objects of column: "
-                    "value). Returns rows affected and generated keys.";
+    d.description = "Insert rows in one transaction (all or nothing): either sql (one INSERT, max_rows guarded) or "
+                    "table + rows (objects of column: value). Returns rows affected and generated keys.";
     auto in = schema(R"({"type":"object","properties":{
       "sql":{"type":"string","maxLength":1000000},"max_rows":{"type":"integer","minimum":0},"table":{"type":"string"},
       "rows":{"type":"array","minItems":1,"maxItems":1000,"items":{"type":"object"}}},

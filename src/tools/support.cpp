@@ -207,7 +207,7 @@ BackendStatement backend_statement(const Env& env, std::string_view tool, std::s
 std::string dialect_sentence(const db::Backend& backend) {
   if (backend.dialect() == Dialect::TSql) return "Dialect: T-SQL.";
   if (backend.accepted_sql().empty()) return "Dialect: SQLite.";
-  return "Dialect: SQLite, plus common T-SQL (TOP, [names], GETDATE(), sys.tables; database_info lists it).";
+  return "Dialect: SQLite; common T-SQL (TOP, [names]) is translated.";  // database_info lists the subset
 }
 
 mcp::ToolResult refusal(std::string_view rule, std::string_view message) {
