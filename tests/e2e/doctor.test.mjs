@@ -6,7 +6,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { BIN, tempDir, rmSync, startTdsServer, sqlServerEnv } from './lib.mjs';
+import { BIN, tempDir, rmSync, startTdsServer, startFakeAzure, sqlServerEnv } from './lib.mjs';
+import { writeFileSync } from 'node:fs';
 
 let dir, certDir;
 before(() => { dir = tempDir('azsql-doctor-'); certDir = path.join(dir, 'cert'); });
@@ -135,6 +136,39 @@ test('a token that cannot be acquired: managed identity endpoints over plain htt
   assert.equal(check(r, 'token').status, 'fail');
   assert.match(check(r, 'token').detail, /IDENTITY_ENDPOINT must be an https URL/);
   assert.doesNotMatch(r.out, /secret-header-value/);
+});
+
+test('AADSTS errors of each Entra credential (fake Entra ID): cause and fix named, exit 1, no secret printed', async () => {
+  const fake = await startFakeAzure(['--cert-dir', path.join(dir, 'entra-certs')]);
+  try {
+    const fedFile = path.join(dir, 'federated-token.txt');
+    writeFileSync(fedFile, 'not-a-registered-federated-token');
+    const base = { AZURE_SQL_SERVER: '127.0.0.1,9', AZURE_SQL_DATABASE: 'demo', AZURE_TENANT_ID: fake.tenant,
+      AZURE_CLIENT_ID: fake.client_id, AZURE_AUTHORITY_HOST: fake.authority_host };
+    const cases = [
+      { name: 'client secret', env: { AZURE_SQL_AUTH_TYPE: 'service_principal', AZURE_CLIENT_SECRET: 'wrong-secret-value' },
+        detail: /AADSTS7000215/, cause: /client secret is not valid/, fix: /AZURE_CLIENT_SECRET/ },
+      { name: 'certificate', env: { AZURE_SQL_AUTH_TYPE: 'service_principal', AZURE_CLIENT_CERTIFICATE_PATH: fake.untrusted_cert },
+        detail: /AADSTS700027/, cause: /certificate is not registered/, fix: /AZURE_CLIENT_CERTIFICATE_PATH/ },
+      { name: 'workload identity', env: { AZURE_SQL_AUTH_TYPE: 'workload_identity', AZURE_FEDERATED_TOKEN_FILE: fedFile },
+        detail: /AADSTS50012/, cause: /could not read the client assertion/, fix: /AZURE_FEDERATED_TOKEN_FILE/ },
+      { name: 'unknown tenant', env: { AZURE_SQL_AUTH_TYPE: 'service_principal', AZURE_CLIENT_SECRET: 'fake-secret-value',
+        AZURE_TENANT_ID: '00000000-0000-0000-0000-0000000000ee' }, detail: /AADSTS90002/, cause: /tenant does not exist/, fix: /AZURE_TENANT_ID/ },
+    ];
+    for (const c of cases) {
+      const r = await doctor({ ...base, ...c.env });
+      assert.equal(r.code, 1, `${c.name}: ${r.out}`);
+      const t = check(r, 'token');
+      assert.equal(t?.status, 'fail', `${c.name}: ${JSON.stringify(r.report.checks)}`);
+      assert.match(t.detail, c.detail, c.name);
+      assert.match(t.cause ?? '', c.cause, `${c.name}: ${JSON.stringify(t)}`);
+      assert.match(t.fix ?? '', c.fix, `${c.name}: ${JSON.stringify(t)}`);
+      assert.equal(check(r, 'login'), undefined, `${c.name}: no login attempted without a token`);
+      assert.doesNotMatch(r.out, /wrong-secret-value|fake-secret-value|not-a-registered-federated-token/, c.name);
+    }
+  } finally {
+    fake.stop();
+  }
 });
 
 test('a connection string with Authentication=Active Directory Access Token works (token from AZURE_SQL_ACCESS_TOKEN)', async () => {

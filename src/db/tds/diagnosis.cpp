@@ -101,6 +101,15 @@ Diagnosis credential_error(const Error& e) {
   if (has(m, "AADSTS7000215") || has(m, "AADSTS7000222"))
     return make("token", "the client secret is not valid or has expired (AADSTS7000215/7000222)",
                 "create a new secret for the app registration and set AZURE_CLIENT_SECRET");
+  if (has(m, "AADSTS50012") || has(m, "AADSTS50027"))
+    return make("token", "Entra could not read the client assertion (AADSTS50012/50027): the federated token file "
+                         "does not hold a token, or the certificate could not sign one",
+                "for workload identity check that AZURE_FEDERATED_TOKEN_FILE is the projected service-account token; "
+                "for a certificate check AZURE_CLIENT_CERTIFICATE_PATH (PEM with the private key)");
+  if (has(m, "AADSTS700027"))
+    return make("token", "the certificate is not registered on the app registration, or the assertion's signature is invalid (AADSTS700027)",
+                "upload the certificate's public key to the app registration (Certificates & secrets), or set "
+                "AZURE_CLIENT_CERTIFICATE_PATH to the registered certificate with its private key");
   if (has(m, "AADSTS70021") || has(m, "AADSTS700213") || has(m, "AADSTS700024"))
     return make("token", "the federated token was refused: no matching federated credential, or it expired",
                 "check the app's federated credential (issuer, subject) and AZURE_FEDERATED_TOKEN_FILE");
@@ -126,7 +135,9 @@ Diagnosis diagnose(const Error& e, const DiagnosisContext& c) {
     if (!d.check.empty()) return d;
   }
   const std::string& m = e.message;
-  if (e.kind == ErrorKind::Auth && e.code == 0) return credential_error(e);
+  // A credential's failure: no code, or the HTTP status / AADSTS number of Entra's answer.
+  if (e.kind == ErrorKind::Auth && (e.code == 0 || has(m, "AADSTS") || has(m, "Credential:")))
+    return credential_error(e);
   if (has(m, "cannot resolve"))
     return make("dns", "the server name '" + c.host + "' does not resolve",
                 "check the spelling of AZURE_SQL_SERVER (<server>.database.windows.net); with a private endpoint, "
