@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
-#include <strings.h>
 
 #include "common/text.hpp"
 
@@ -278,22 +277,23 @@ std::string default_demo_path(const std::map<std::string, std::string>& env) {
 
 }  // namespace
 
-ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std::string, std::string>& environment,
-                          const std::string& dotenv_path) {
-  ParseOutcome outcome;
+namespace {
+
+/// The command line: the value of every setting flag given (by its env name), --database, and
+/// --help/--version/errors in `outcome` (then false: nothing more to do).
+bool parse_command_line(int argc, const char* const* argv, ParseOutcome& outcome,
+                        std::map<std::string, std::string>& flag_values, std::string& database_uri) {
   CLI::App cli{"azsql-mcp — a Model Context Protocol server for Azure SQL Database / SQL Server and SQLite.\n"
                "Every setting can also be given as an environment variable or in a .env file in the working "
                "directory (flags > environment > .env > defaults).",
                "azsql-mcp"};
   cli.get_formatter()->column_width(44);
-  std::map<std::string, std::string> flag_values;
   for (const auto& s : setting_specs()) {
     std::string help = std::string(s.help) + " [env " + s.env + (s.def ? std::string(", default ") + s.def : "") + "]";
     cli.add_option_function<std::string>(std::string("--") + s.flag,
                                           [&flag_values, env = s.env](const std::string& v) { flag_values[env] = v; },
                                           help);
   }
-  std::string database_uri;
   cli.add_option("--database", database_uri, "sqlite:PATH — shorthand for --sqlite-path PATH");
   bool version = false;
   cli.add_flag("--version", version, "print the version and exit");
@@ -302,18 +302,23 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   } catch (const CLI::CallForHelp&) {
     outcome.exit_now = true;
     outcome.out = cli.help();
-    return outcome;
+    return false;
   } catch (const CLI::ParseError& e) {
     outcome.error = e.what();
-    return outcome;
+    return false;
   }
   if (version) {
     outcome.exit_now = true;
     outcome.out = std::string("azsql-mcp ") + AZSQL_VERSION + "\n";
-    return outcome;
+    return false;
   }
+  return true;
+}
 
-  Resolver r;
+/// Every known setting resolved by precedence: flags > environment > .env (--database sets SQLITE_PATH).
+bool resolve(Resolver& r, const std::map<std::string, std::string>& flag_values,
+             const std::map<std::string, std::string>& environment, const std::string& dotenv_path,
+             const std::string& database_uri, std::string& error) {
   for (const auto& s : setting_specs()) {
     if (auto f = flag_values.find(s.env); f != flag_values.end()) {
       r.values[s.env] = f->second;
@@ -328,13 +333,16 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   }
   if (!database_uri.empty()) {
     if (database_uri.rfind("sqlite:", 0) != 0) {
-      outcome.error = "invalid setting --database='" + database_uri + "': expected sqlite:PATH";
-      return outcome;
+      error = "invalid setting --database='" + database_uri + "': expected sqlite:PATH";
+      return false;
     }
     r.values["SQLITE_PATH"] = database_uri.substr(7);
   }
+  return true;
+}
 
-  Config c;
+/// The settings taken as written (names, secrets, paths, lists).
+void read_text_settings(const Resolver& r, Config& c) {
   c.azure_sql_server = r.str("AZURE_SQL_SERVER");
   c.azure_sql_database = r.str("AZURE_SQL_DATABASE");
   c.connection_string = r.str("AZURE_SQL_CONNECTION_STRING");
@@ -359,7 +367,11 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   c.auth_scopes_write = split_list(r.has("MCP_AUTH_SCOPES_WRITE") ? r.str("MCP_AUTH_SCOPES_WRITE") : "Sql.Write");
   c.auth_resource = r.str("MCP_AUTH_RESOURCE");
   c.obo_credential = r.str("AZURE_SQL_OBO_CREDENTIAL");
+}
 
+/// Authentication and connection settings with a fixed set of values or a range; false (r.error
+/// set) at the first invalid one.
+bool read_connection_settings(Resolver& r, Config& c) {
   bool ok = true;
   c.auth_type = c.username.empty() ? "default_credential" : "sql";
   ok = ok && r.one_of("AZURE_SQL_AUTH_TYPE", c.auth_type,
@@ -381,7 +393,12 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
     c.application_intent = intent == "readonly" ? "ReadOnly" : "";
   }
   ok = ok && r.integer("AZURE_SQL_CONNECTION_TIMEOUT", c.connection_timeout_s, 1, 600);
-  ok = ok && r.one_of("MCP_TRANSPORT", c.transport, {"http", "stdio"});
+  return ok;
+}
+
+/// Transport, limits, pool and logging settings; false (r.error set) at the first invalid one.
+bool read_server_settings(Resolver& r, Config& c) {
+  bool ok = r.one_of("MCP_TRANSPORT", c.transport, {"http", "stdio"});
   if (r.has("MCP_HOST")) {
     c.host = r.str("MCP_HOST");
     if (c.host.empty()) ok = ok && r.fail("MCP_HOST", "a host name or IP address");
@@ -414,46 +431,33 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
   if (c.log_level == "warn") c.log_level = "warning";
   ok = ok && r.one_of("LOG_FORMAT", c.log_format, {"text", "json"});
   ok = ok && r.integer("MAX_REQUEST_HISTORY", c.max_request_history, 0, 1000000);
-  if (!ok) {
-    outcome.error = r.error;
-    return outcome;
+  return ok;
+}
+
+/// AZURE_SQL_DATABASES into c.databases (deduplicated ignoring case, the default database first):
+/// an error message, or "".
+std::string read_databases(const Resolver& r, Config& c) {
+  if (!r.has("AZURE_SQL_DATABASES")) return {};
+  for (std::string& item : split_list(r.str("AZURE_SQL_DATABASES"))) {
+    if (item.size() > 128)
+      return "invalid setting AZURE_SQL_DATABASES: '" + item.substr(0, 40) + "…' is longer than 128 characters";
+    const bool dup = std::any_of(c.databases.begin(), c.databases.end(),
+                                 [&](const std::string& d) { return text::iequals(d, item); });
+    if (!dup) c.databases.push_back(std::move(item));
   }
-  if (c.default_row_limit > c.max_row_limit) {
-    outcome.error = "invalid setting MCP_DEFAULT_ROW_LIMIT='" + std::to_string(c.default_row_limit) +
-                    "': expected at most MCP_MAX_ROW_LIMIT (" + std::to_string(c.max_row_limit) + ")";
-    return outcome;
+  if (c.azure_sql_server.empty() && c.connection_string.empty() && !c.databases.empty())
+    return "invalid setting AZURE_SQL_DATABASES: several databases need a SQL Server "
+           "(AZURE_SQL_SERVER or AZURE_SQL_CONNECTION_STRING)";
+  // The default (AZURE_SQL_DATABASE, else the first listed) goes first; it is always allowed.
+  if (!c.azure_sql_database.empty()) {
+    std::erase_if(c.databases, [&](const std::string& d) { return text::iequals(d, c.azure_sql_database); });
+    c.databases.insert(c.databases.begin(), c.azure_sql_database);
   }
-  if (r.has("AZURE_SQL_DATABASES")) {
-    std::stringstream ss(r.str("AZURE_SQL_DATABASES"));
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-      auto b = item.find_first_not_of(' ');
-      auto e = item.find_last_not_of(' ');
-      if (b == std::string::npos) continue;
-      item = item.substr(b, e - b + 1);
-      bool dup = false;
-      for (const auto& d : c.databases) dup = dup || strcasecmp(d.c_str(), item.c_str()) == 0;
-      if (item.size() > 128) {
-        outcome.error = "invalid setting AZURE_SQL_DATABASES: '" + item.substr(0, 40) + "…' is longer than 128 characters";
-        return outcome;
-      }
-      if (!dup) c.databases.push_back(item);
-    }
-    if (c.azure_sql_server.empty() && c.connection_string.empty() && !c.databases.empty()) {
-      outcome.error = "invalid setting AZURE_SQL_DATABASES: several databases need a SQL Server "
-                      "(AZURE_SQL_SERVER or AZURE_SQL_CONNECTION_STRING)";
-      return outcome;
-    }
-    // The default (AZURE_SQL_DATABASE, else the first listed) goes first; it is always allowed.
-    if (!c.azure_sql_database.empty()) {
-      std::erase_if(c.databases, [&](const std::string& d) { return strcasecmp(d.c_str(), c.azure_sql_database.c_str()) == 0; });
-      c.databases.insert(c.databases.begin(), c.azure_sql_database);
-    }
-  }
-  if (auto e = check_auth_settings(c); !e.empty()) {
-    outcome.error = e;
-    return outcome;
-  }
+  return {};
+}
+
+/// The SQLite file when no SQL Server is configured, and notices for accepted-but-ignored settings.
+void finish_config(const Resolver& r, const std::map<std::string, std::string>& environment, Config& c) {
   if (c.azure_sql_server.empty() && c.connection_string.empty()) {
     if (r.has("SQLITE_PATH") && !r.str("SQLITE_PATH").empty()) {
       c.sqlite_path = r.str("SQLITE_PATH");
@@ -468,6 +472,33 @@ ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std:
     c.notices.push_back("MCP_DEBUG_MODE is ignored: set LOG_LEVEL=debug for debug logging");
   if (r.has("TEST_MODE"))
     c.notices.push_back("TEST_MODE is ignored: azsql-mcp has no test mode (the embedded demo database needs no server)");
+}
+
+}  // namespace
+
+ParseOutcome parse_config(int argc, const char* const* argv, const std::map<std::string, std::string>& environment,
+                          const std::string& dotenv_path) {
+  ParseOutcome outcome;
+  std::map<std::string, std::string> flag_values;
+  std::string database_uri;
+  if (!parse_command_line(argc, argv, outcome, flag_values, database_uri)) return outcome;
+  Resolver r;
+  if (!resolve(r, flag_values, environment, dotenv_path, database_uri, outcome.error)) return outcome;
+
+  Config c;
+  read_text_settings(r, c);
+  if (!read_connection_settings(r, c) || !read_server_settings(r, c)) {
+    outcome.error = r.error;
+    return outcome;
+  }
+  if (c.default_row_limit > c.max_row_limit) {
+    outcome.error = "invalid setting MCP_DEFAULT_ROW_LIMIT='" + std::to_string(c.default_row_limit) +
+                    "': expected at most MCP_MAX_ROW_LIMIT (" + std::to_string(c.max_row_limit) + ")";
+    return outcome;
+  }
+  if (outcome.error = read_databases(r, c); !outcome.error.empty()) return outcome;
+  if (outcome.error = check_auth_settings(c); !outcome.error.empty()) return outcome;
+  finish_config(r, environment, c);
   outcome.config = std::move(c);
   return outcome;
 }
