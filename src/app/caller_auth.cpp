@@ -113,9 +113,7 @@ Result<std::unique_ptr<CallerAuth>> CallerAuth::create(const Config& cfg) {
             if (!t.ok()) return std::move(t).error();
             return std::move(t->token);
           };
-          auto c = db::tds::connect(o, cancel);
-          if (!c.ok()) return std::move(c).error();
-          return std::unique_ptr<db::Connection>(std::move(c).value());
+          return db::tds::connection_factory(std::move(o))(cancel);
         },
         po);
     spdlog::info("on_behalf_of: each caller signs in to Azure SQL as themselves (app credential: {}; up to {} users × {} connections)",

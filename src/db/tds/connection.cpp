@@ -1041,4 +1041,12 @@ void TdsConnection::reset() { impl_->reset_pending = true; }
 const SessionInfo& TdsConnection::session() const { return impl_->info; }
 bool TdsConnection::in_transaction() const { return impl_->tran != 0; }
 
+std::function<Result<std::unique_ptr<Connection>>(const CancelToken&)> connection_factory(TdsOptions opts) {
+  return [opts = std::move(opts)](const CancelToken& ct) -> Result<std::unique_ptr<Connection>> {
+    auto c = connect(opts, ct);
+    if (!c.ok()) return std::move(c).error();
+    return std::unique_ptr<Connection>(std::move(c).value());
+  };
+}
+
 }  // namespace azsql::db::tds

@@ -73,6 +73,9 @@ class TdsConnection;
 /// Opens and logs in a connection (with retries and routing). Thread-safe (no shared state).
 Result<std::unique_ptr<TdsConnection>> connect(const TdsOptions& opts, const CancelToken& cancel = {});
 
+/// connect() as a db::Pool factory (db::Pool::Factory): each call opens one connection with `opts`.
+std::function<Result<std::unique_ptr<Connection>>(const CancelToken&)> connection_factory(TdsOptions opts);
+
 /// One logged-in SQL Server session. One request at a time; not thread-safe except that
 /// ExecOptions::cancel may be triggered from another thread.
 class TdsConnection : public Connection {

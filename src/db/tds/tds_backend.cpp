@@ -34,13 +34,7 @@ std::string format_sql_type(const std::string& type, std::int64_t max_length, in
 
 TdsBackend::TdsBackend(TdsBackendOptions options)
     : options_(std::move(options)),
-      pool_(
-          [opts = options_.connection](const CancelToken& ct) -> Result<std::unique_ptr<Connection>> {
-            auto c = connect(opts, ct);
-            if (!c.ok()) return std::move(c).error();
-            return std::unique_ptr<Connection>(std::move(c).value());
-          },
-          options_.pool_size) {}
+      pool_(connection_factory(options_.connection), options_.pool_size) {}
 
 Result<std::shared_ptr<TdsBackend>> TdsBackend::open(TdsBackendOptions options) {
   const bool verify = options.verify_on_open;

@@ -291,11 +291,7 @@ TEST(TdsConnection, CancelTokenCancelsWithAttention) {
 TEST(TdsConnection, DroppedConnectionIsBrokenAndPoolRecovers) {
   TdsServer srv({"--drop-after-rows", "50"});
   auto o = base(srv);
-  Pool pool([o](const CancelToken& ct) -> Result<std::unique_ptr<Connection>> {
-    auto c = connect(o, ct);
-    if (!c.ok()) return c.error();
-    return std::unique_ptr<Connection>(std::move(c).value());
-  }, 2);
+  Pool pool(connection_factory(o), 2);
   {
     auto pc = pool.acquire(std::chrono::milliseconds(5000));
     ASSERT_TRUE(pc.ok());
@@ -500,11 +496,7 @@ TEST(TdsConnection, SharedTlsContextFollowsTheCaFile) {
 TEST(TdsConnection, PoolSharedByThreads) {
   TdsServer srv;
   auto o = base(srv);
-  Pool pool([o](const CancelToken& ct) -> Result<std::unique_ptr<Connection>> {
-    auto c = connect(o, ct);
-    if (!c.ok()) return c.error();
-    return std::unique_ptr<Connection>(std::move(c).value());
-  }, 2);
+  Pool pool(connection_factory(o), 2);
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {

@@ -67,11 +67,7 @@ TEST(TdsLimits, AValueOverTheCapFailsWithLimitAndClosesTheConnection) {
   TdsServer srv;
   auto o = options(srv);
   o.max_value_bytes = 1u << 20;
-  Pool pool([o](const CancelToken& ct) -> Result<std::unique_ptr<Connection>> {
-    auto c = connect(o, ct);
-    if (!c.ok()) return c.error();
-    return std::unique_ptr<Connection>(std::move(c).value());
-  }, 1);
+  Pool pool(connection_factory(o), 1);
   {
     auto pc = pool.acquire(std::chrono::milliseconds(5000));
     ASSERT_TRUE(pc.ok());
